@@ -1,0 +1,168 @@
+"""Writing files so that a crash never leaves half a result, and exports that are safe in Excel.
+
+Every artefact is written to a temporary sibling and renamed into place: a rename within one
+filesystem is atomic, so a reader sees either the old state or the whole new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A fixed timestamp for XLSX parts, so the same table gives the same bytes.
+_FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(final: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary directory that becomes `final` (which must not exist) on success.
+
+    On an exception the temporary directory is removed; after a crash it is left as a hidden
+    `.NAME.tmp-*` sibling that no reader looks at.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        yield tmp
+        for p in tmp.iterdir():
+            if p.is_file():
+                with open(p, "rb") as f:
+                    os.fsync(f.fileno())
+        os.rename(tmp, final)  # fails if `final` exists: callers move an old result away first
+        _fsync_dir(final.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def escape_formula(value: object) -> object:
+    """Prefix text that Excel would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def escape_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(escape_formula)
+    return out
+
+
+def csv_bom_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a BOM (so Excel opens Chinese text correctly), formula-safe."""
+    text = escape_frame(df).to_csv(index=False, lineterminator="\r\n")
+    return b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+def write_csv_bom(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    atomic_write_bytes(path, csv_bom_bytes(df))
+
+
+def xlsx_bytes(df: pd.DataFrame, headers: dict[str, str] | None = None,
+               sheet: str = "Sheet1") -> bytes:
+    """An XLSX with (Chinese) headers, a frozen header row and fitted widths.
+
+    Cell text is formula-escaped; workbook timestamps and zip entry times are fixed, so the same
+    frame always gives the same bytes (draws must reproduce byte for byte).
+    """
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    headers = headers or {}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    cols = list(df.columns)
+    ws.append([headers.get(c, c) for c in cols])
+    safe = escape_frame(df)
+    for row in safe.itertuples(index=False, name=None):
+        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(cols, start=1):
+        values = [str(headers.get(c, c))] + [str(v) for v in safe[c].head(500).tolist()]
+        width = max(_display_width(v) for v in values)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    fixed = datetime(2020, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "tiered-supervision"
+    raw = io.BytesIO()
+    wb.save(raw)
+    return _normalise_zip(raw.getvalue())
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed entry timestamps and a stable order."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            payload = src.read(info.filename)
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, payload)
+    return out.getvalue()
+
+
+def write_xlsx(df: pd.DataFrame, path: str | os.PathLike, headers: dict[str, str] | None = None,
+               sheet: str = "Sheet1") -> None:
+    atomic_write_bytes(path, xlsx_bytes(df, headers, sheet))

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -156,6 +157,9 @@ def _normalise_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             payload = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
+                payload = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
+                                 rb"<dcterms:modified\1>2020-01-01T00:00:00Z<", payload)
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16

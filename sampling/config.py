@@ -1,0 +1,73 @@
+"""The sampling plan's parameters: frozen dataclasses whose defaults are the single source of truth.
+
+`tiered.config` builds these from a workspace's `config.yaml`; the comment above each field is its
+line in the README config reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Henan 2021 published annual sampling ratios by credit-risk tier (DOMAIN.md).
+DEFAULT_TIER_RATES: dict[str, float] = {"A": 0.01, "B": 0.02, "C": 0.10, "D": 0.30}
+
+# Key sectors are sampled more: safety-critical sectors first. Unlisted sectors use 1.0.
+DEFAULT_SECTOR_MULTIPLIERS: dict[str, float] = {
+    "food_drug": 1.5,
+    "work_safety": 1.5,
+    "construction": 1.3,
+    "environment": 1.2,
+    "health": 1.2,
+}
+
+DEFAULT_COOLDOWN: dict[str, int] = {"A": 12, "B": 12, "C": 12, "D": 12}
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    # Inspectors per inspection (the law requires at least 2; a value below 2 is refused).
+    inspectors_per_inspection: int = 2
+    # Only inspectors of the entity's region (inspectors with no region serve every region).
+    same_region: bool = False
+    # Exclude the inspectors of the entity's most recent inspection (rotation).
+    exclude_previous_inspectors: bool = True
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    # Annual sampling rate per tier (share of eligible entities inspected per year).
+    tier_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIER_RATES))
+    # Multiplier on the tier rate per sector code; sectors not listed use `default_multiplier`.
+    sector_multipliers: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_SECTOR_MULTIPLIERS)
+    )
+    # Multiplier for sectors not listed in `sector_multipliers`.
+    default_multiplier: float = 1.0
+    # Minimum annual inclusion probability of every eligible entity (不免抽); must be above 0.
+    floor_rate: float = 0.005
+    # Cap on inspections per month (random draws plus must-inspect); none = no cap.
+    monthly_budget: int | None = None
+    # Tiers whose entities not inspected for `must_inspect_months` are always drawn.
+    must_inspect_tiers: tuple[str, ...] = ("D",)
+    # Months without inspection after which a must-inspect-tier entity is always drawn; none = off.
+    must_inspect_months: int | None = 12
+    # Months after an inspection during which an entity is not drawn, per tier (0 = no cooldown).
+    cooldown_months: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COOLDOWN))
+    # Cooldown for tiers not listed in `cooldown_months`.
+    default_cooldown_months: int = 12
+    # How fractional monthly quotas are rounded: "systematic" (seeded; every stratum keeps a
+    # chance each month) or "largest_remainder" (deterministic; tiny strata may never get one).
+    rounding: Literal["systematic", "largest_remainder"] = "systematic"
+    # Digits of the ticket shown in the list (a prefix of consistent_sampler's decimal ticket).
+    ticket_digits: int = 20
+    # Inspector assignment (the second random).
+    assignment: AssignmentConfig = field(default_factory=AssignmentConfig)
+
+    def rate(self, sector: str, tier: str) -> float:
+        """Annual rate for a stratum before floors and caps."""
+        base = self.tier_rates.get(tier, 0.0)
+        return base * self.sector_multipliers.get(sector, self.default_multiplier)
+
+    def cooldown(self, tier: str) -> int:
+        return self.cooldown_months.get(tier, self.default_cooldown_months)

@@ -1,0 +1,216 @@
+"""Workspace table specifications, as data apart from the code that checks them.
+
+Each table is a list of `Column`s: its English name, its Chinese label, its type, whether it is
+required and, for a closed list of values, which vocabulary it takes. `scoring.validate` runs
+these specs over raw string frames and collects every failure (pandera's ``lazy=True`` idea).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_SECTORS: tuple[str, ...] = (
+    "tax",
+    "power",
+    "culture_tourism",
+    "construction",
+    "environment",
+    "transport",
+    "food_drug",
+    "health",
+    "labour",
+    "work_safety",
+    "civil_defence",
+    "other",
+)
+
+SECTOR_LABELS: dict[str, str] = {
+    "tax": "税务",
+    "power": "电力",
+    "culture_tourism": "文化旅游",
+    "construction": "建筑市场",
+    "environment": "生态环境",
+    "transport": "交通运输",
+    "food_drug": "食品药品",
+    "health": "医疗卫生",
+    "labour": "劳动保障",
+    "work_safety": "安全生产",
+    "civil_defence": "人防工程",
+    "other": "其他",
+}
+
+DEFAULT_RECORD_KINDS: tuple[str, ...] = (
+    "penalty",
+    "abnormal_operation",
+    "serious_dishonesty",
+    "court_dishonest_debtor",
+    "tax_grade",
+    "sector_rating",
+    "commitment_kept",
+    "commitment_broken",
+    "commendation",
+    "complaint",
+    "annual_report_late",
+)
+
+KIND_LABELS: dict[str, str] = {
+    "penalty": "行政处罚",
+    "abnormal_operation": "经营异常名录",
+    "serious_dishonesty": "严重违法失信名单",
+    "court_dishonest_debtor": "失信被执行人",
+    "tax_grade": "纳税信用等级",
+    "sector_rating": "行业信用评价",
+    "commitment_kept": "信用承诺履行",
+    "commitment_broken": "信用承诺未履行",
+    "commendation": "表彰奖励",
+    "complaint": "投诉举报",
+    "annual_report_late": "年报逾期",
+}
+
+FIXED_VOCABULARIES: dict[str, dict[str, str]] = {
+    # vocabulary -> {code: Chinese label}
+    "entity_type": {"enterprise": "企业", "individual": "个体工商户", "cooperative": "农民专业合作社"},
+    "status": {"active": "存续", "deregistered": "注销", "revoked": "吊销"},
+    "severity": {"minor": "轻微", "general": "一般", "serious": "严重"},
+}
+
+# Extra spellings that Chinese exports use for coded values.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "entity_type": {"个体": "individual", "合作社": "cooperative", "公司": "enterprise"},
+    "status": {"在业": "active", "开业": "active", "在营": "active", "已注销": "deregistered",
+               "已吊销": "revoked", "吊销未注销": "revoked"},
+    "severity": {"较重": "serious", "严重失信": "serious", "一般失信": "general",
+                 "轻微失信": "minor"},
+    "kind": {"行政处罚信息": "penalty", "经营异常": "abnormal_operation",
+             "列入经营异常名录": "abnormal_operation", "严重失信": "serious_dishonesty",
+             "严重违法失信": "serious_dishonesty", "失信被执行": "court_dishonest_debtor",
+             "纳税信用": "tax_grade", "行业评价": "sector_rating", "承诺履行": "commitment_kept",
+             "承诺未履行": "commitment_broken", "表彰": "commendation", "投诉": "complaint",
+             "年报逾期未报": "annual_report_late"},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str  # text, uscc, date, bool, number, choice, choices (a ;-joined list)
+    required: bool = False
+    vocabulary: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    required_table: bool = False
+    key: tuple[str, ...] = ()
+    references: dict[str, str] = field(default_factory=dict)  # column -> referenced table
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+USCC = Column("uscc", "统一社会信用代码", "uscc", True, aliases=("信用代码", "社会信用代码"))
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "entities",
+            "检查对象名录库",
+            (
+                USCC,
+                Column("name", "名称", "text", True, aliases=("企业名称", "主体名称", "字号名称")),
+                Column("sector", "行业", "choice", True, "sector", ("所属行业", "监管领域")),
+                Column("region", "区域", "text", True, aliases=("所属区域", "辖区", "区县")),
+                Column("entity_type", "主体类型", "choice", False, "entity_type", ("市场主体类型",)),
+                Column("registered_on", "成立日期", "date", aliases=("登记日期", "注册日期")),
+                Column("registered_capital", "注册资本", "number", aliases=("注册资本（万元）",)),
+                Column("status", "登记状态", "choice", False, "status", ("经营状态", "状态")),
+                Column("legal_representative", "法定代表人", "text", aliases=("经营者", "负责人")),
+            ),
+            required_table=True,
+            key=("uscc",),
+        ),
+        Table(
+            "records",
+            "信用记录",
+            (
+                USCC,
+                Column("kind", "记录类型", "choice", True, "kind", ("类型", "信息类型")),
+                Column("date", "日期", "date", True, aliases=("记录日期", "决定日期", "列入日期")),
+                Column("severity", "严重程度", "choice", False, "severity", ("失信程度",)),
+                Column("amount", "金额", "number", aliases=("罚没金额", "罚款金额（元）")),
+                Column("value", "等级", "text", aliases=("评价等级", "信用等级")),
+                Column("ended_on", "结束日期", "date", aliases=("移出日期", "修复日期", "失效日期")),
+                Column("source", "来源", "text", aliases=("数据来源", "认定部门")),
+            ),
+            references={"uscc": "entities"},
+        ),
+        Table(
+            "inspections",
+            "抽查结果",
+            (
+                USCC,
+                Column("date", "检查日期", "date", True, aliases=("抽查日期", "日期")),
+                Column("found_problem", "是否发现问题", "bool", True, aliases=("发现问题",)),
+                Column("item", "抽查事项", "text", aliases=("检查事项",)),
+                Column("result", "检查结果", "text", aliases=("抽查结果",)),
+                Column("inspectors", "检查人员", "text", aliases=("执法人员",)),
+            ),
+            references={"uscc": "entities"},
+        ),
+        Table(
+            "inspectors",
+            "执法检查人员名录库",
+            (
+                Column("inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")),
+                Column("name", "姓名", "text", True),
+                Column("sectors", "执法领域", "choices", True, "sector", ("行业", "所属领域")),
+                Column("department", "部门", "text", aliases=("所属部门",)),
+                Column("region", "区域", "text", aliases=("所属区域",)),
+                Column("active", "在岗", "bool", aliases=("是否在岗",)),
+            ),
+            key=("inspector_id",),
+        ),
+        Table(
+            "conflicts",
+            "回避",
+            (
+                Column("inspector_id", "执法人员编号", "text", True, aliases=("人员编号",)),
+                USCC,
+                Column("reason", "回避原因", "text", aliases=("原因",)),
+            ),
+            references={"uscc": "entities", "inspector_id": "inspectors"},
+        ),
+    )
+}
+
+# Tables checked after these (references point backwards in this order).
+TABLE_ORDER: tuple[str, ...] = ("entities", "inspectors", "records", "inspections", "conflicts")
+
+
+def header_map(table: Table) -> dict[str, str]:
+    """Every accepted spelling of a header (English, Chinese label, aliases) -> English name."""
+    out: dict[str, str] = {}
+    for c in table.columns:
+        for h in (c.name, c.label, *c.aliases):
+            out[_norm_header(h)] = c.name
+    return out
+
+
+def _norm_header(h: str) -> str:
+    return str(h).strip().lower().replace(" ", "").replace("（", "(").replace("）", ")")
+
+
+def rename_headers(table: Table, headers: list[str]) -> dict[str, str]:
+    """Map a file's headers to English names; unknown headers are kept as they are."""
+    known = header_map(table)
+    return {h: known.get(_norm_header(h), h) for h in headers}

@@ -1,0 +1,357 @@
+"""Run the table specs of `scoring.schema` over raw string frames.
+
+Every failure is collected (nothing stops at the first): a row that fails any check is rejected
+with its file row number and all its reasons, and the accepted rows come back typed. Only input
+that cannot be used at all (a missing required column) raises `SchemaError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scoring import uscc as uscc_mod
+from scoring.schema import (
+    DEFAULT_RECORD_KINDS,
+    DEFAULT_SECTORS,
+    FIXED_VOCABULARIES,
+    KIND_LABELS,
+    SECTOR_LABELS,
+    TABLE_ORDER,
+    TABLES,
+    VALUE_ALIASES,
+    Table,
+)
+
+ROW = "row"  # the file row number (the header is row 1), as a clerk sees it in Excel
+REASON = "reason"
+
+
+class SchemaError(ValueError):
+    """A table cannot be used at all (for example a required column is missing)."""
+
+    def __init__(self, message: str, table: str, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.table = table
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the values may be: from the workspace config."""
+
+    sectors: tuple[str, ...] = DEFAULT_SECTORS
+    sector_labels: dict[str, str] = field(default_factory=dict)
+    record_kinds: tuple[str, ...] = DEFAULT_RECORD_KINDS
+    check_digit: bool = True
+    accept_bad_check_digit: bool = False
+    today: dt.date | None = None  # dates after this are rejected; None means the real today
+
+
+@dataclass
+class Report:
+    tables: dict[str, pd.DataFrame]
+    rejected: dict[str, pd.DataFrame]
+    counts: dict[str, dict[str, int]]
+    errors: list[dict]
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def n_rejected(self) -> int:
+        return sum(c["rejected"] for c in self.counts.values())
+
+
+# ---------------------------------------------------------------------------------- parsers
+
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse dates as Chinese exports write them; return (datetime64 series, malformed mask).
+
+    Accepted: 2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日, 20240105, an Excel serial number,
+    each optionally followed by a time. Missing values are NaT and not malformed.
+    """
+    s = s.astype(object)
+    present = s.notna()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if not present.any():
+        return out, pd.Series(False, index=s.index)
+    text = s[present].astype(str).str.strip()
+    fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    rest = fast.isna()
+    if rest.any():
+        t = text[rest]
+        parts = t.str.extract(_YMD)
+        compact = t.str.extract(_COMPACT)
+        parts = parts.fillna(compact)
+        ok = parts.notna().all(axis=1)
+        parsed = pd.to_datetime(
+            {"year": parts[0].where(ok, "1970").astype(int),
+             "month": parts[1].where(ok, "1").astype(int),
+             "day": parts[2].where(ok, "1").astype(int)},
+            errors="coerce",
+        ).where(ok)
+        serial = t.str.match(_SERIAL) & ~ok
+        if serial.any():
+            days = t[serial].astype(float)
+            parsed[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        fast[rest] = parsed
+    out[present] = fast.astype("datetime64[ns]")
+    bad = pd.Series(False, index=s.index)
+    bad[present] = fast.isna().to_numpy()
+    return out, bad
+
+
+_TRUE = {"true", "1", "是", "yes", "y", "t", "1.0", "有"}
+_FALSE = {"false", "0", "否", "no", "n", "f", "0.0", "无"}
+
+
+def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    low = s.astype(object).astype(str).str.strip().str.lower().where(s.notna(), None)
+    true = low.isin(_TRUE)
+    false = low.isin(_FALSE)
+    bad = low.notna() & ~true & ~false
+    return true.astype(bool), bad
+
+
+def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = s.astype(object).where(s.notna(), None)
+    cleaned = text.astype(str).str.replace(",", "", regex=False).str.strip().where(
+        text.notna(), None)
+    num = pd.to_numeric(cleaned, errors="coerce")
+    bad = cleaned.notna() & num.isna()
+    return num.astype(float), bad
+
+
+# ----------------------------------------------------------------------------- vocabularies
+
+
+def _vocabulary(name: str, rules: Rules) -> dict[str, str]:
+    """Every accepted spelling (lower-cased) -> code, for a closed list of values."""
+    if name == "sector":
+        labels = {**SECTOR_LABELS, **rules.sector_labels}
+        codes = {c: labels.get(c, c) for c in rules.sectors}
+    elif name == "kind":
+        codes = {c: KIND_LABELS.get(c, c) for c in rules.record_kinds}
+    else:
+        codes = FIXED_VOCABULARIES[name]
+    out = {c.lower(): c for c in codes}
+    out.update({label.lower(): c for c, label in codes.items()})
+    out.update({k.lower(): v for k, v in VALUE_ALIASES.get(name, {}).items() if v in codes})
+    return out
+
+
+def _allowed(name: str, rules: Rules) -> str:
+    if name == "sector":
+        return ", ".join(rules.sectors)
+    if name == "kind":
+        return ", ".join(rules.record_kinds)
+    return ", ".join(FIXED_VOCABULARIES[name])
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+class _Collector:
+    """Failures of one table. Messages are formatted only for failing rows (`{v}` = the value),
+    so checking ten million clean rows costs no string work."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.items: list[tuple[np.ndarray, str, np.ndarray]] = []
+
+    def add(self, mask: pd.Series | np.ndarray, column: str, fmt: str,
+            values: pd.Series | None = None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        if values is None:
+            msgs = np.array([fmt] * len(idx), dtype=object)
+        else:
+            vals = values.to_numpy(dtype=object)[idx]
+            msgs = np.array([fmt.format(v=v) for v in vals], dtype=object)
+        self.items.append((idx, column, msgs))
+
+    def rejected_mask(self) -> np.ndarray:
+        out = np.zeros(len(self.index), dtype=bool)
+        for idx, _, _ in self.items:
+            out[idx] = True
+        return out
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    s = s.astype(object)
+    stripped = s.where(s.isna(), s.astype(str).str.strip())
+    return stripped.where(stripped.notna() & (stripped != ""), None)
+
+
+def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
+                   known: dict[str, set[str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                       list[dict], list[dict]]:
+    """Validate one raw table; returns (accepted typed frame, rejected rows, errors, warnings).
+
+    `raw` has English column names, string cells and a `row` column with file row numbers.
+    `known` maps a referenced table to its accepted keys (entities -> usccs, inspectors -> ids).
+    """
+    missing = [c for c in table.required_columns if c not in raw.columns]
+    if missing:
+        col = table.column(missing[0])
+        raise SchemaError(
+            f"缺少必填列 '{col.name}'（{col.label}） (required column '{col.name}' is missing)",
+            table.name, col.name,
+        )
+    today = pd.Timestamp(rules.today or dt.date.today())
+    df = raw.copy()
+    for c in table.columns:
+        if c.name not in df.columns:
+            df[c.name] = None
+    fails = _Collector(df.index)
+    warnings: list[dict] = []
+    typed: dict[str, pd.Series] = {}
+    for c in table.columns:
+        col = _clean_text(df[c.name])
+        if c.required:
+            fails.add(col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)")
+        present = col.notna()
+        if c.kind == "uscc":
+            col = col.where(col.isna(), col.str.upper())
+            if rules.check_digit and table.name == "entities":
+                codes = col[present].to_numpy(dtype=object)
+                ok = uscc_mod.valid_mask(codes)
+                bad_idx = col[present].index[~ok]
+                if len(bad_idx):
+                    msgs = col[bad_idx].map(uscc_mod.problem)
+                    if rules.accept_bad_check_digit:
+                        only_check = msgs.str.contains("校验位")
+                        for i in bad_idx[only_check.to_numpy()]:
+                            warnings.append({"table": table.name, "row": int(df.at[i, ROW]),
+                                             "column": c.name,
+                                             "message": msgs[i] + "；已按配置接受 (accepted by config)"})
+                        bad_idx = bad_idx[~only_check.to_numpy()]
+                    fails.add(col.index.isin(bad_idx), c.name, "{v}",
+                              msgs.reindex(col.index))
+        elif c.kind == "date":
+            parsed, bad = parse_dates(col)
+            fails.add(bad, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
+            fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
+            col = parsed
+        elif c.kind == "bool":
+            parsed, bad = parse_bools(col)
+            fails.add(bad, c.name,
+                      "无法识别的是/否值: '{v}' (expected true/false, 1/0, 是/否)", col)
+            col = parsed if c.required else parsed.where(present | (c.name != "active"), True)
+        elif c.kind == "number":
+            parsed, bad = parse_numbers(col)
+            fails.add(bad, c.name, "不是数字: '{v}' (not a number)", col)
+            fails.add(parsed < 0, c.name, "不能为负数: '{v}' (negative amount)", col)
+            col = parsed
+        elif c.kind == "choice":
+            vocab = _vocabulary(c.vocabulary, rules)
+            low = col.astype(str).str.lower().where(present, None)
+            mapped = low.map(vocab)
+            bad = present & mapped.isna()
+            allowed = _allowed(c.vocabulary, rules)
+            fails.add(bad, c.name,
+                      f"{c.name} 取值 '{{v}}' 不在允许列表中 (not one of: {allowed})", col)
+            col = mapped.where(present, None)
+        elif c.kind == "choices":
+            vocab = _vocabulary(c.vocabulary, rules)
+            allowed = _allowed(c.vocabulary, rules)
+
+            def norm(v: object, vocab: dict = vocab) -> tuple[str | None, str | None]:
+                if v is None:
+                    return None, None
+                parts = [p.strip() for p in re.split(r"[;；,，、]", str(v)) if p.strip()]
+                codes = [vocab.get(p.lower()) for p in parts]
+                unknown = [p for p, k in zip(parts, codes, strict=True) if k is None]
+                if unknown or not parts:
+                    return None, unknown[0] if unknown else str(v)
+                return ";".join(dict.fromkeys(codes)), None
+
+            pairs = col.map(norm)
+            col = pairs.map(lambda p: p[0])
+            bad_val = pairs.map(lambda p: p[1])
+            fails.add(bad_val.notna(), c.name,
+                      f"{c.name} 含未知代码 '{{v}}' (not one of: {allowed})", bad_val)
+        typed[c.name] = col
+
+    # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
+    for key in table.key:
+        k = typed[key]
+        dup = k.notna() & k.duplicated(keep=False)
+        if dup.any():
+            cols = [c.name for c in table.columns]
+            content = pd.DataFrame({c: typed[c] for c in cols}).astype(str)
+            same = content[dup].groupby(k[dup]).transform("nunique").max(axis=1) == 1
+            identical = pd.Series(False, index=df.index)
+            identical[same.index] = same
+            first = ~k.duplicated(keep="first")
+            fails.add(dup & identical & ~first, key,
+                      f"重复行：{key} 与前面一行完全相同 (duplicate row)")
+            fails.add(dup & ~identical, key,
+                      f"{key} '{{v}}' 出现多次且内容不一致 (duplicate {key})", k)
+
+    for col_name, target in table.references.items():
+        if known is None or target not in known:
+            continue
+        k = typed[col_name]
+        unknown = k.notna() & ~k.isin(known[target])
+        what = "检查对象名录库" if target == "entities" else "执法检查人员名录库"
+        fails.add(unknown, col_name, f"'{{v}}' 不在{what}中或其行已被拒收 (unknown in {target})", k)
+
+    extra = [c for c in df.columns if c not in typed and c != ROW]
+    typed_df = pd.DataFrame(typed, index=df.index)
+    for c in extra:
+        typed_df[c] = df[c]
+    rejected_mask = fails.rejected_mask()
+    errors: list[dict] = []
+    reasons: dict[int, list[str]] = {}
+    rows = df[ROW].to_numpy()
+    files = df["file"].to_numpy() if "file" in df.columns else None  # table spans several files
+    for idx, column, msgs in fails.items:
+        for i, m in zip(idx, msgs, strict=True):
+            e = {"table": table.name, "row": int(rows[i]), "column": column, "message": str(m)}
+            if files is not None:
+                e["file"] = str(files[i])
+            errors.append(e)
+            reasons.setdefault(int(i), []).append(f"{column}: {m}")
+    errors.sort(key=lambda e: (e["row"], e["column"]))
+    rejected = raw[rejected_mask].copy()
+    rejected[REASON] = ["; ".join(reasons[i]) for i in np.flatnonzero(rejected_mask)]
+    rejected = rejected[[ROW] + [c for c in rejected.columns if c != ROW]]
+    accepted = typed_df[~rejected_mask].reset_index(drop=True)
+    if "status" in accepted.columns:
+        accepted["status"] = accepted["status"].fillna("active")
+    return accepted, rejected.reset_index(drop=True), errors, warnings
+
+
+def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
+    """Validate all present tables in reference order (entities and inspectors first)."""
+    tables: dict[str, pd.DataFrame] = {}
+    rejected: dict[str, pd.DataFrame] = {}
+    counts: dict[str, dict[str, int]] = {}
+    errors: list[dict] = []
+    warnings: list[dict] = []
+    known: dict[str, set[str]] = {}
+    for name in TABLE_ORDER:
+        if name not in raw:
+            continue
+        spec = TABLES[name]
+        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known)
+        tables[name], rejected[name] = acc, rej
+        counts[name] = {"rows": len(raw[name]), "accepted": len(acc), "rejected": len(rej)}
+        errors.extend(errs)
+        warnings.extend(warns)
+        if spec.key:
+            known[name] = set(acc[spec.key[0]])
+    return Report(tables, rejected, counts, errors, warnings)

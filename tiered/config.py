@@ -1,0 +1,199 @@
+"""The workspace configuration: typed defaults in one place, `config.yaml` overrides.
+
+Each library declares its parameters as frozen dataclasses with defaults (`scoring.config`,
+`sampling.config`); this module assembles them into one `Config`, reads the optional
+`config.yaml` and checks every key and type against the dataclasses, so a typo names the key
+instead of being silently ignored. Mappings merge key by key with their defaults; lists replace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sampling.config import SamplingConfig
+from scoring.config import ScoringConfig
+from scoring.schema import DEFAULT_SECTORS
+from tiered.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class IdentifiersConfig:
+    # Verify the USCC check character (GB 32100-2015); false for data keyed by other identifiers.
+    check_digit: bool = True
+    # Accept well-formed codes whose check character fails (early pilot codes), with a warning.
+    accept_bad_check_digit: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    # Identifier checks for `uscc`.
+    identifiers: IdentifiersConfig = field(default_factory=IdentifiersConfig)
+    # Sector codes an entity's `sector` and an inspector's `sectors` may take.
+    sectors: tuple[str, ...] = DEFAULT_SECTORS
+    # Display names for sector codes that are not among the defaults (code -> 名称).
+    sector_labels: dict[str, str] = field(default_factory=dict)
+    # Record kinds accepted besides the built-in ones (they do not affect the score by default).
+    extra_record_kinds: tuple[str, ...] = ()
+    # The composite score, tiers and risk mapping.
+    scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    # The monthly draw: rates, floors, caps, exclusions and inspector assignment.
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+
+def load_config(ws: str | Path) -> Config:
+    """The workspace's effective config: defaults overridden by `WS/config.yaml` if present."""
+    path = Path(ws) / "config.yaml"
+    if not path.exists():
+        return Config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ConfigError(
+            f"config.yaml 无法解析 (cannot be parsed): {str(exc).splitlines()[0]}",
+            file=str(path), row=None if line is None else line + 1,
+        ) from None
+    return parse_config(data, source=str(path))
+
+
+def parse_config(data: Any, source: str = "config.yaml") -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError("config.yaml 顶层必须是键值映射 (top level must be a mapping)",
+                          file=source)
+    return _build(Config, data, Config(), "", source)
+
+
+def _build(cls: type, data: dict, default: Any, prefix: str, source: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(
+                f"未知配置项 '{prefix}{key}' (unknown key; known here: {known})", file=source
+            )
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            values[f.name] = _convert(
+                hints[f.name], data[f.name], getattr(default, f.name), prefix + f.name, source
+            )
+    return dataclasses.replace(default, **values)
+
+
+def _convert(tp: Any, value: Any, default: Any, key: str, source: str) -> Any:
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(
+            f"配置项 '{key}' 类型错误：应为 {expected}，实际为 {value!r} "
+            f"(wrong type for '{key}': expected {expected})",
+            file=source,
+        )
+
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, default, key, source)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise bad("a mapping")
+        return _build(tp, value, default if default is not None else tp(), key + ".", source)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise bad("a list")
+        return tuple(_convert(args[0], v, None, f"{key}[{i}]", source) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise bad("a mapping")
+        merged = dict(default or {})
+        for k, v in value.items():
+            merged[str(k)] = _convert(args[1], v, (default or {}).get(str(k)), f"{key}.{k}",
+                                      source)
+        return merged
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise bad("true/false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("an integer")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad("a number")
+        return float(value)
+    if tp is str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise bad("text")
+        return str(value)
+    if typing.get_origin(tp) is typing.Literal:
+        if value not in args:
+            raise bad(" / ".join(map(str, args)))
+        return value
+    raise bad(str(tp))
+
+
+def config_to_dict(cfg: Any) -> Any:
+    """Plain JSON-able form of a config (for manifests, digests and the README reference)."""
+    if dataclasses.is_dataclass(cfg):
+        return {f.name: config_to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+    if isinstance(cfg, tuple | list):
+        return [config_to_dict(v) for v in cfg]
+    if isinstance(cfg, dict):
+        return {str(k): config_to_dict(v) for k, v in sorted(cfg.items())}
+    return cfg
+
+
+def config_digest(cfg: Any) -> str:
+    text = json.dumps(config_to_dict(cfg), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reference_rows(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, default, comment) for every leaf key: the README's config reference is built from it.
+
+    Comments are the `# ...` lines written above each field in the dataclass source.
+    """
+    import inspect
+
+    default = cls()
+    comments = _field_comments(inspect.getsource(cls))
+    rows: list[tuple[str, str, str]] = []
+    for f in dataclasses.fields(cls):
+        value = getattr(default, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.append((prefix + f.name, "(section)", comments.get(f.name, "")))
+            rows.extend(reference_rows(type(value), prefix + f.name + "."))
+        else:
+            shown = json.dumps(config_to_dict(value), ensure_ascii=False)
+            rows.append((prefix + f.name, shown, comments.get(f.name, "")))
+    return rows
+
+
+def _field_comments(source: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pending: list[str] = []
+    for line in source.splitlines():
+        s = line.strip()
+        if s.startswith("#"):
+            pending.append(s.lstrip("# ").strip())
+        elif ":" in s and not s.startswith(("def ", "class ", "@", '"')):
+            name = s.split(":")[0].strip()
+            if name.isidentifier() and pending:
+                out[name] = " ".join(pending)
+            pending = []
+        else:
+            pending = []
+    return out

@@ -1,0 +1,185 @@
+"""Reading a workspace folder: its tables (CSV, XLSX, Parquet), its config, its rejected rows.
+
+A table is `NAME.csv|xlsx|parquet` (or its Chinese name, e.g. `检查对象名录库.xlsx`) at the top
+level. CSV may be UTF-8 with or without BOM, or GBK/GB18030: UTF-8 is tried strictly first (GBK
+bytes almost never decode as UTF-8), then GB18030, a superset of GBK. Every cell is read as text
+and typed by `scoring.validate`, so a bad cell becomes a rejected row, not a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.schema import DEFAULT_RECORD_KINDS, TABLES, rename_headers
+from scoring.validate import ROW, Report, Rules, SchemaError, validate_tables
+from tiered.config import Config, load_config
+from tiered.errors import UsageError
+from tiered.files import atomic_write_bytes, csv_bom_bytes
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+FILE_COLUMN = "file"  # which file a row came from, when a table spans several files
+RESULTS_DIR = Path("out") / "results"  # imported results, read as part of `inspections`
+
+
+@dataclass
+class Workspace:
+    path: Path
+    config: Config
+    tables: dict[str, pd.DataFrame]
+    report: Report
+    files: dict[str, list[Path]]
+
+    @property
+    def rejected(self) -> dict[str, pd.DataFrame]:
+        return self.report.rejected
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A validated table; an empty frame with the right columns when the table is absent."""
+        if name in self.tables:
+            return self.tables[name]
+        return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in
+                             TABLES[name].columns})
+
+
+def _dtype(kind: str) -> str:
+    return {"date": "datetime64[ns]", "bool": "bool", "number": "float64"}.get(kind, "object")
+
+
+def find_table_files(ws: Path) -> dict[str, Path]:
+    """The input file of each table present at the top level of `ws`."""
+    found: dict[str, Path] = {}
+    for name, spec in TABLES.items():
+        hits = [ws / f"{stem}{suf}" for stem in (name, spec.label) for suf in SUFFIXES
+                if (ws / f"{stem}{suf}").is_file()]
+        if len(hits) > 1:
+            names = "、".join(p.name for p in hits)
+            raise UsageError(f"表 {name} 有多个文件：{names}；请只保留一个 (several files for one table)",
+                             file=str(ws))
+        if hits:
+            found[name] = hits[0]
+    return found
+
+
+def read_table(path: str | Path, table: str) -> pd.DataFrame:
+    """Read one table file as text cells with English headers and a `row` column.
+
+    Raises UsageError naming the file when it cannot be read or a header appears twice.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            df = _read_csv(path)
+        elif path.suffix.lower() == ".xlsx":
+            df = pd.read_excel(path, dtype=str, engine="openpyxl")
+        elif path.suffix.lower() == ".parquet":
+            df = pd.read_parquet(path)
+            for c in df.columns:
+                s = df[c]
+                df[c] = s.astype(object).where(s.isna(), s.astype(str))
+        else:
+            raise UsageError("不支持的文件类型，请使用 CSV、XLSX 或 Parquet (unsupported file type)",
+                             file=str(path))
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one clear line for the user
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"文件无法读取 (unreadable file): {reason}", file=str(path)) from None
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    mapping = rename_headers(TABLES[table], list(df.columns))
+    targets = list(mapping.values())
+    dup = sorted({t for t in targets if targets.count(t) > 1})
+    if dup:
+        raise UsageError(f"列 '{dup[0]}' 出现了两次（中英文表头重复？） (column appears twice)",
+                         file=str(path), column=dup[0])
+    df = df.rename(columns=mapping)
+    df = df.astype(object).where(df.notna(), None)
+    df.insert(0, ROW, range(2, len(df) + 2))
+    return df
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    errors = []
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc,
+                               skipinitialspace=False)
+        except UnicodeDecodeError as exc:
+            errors.append(f"{enc}: {exc.reason}")
+        except pd.errors.EmptyDataError:
+            raise UsageError("文件为空 (empty file)", file=str(path)) from None
+    raise UsageError("无法识别的文本编码，请另存为 UTF-8 或 GBK (unknown text encoding: "
+                     + "; ".join(errors) + ")", file=str(path))
+
+
+def rules_for(config: Config, today: dt.date | None = None) -> Rules:
+    return Rules(
+        sectors=config.sectors,
+        sector_labels=config.sector_labels,
+        record_kinds=DEFAULT_RECORD_KINDS + tuple(config.extra_record_kinds),
+        check_digit=config.identifiers.check_digit,
+        accept_bad_check_digit=config.identifiers.accept_bad_check_digit,
+        today=today,
+    )
+
+
+def load_workspace(ws: str | Path, *, write_rejected: bool = True,
+                   today: dt.date | None = None) -> Workspace:
+    """Read, validate and type every table of a workspace.
+
+    Rejected rows are written to `out/rejected/TABLE.csv` (row number, original cells, reason);
+    a stale file from an earlier run is removed once its table is clean.
+    """
+    ws = Path(ws)
+    if not ws.is_dir():
+        raise UsageError("工作区目录不存在 (workspace folder not found)", file=str(ws))
+    config = load_config(ws)
+    files = find_table_files(ws)
+    if "entities" not in files:
+        raise UsageError("缺少必需的表 entities（检查对象名录库）：请放入 entities.csv、.xlsx 或 "
+                         ".parquet (required table 'entities' is missing)", file=str(ws))
+    raw: dict[str, pd.DataFrame] = {}
+    sources: dict[str, list[Path]] = {}
+    for name, path in files.items():
+        raw[name] = read_table(path, name)
+        sources[name] = [path]
+    results = sorted((ws / RESULTS_DIR).glob("*.csv"))
+    if results:
+        parts = [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})] \
+            if "inspections" in raw else []
+        for p in results:
+            parts.append(read_table(p, "inspections").assign(
+                **{FILE_COLUMN: str(p.relative_to(ws))}))
+        raw["inspections"] = pd.concat(parts, ignore_index=True)
+        sources.setdefault("inspections", []).extend(results)
+    try:
+        report = validate_tables(raw, rules_for(config, today))
+    except SchemaError as exc:
+        path = sources[exc.table][0]
+        raise UsageError(exc.message, file=str(path), column=exc.column) from None
+    for e in report.errors + report.warnings:
+        e.setdefault("file", str(sources[e["table"]][0].name))
+    if write_rejected:
+        _write_rejected(ws, report)
+    tables = dict(report.tables)
+    if "inspections" in tables and FILE_COLUMN in tables["inspections"].columns:
+        tables["inspections"] = tables["inspections"].drop(columns=FILE_COLUMN)
+    return Workspace(ws, config, tables, report, sources)
+
+
+def _write_rejected(ws: Path, report: Report) -> None:
+    folder = ws / "out" / "rejected"
+    for name, rej in report.rejected.items():
+        path = folder / f"{name}.csv"
+        if len(rej):
+            atomic_write_bytes(path, csv_bom_bytes(rej))
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()

@@ -1,0 +1,614 @@
+"""The ledger: an append-only, hash-chained record of everything the product did.
+
+Every score run, config or threshold change, draw (and replacement), result import and
+publication appends one entry to `WS/out/ledger.sqlite` (SQLite in WAL mode). An entry holds the
+time (UTC), the actor, the kind of action, a JSON payload, the sha256 of each file it wrote, the
+previous entry's hash and its own hash: sha256 over a canonical JSON of all those fields. Editing
+any entry breaks its hash; deleting one breaks the sequence and the next entry's link.
+
+Deleting the *last* entries leaves a shorter chain that is still valid in itself, so after every
+append the head (entry count and last hash) is also written atomically to `WS/out/ledger.head`.
+Audit compares the two. This guards against loss and careless edits, not against someone who
+rewrites both files: for that, note the head hash `tiered audit` prints somewhere outside
+(a signed minute, an e-mail) and compare later.
+
+Appends run inside `BEGIN IMMEDIATE`, so reading the last hash and inserting the next entry is
+atomic across processes; a busy timeout makes concurrent writers (the app and the CLI) wait
+instead of failing.
+
+Commands that write files use `commit_files`: the files are staged whole in
+`out/.pending/<op>/` (an atomic directory) together with a description of the operation, then
+moved into place, then the entry is appended, then the staging is removed. A process killed at
+any point leaves either no visible change or a complete operation that the next command (any
+`commit_files` call, or `recover`) finishes; audit reports such an interrupted operation as a
+warning, never as tampering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tiered.files import _fsync_dir, atomic_dir, atomic_write_bytes, sha256_file
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+DB_NAME = "out/ledger.sqlite"
+HEAD_NAME = "out/ledger.head"
+LOCK_NAME = "out/ledger.lock"
+PENDING_NAME = "out/.pending"
+# Folders whose files are artefacts that should each be named by some ledger entry.
+ARTEFACT_DIRS = ("out/draws", "out/results", "out/publish", "out/scores")
+BUSY_TIMEOUT_S = 120.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    files TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    time: str
+    actor: str
+    kind: str
+    payload: dict[str, Any]
+    files: tuple[dict[str, str], ...]
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["files"] = list(self.files)
+        return d
+
+
+def canonical(obj: Any) -> bytes:
+    """The one byte string an object hashes to: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def entry_hash(
+    seq: int, time: str, actor: str, kind: str, payload: Any, files: Any, prev_hash: str
+) -> str:
+    body = {
+        "seq": seq,
+        "time": time,
+        "actor": actor,
+        "kind": kind,
+        "payload": payload,
+        "files": files,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def default_actor() -> str:
+    """The OS user; the app passes its signed-in user instead."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (some services)
+        return "unknown"
+
+
+def rel_path(ws: Path, path: str | os.PathLike) -> str:
+    """A path relative to the workspace, with forward slashes (stable across systems)."""
+    p = Path(path)
+    if p.is_absolute():
+        p = p.resolve().relative_to(ws.resolve())
+    return p.as_posix()
+
+
+# ------------------------------------------------------------------------------ connection
+
+
+def _connect(ws: Path, create: bool = True) -> sqlite3.Connection:
+    db = ws / DB_NAME
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    if create:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:  # switching to WAL needs a moment alone; retry while others hold locks
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    con.execute("PRAGMA synchronous=FULL")
+    return con
+
+
+def _row_to_entry(row: tuple) -> Entry:
+    seq, t, actor, kind, payload, files, prev, h = row
+    return Entry(seq, t, actor, kind, json.loads(payload), tuple(json.loads(files)), prev, h)
+
+
+def digests(ws: str | os.PathLike, paths: Iterable[str | os.PathLike]) -> list[dict[str, str]]:
+    """[{path (relative to WS), sha256}] for files that exist now."""
+    ws = Path(ws)
+    out = []
+    for p in paths:
+        rel = rel_path(ws, p)
+        out.append({"path": rel, "sha256": sha256_file(ws / rel)})
+    return sorted(out, key=lambda d: d["path"])
+
+
+def append(
+    ws: str | os.PathLike,
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+    files: Iterable[str | os.PathLike] = (),
+    actor: str | None = None,
+) -> Entry:
+    """Append one entry naming `files` (paths in WS, hashed now) and return it."""
+    ws = Path(ws)
+    return _append(ws, kind, dict(payload or {}), digests(ws, files), actor or default_actor())
+
+
+def _append(
+    ws: Path,
+    kind: str,
+    payload: dict[str, Any],
+    files: list[dict[str, str]],
+    actor: str,
+    op: str | None = None,
+) -> Entry:
+    payload_text = canonical(payload).decode("utf-8")
+    files_text = canonical(files).decode("utf-8")
+    con = _connect(ws)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if op is not None:  # completing an interrupted operation: append it only once
+                done = con.execute(
+                    "SELECT seq, time, actor, kind, payload, files, prev_hash, hash FROM entries"
+                    " WHERE json_extract(payload, '$.op') = ?",
+                    (op,),
+                ).fetchone()
+                if done is not None:
+                    con.execute("COMMIT")
+                    return _row_to_entry(done)
+            last = con.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+            h = entry_hash(seq, now, actor, kind, payload, files, prev)
+            con.execute(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, now, actor, kind, payload_text, files_text, prev, h),
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise
+        _write_head(ws, con)
+    finally:
+        con.close()
+    log.info("ledger: #%d %s by %s", seq, kind, actor)
+    return Entry(seq, now, actor, kind, payload, tuple(files), prev, h)
+
+
+def _write_head(ws: Path, con: sqlite3.Connection) -> None:
+    """Record the current head; under the write lock so a slower writer never rolls it back."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        last = con.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        if last:
+            data = canonical({"entries": last[0], "hash": last[1]}) + b"\n"
+            atomic_write_bytes(ws / HEAD_NAME, data)
+    finally:
+        con.execute("COMMIT")
+
+
+def entries(ws: str | os.PathLike) -> list[Entry]:
+    """All entries in order (empty when there is no ledger yet)."""
+    ws = Path(ws)
+    if not (ws / DB_NAME).exists():
+        return []
+    con = _connect(ws, create=False)
+    try:
+        rows = con.execute(
+            "SELECT seq, time, actor, kind, payload, files, prev_hash, hash"
+            " FROM entries ORDER BY seq"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        rows = []
+    finally:
+        con.close()
+    return [_row_to_entry(r) for r in rows]
+
+
+def latest_files(ws: str | os.PathLike) -> dict[str, tuple[str, Entry]]:
+    """path -> (sha256, entry) as last recorded: a later entry supersedes an earlier one."""
+    out: dict[str, tuple[str, Entry]] = {}
+    for e in entries(ws):
+        for f in e.files:
+            out[f["path"]] = (f["sha256"], e)
+    return out
+
+
+# --------------------------------------------------------------------- staged file commits
+
+
+@contextlib.contextmanager
+def _op_lock(ws: Path) -> Iterator[None]:
+    """One file-writing operation per workspace at a time (released if the process dies)."""
+    path = ws / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        try:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # Windows
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        yield  # the lock goes with the file handle
+
+
+def commit_files(
+    ws: str | os.PathLike,
+    kind: str,
+    payload: Mapping[str, Any] | None,
+    outputs: Mapping[str, bytes],
+    actor: str | None = None,
+) -> Entry:
+    """Write `outputs` (path relative to WS -> bytes) and ledger them as one operation.
+
+    Either every file lands and the entry is appended, or (after a crash) nothing visible
+    changed, or the operation is complete on disk and the next call finishes the entry.
+    """
+    ws = Path(ws)
+    actor = actor or default_actor()
+    with _op_lock(ws):
+        _recover_locked(ws)
+        op = uuid.uuid4().hex
+        files = []
+        with atomic_dir(ws / PENDING_NAME / op) as tmp:
+            for rel, data in outputs.items():
+                rel = rel_path(ws, rel)
+                staged = tmp / "files" / rel
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_bytes(data)
+                files.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest()})
+            desc = {
+                "op": op,
+                "kind": kind,
+                "payload": dict(payload or {}),
+                "actor": actor,
+                "files": sorted(files, key=lambda d: d["path"]),
+            }
+            (tmp / "op.json").write_bytes(canonical(desc))
+        return _finish(ws, ws / PENDING_NAME / op)
+
+
+def _finish(ws: Path, opdir: Path) -> Entry | None:
+    desc = json.loads((opdir / "op.json").read_bytes())
+    for f in desc["files"]:
+        staged = opdir / "files" / f["path"]
+        final = ws / f["path"]
+        if staged.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+            _fsync_dir(final.parent)
+        elif not final.exists() or sha256_file(final) != f["sha256"]:
+            log.warning("ledger: cannot complete operation %s: %s changed", desc["op"], f["path"])
+            _discard(opdir)
+            return None
+    payload = {**desc["payload"], "op": desc["op"]}
+    entry = _append(ws, desc["kind"], payload, desc["files"], desc["actor"], op=desc["op"])
+    _discard(opdir)
+    return entry
+
+
+def _discard(opdir: Path) -> None:
+    done = opdir.with_name(f".done-{opdir.name}")
+    os.replace(opdir, done)  # one atomic step: the operation is no longer pending
+    shutil.rmtree(done, ignore_errors=True)
+
+
+def recover(ws: str | os.PathLike) -> list[Entry]:
+    """Finish operations a killed process left behind; returns the entries it appended."""
+    ws = Path(ws)
+    if not (ws / PENDING_NAME).exists():
+        return []
+    with _op_lock(ws):
+        return _recover_locked(ws)
+
+
+def _recover_locked(ws: Path) -> list[Entry]:
+    root = ws / PENDING_NAME
+    if not root.exists():
+        return []
+    done = []
+    for d in sorted(root.iterdir()):
+        if d.name.startswith("."):  # a staging dir that never completed, or a finished one
+            shutil.rmtree(d, ignore_errors=True)
+        elif (d / "op.json").exists():
+            e = _finish(ws, d)
+            if e is not None:
+                log.info("ledger: completed interrupted %s as #%d", e.kind, e.seq)
+                done.append(e)
+    return done
+
+
+def pending_ops(ws: Path) -> list[dict[str, Any]]:
+    root = ws / PENDING_NAME
+    if not root.exists():
+        return []
+    out = []
+    for d in sorted(root.iterdir()):
+        if not d.name.startswith(".") and (d / "op.json").exists():
+            with contextlib.suppress(ValueError, OSError):
+                out.append(json.loads((d / "op.json").read_bytes()))
+    return out
+
+
+# ----------------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    seq: int | None = None
+    kind: str | None = None
+    path: str | None = None
+
+
+@dataclass
+class AuditReport:
+    entries: int
+    head_hash: str
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "head_hash": self.head_hash,
+            "problems": [asdict(p) for p in self.problems],
+            "warnings": [asdict(w) for w in self.warnings],
+        }
+
+    def lines(self) -> list[str]:
+        """Plain-language lines for the CLI and the app."""
+        head = (
+            f"账本完整 (ledger intact): {self.entries} 条记录, head {self.head_hash[:16]}"
+            if self.ok
+            else f"账本被破坏 (ledger broken): {len(self.problems)} 处问题"
+        )
+        return (
+            [head]
+            + [f"问题 (problem): {p.message}" for p in self.problems]
+            + [f"提示 (warning): {w.message}" for w in self.warnings]
+        )
+
+
+def audit(ws: str | os.PathLike) -> AuditReport:
+    """Recompute the chain, compare the head file and every named file's current digest."""
+    ws = Path(ws)
+    head = _read_head(ws)
+    if not (ws / DB_NAME).exists():
+        rep = AuditReport(0, GENESIS)
+        if head is not None:
+            rep.problems.append(
+                Finding(
+                    f"账本文件 {DB_NAME} 不存在，但 {HEAD_NAME} 记录了 {head['entries']} 条记录"
+                    f" (the ledger database is missing)"
+                )
+            )
+        _check_unledgered(ws, {}, rep)
+        return rep
+    con = _connect(ws, create=False)
+    try:
+        rows = con.execute(
+            "SELECT seq, time, actor, kind, payload, files, prev_hash, hash"
+            " FROM entries ORDER BY seq"
+        ).fetchall()
+    finally:
+        con.close()
+    rep = AuditReport(len(rows), rows[-1][7] if rows else GENESIS)
+    _check_chain(rows, rep)
+    last_seq = rows[-1][0] if rows else 0
+    by_seq = {r[0]: r for r in rows}
+    if head is None:
+        if last_seq > 1:
+            rep.problems.append(Finding(f"{HEAD_NAME} 缺失 (the ledger head file is missing)"))
+        elif last_seq == 1:
+            rep.warnings.append(Finding(f"{HEAD_NAME} 尚未写入 (head not written yet)"))
+    elif head["entries"] > last_seq:
+        gone = head["entries"] - last_seq
+        rep.problems.append(
+            Finding(
+                f"最后 {gone} 条记录（第 {last_seq + 1}–{head['entries']} 条）被删除："
+                f"{HEAD_NAME} 记录共 {head['entries']} 条，账本只有 {last_seq} 条"
+                f" (the last {gone} entries were deleted)",
+                seq=last_seq + 1,
+            )
+        )
+    elif head["entries"] not in by_seq or by_seq[head["entries"]][7] != head["hash"]:
+        rep.problems.append(
+            Finding(
+                f"第 {head['entries']} 条记录与 {HEAD_NAME} 记录的哈希不符"
+                f" (entry #{head['entries']} does not match the recorded head hash)",
+                seq=head["entries"],
+            )
+        )
+    elif head["entries"] < last_seq:
+        rep.warnings.append(
+            Finding(
+                f"{HEAD_NAME} 落后 {last_seq - head['entries']} 条（进程在追加后被中断）；"
+                f"下次追加时更新"
+                f" (head file lags: a process stopped right after appending)"
+            )
+        )
+    latest: dict[str, tuple[str, int, str]] = {}
+    for r in rows:
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            for f in json.loads(r[5]):
+                latest[f["path"]] = (f["sha256"], r[0], r[3])
+    _check_files(ws, latest, rep)
+    _check_unledgered(ws, latest, rep)
+    return rep
+
+
+def _read_head(ws: Path) -> dict[str, Any] | None:
+    try:
+        d = json.loads((ws / HEAD_NAME).read_bytes())
+        return {"entries": int(d["entries"]), "hash": str(d["hash"])}
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        return {"entries": -1, "hash": ""}
+
+
+def _check_chain(rows: list[tuple], rep: AuditReport) -> None:
+    expected, prev_stored = 1, GENESIS
+    for seq, t, actor, kind, payload, files, prev, h in rows:
+        what = f"第 {seq} 条记录（{kind}）"
+        if seq != expected:
+            missing = f"第 {expected} 条" if seq == expected + 1 else f"第 {expected}–{seq - 1} 条"
+            rep.problems.append(
+                Finding(
+                    f"{missing}记录被删除：序号从 {expected - 1} 跳到 {seq}"
+                    f" (entries {expected}..{seq - 1} were deleted)",
+                    seq=expected,
+                )
+            )
+        elif prev != prev_stored:
+            rep.problems.append(
+                Finding(
+                    f"{what}指向的上一条哈希与第 {seq - 1} 条不符：第 {seq - 1} 条被改写或替换"
+                    f" (entry #{seq} links to a different entry #{seq - 1})",
+                    seq=seq,
+                    kind=kind,
+                )
+            )
+        try:
+            recomputed = entry_hash(
+                seq, t, actor, kind, json.loads(payload), json.loads(files), prev
+            )
+        except ValueError:
+            recomputed = ""
+        if recomputed != h:
+            rep.problems.append(
+                Finding(
+                    f"{what}被修改：内容与其哈希不符"
+                    f" (entry #{seq} ({kind}) was altered: its content no longer matches its hash)",
+                    seq=seq,
+                    kind=kind,
+                )
+            )
+        expected, prev_stored = seq + 1, h
+
+
+def _check_files(ws: Path, latest: dict[str, tuple[str, int, str]], rep: AuditReport) -> None:
+    pending = {(f["path"], f["sha256"]): op for op in pending_ops(ws) for f in op["files"]}
+    for path, (digest, seq, kind) in sorted(latest.items()):
+        p = ws / path
+        if not p.exists():
+            rep.problems.append(
+                Finding(
+                    f"文件 {path} 不存在，第 {seq} 条记录（{kind}）记录了它 (file named by entry "
+                    f"#{seq} is missing)",
+                    seq=seq,
+                    kind=kind,
+                    path=path,
+                )
+            )
+            continue
+        now = sha256_file(p)
+        if now == digest:
+            continue
+        op = pending.get((path, now))
+        if op is not None:
+            rep.warnings.append(
+                Finding(
+                    f"文件 {path} 属于一次被中断的操作（{op['kind']}），"
+                    f"下一次 tiered 命令会补记账本 (an interrupted {op['kind']} wrote it;"
+                    f" the next command completes its entry)",
+                    path=path,
+                )
+            )
+        else:
+            rep.problems.append(
+                Finding(
+                    f"文件 {path} 在第 {seq} 条记录（{kind}）之后被改动："
+                    f"sha256 应为 {digest[:16]}…，现为 {now[:16]}…"
+                    f" (file changed after entry #{seq} recorded it)",
+                    seq=seq,
+                    kind=kind,
+                    path=path,
+                )
+            )
+
+
+def _check_unledgered(ws: Path, latest: Mapping[str, Any], rep: AuditReport) -> None:
+    for op in pending_ops(ws):
+        rep.warnings.append(
+            Finding(
+                f"有一次被中断的操作（{op['kind']}）待完成；下一次 tiered 命令会完成它"
+                f" (an interrupted {op['kind']} is pending;"
+                f" the next command completes it)"
+            )
+        )
+    for d in ARTEFACT_DIRS:
+        root = ws / d
+        if not root.exists():
+            continue
+        for p in sorted(root.rglob("*")):
+            rel = p.relative_to(ws)
+            if not p.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if rel.as_posix() not in latest:
+                rep.warnings.append(
+                    Finding(
+                        f"文件 {rel.as_posix()} 未记入账本（写入后命令被中断，或手工放入）"
+                        f" (not recorded in the ledger)",
+                        path=rel.as_posix(),
+                    )
+                )

@@ -69,7 +69,11 @@ KIND_LABELS: dict[str, str] = {
 
 FIXED_VOCABULARIES: dict[str, dict[str, str]] = {
     # vocabulary -> {code: Chinese label}
-    "entity_type": {"enterprise": "企业", "individual": "个体工商户", "cooperative": "农民专业合作社"},
+    "entity_type": {
+        "enterprise": "企业",
+        "individual": "个体工商户",
+        "cooperative": "农民专业合作社",
+    },
     "status": {"active": "存续", "deregistered": "注销", "revoked": "吊销"},
     "severity": {"minor": "轻微", "general": "一般", "serious": "严重"},
 }
@@ -77,16 +81,35 @@ FIXED_VOCABULARIES: dict[str, dict[str, str]] = {
 # Extra spellings that Chinese exports use for coded values.
 VALUE_ALIASES: dict[str, dict[str, str]] = {
     "entity_type": {"个体": "individual", "合作社": "cooperative", "公司": "enterprise"},
-    "status": {"在业": "active", "开业": "active", "在营": "active", "已注销": "deregistered",
-               "已吊销": "revoked", "吊销未注销": "revoked"},
-    "severity": {"较重": "serious", "严重失信": "serious", "一般失信": "general",
-                 "轻微失信": "minor"},
-    "kind": {"行政处罚信息": "penalty", "经营异常": "abnormal_operation",
-             "列入经营异常名录": "abnormal_operation", "严重失信": "serious_dishonesty",
-             "严重违法失信": "serious_dishonesty", "失信被执行": "court_dishonest_debtor",
-             "纳税信用": "tax_grade", "行业评价": "sector_rating", "承诺履行": "commitment_kept",
-             "承诺未履行": "commitment_broken", "表彰": "commendation", "投诉": "complaint",
-             "年报逾期未报": "annual_report_late"},
+    "status": {
+        "在业": "active",
+        "开业": "active",
+        "在营": "active",
+        "已注销": "deregistered",
+        "已吊销": "revoked",
+        "吊销未注销": "revoked",
+    },
+    "severity": {
+        "较重": "serious",
+        "严重失信": "serious",
+        "一般失信": "general",
+        "轻微失信": "minor",
+    },
+    "kind": {
+        "行政处罚信息": "penalty",
+        "经营异常": "abnormal_operation",
+        "列入经营异常名录": "abnormal_operation",
+        "严重失信": "serious_dishonesty",
+        "严重违法失信": "serious_dishonesty",
+        "失信被执行": "court_dishonest_debtor",
+        "纳税信用": "tax_grade",
+        "行业评价": "sector_rating",
+        "承诺履行": "commitment_kept",
+        "承诺未履行": "commitment_broken",
+        "表彰": "commendation",
+        "投诉": "complaint",
+        "年报逾期未报": "annual_report_late",
+    },
 }
 
 
@@ -130,7 +153,9 @@ TABLES: dict[str, Table] = {
                 Column("name", "名称", "text", True, aliases=("企业名称", "主体名称", "字号名称")),
                 Column("sector", "行业", "choice", True, "sector", ("所属行业", "监管领域")),
                 Column("region", "区域", "text", True, aliases=("所属区域", "辖区", "区县")),
-                Column("entity_type", "主体类型", "choice", False, "entity_type", ("市场主体类型",)),
+                Column(
+                    "entity_type", "主体类型", "choice", False, "entity_type", ("市场主体类型",)
+                ),
                 Column("registered_on", "成立日期", "date", aliases=("登记日期", "注册日期")),
                 Column("registered_capital", "注册资本", "number", aliases=("注册资本（万元）",)),
                 Column("status", "登记状态", "choice", False, "status", ("经营状态", "状态")),
@@ -149,7 +174,9 @@ TABLES: dict[str, Table] = {
                 Column("severity", "严重程度", "choice", False, "severity", ("失信程度",)),
                 Column("amount", "金额", "number", aliases=("罚没金额", "罚款金额（元）")),
                 Column("value", "等级", "text", aliases=("评价等级", "信用等级")),
-                Column("ended_on", "结束日期", "date", aliases=("移出日期", "修复日期", "失效日期")),
+                Column(
+                    "ended_on", "结束日期", "date", aliases=("移出日期", "修复日期", "失效日期")
+                ),
                 Column("source", "来源", "text", aliases=("数据来源", "认定部门")),
             ),
             references={"uscc": "entities"},
@@ -171,7 +198,9 @@ TABLES: dict[str, Table] = {
             "inspectors",
             "执法检查人员名录库",
             (
-                Column("inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")),
+                Column(
+                    "inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")
+                ),
                 Column("name", "姓名", "text", True),
                 Column("sectors", "执法领域", "choices", True, "sector", ("行业", "所属领域")),
                 Column("department", "部门", "text", aliases=("所属部门",)),

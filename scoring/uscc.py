@@ -69,9 +69,7 @@ def valid_mask(codes: np.ndarray) -> np.ndarray:
     if len(codes) == 0:
         return out
     lengths = np.fromiter((len(c) if isinstance(c, str) else -1 for c in codes), int, len(codes))
-    ascii_ok = np.fromiter(
-        (isinstance(c, str) and c.isascii() for c in codes), bool, len(codes)
-    )
+    ascii_ok = np.fromiter((isinstance(c, str) and c.isascii() for c in codes), bool, len(codes))
     cand = (lengths == 18) & ascii_ok
     if not cand.any():
         return out

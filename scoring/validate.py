@@ -95,9 +95,11 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         parts = parts.fillna(compact)
         ok = parts.notna().all(axis=1)
         parsed = pd.to_datetime(
-            {"year": parts[0].where(ok, "1970").astype(int),
-             "month": parts[1].where(ok, "1").astype(int),
-             "day": parts[2].where(ok, "1").astype(int)},
+            {
+                "year": parts[0].where(ok, "1970").astype(int),
+                "month": parts[1].where(ok, "1").astype(int),
+                "day": parts[2].where(ok, "1").astype(int),
+            },
             errors="coerce",
         ).where(ok)
         serial = t.str.match(_SERIAL) & ~ok
@@ -125,8 +127,9 @@ def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = s.astype(object).where(s.notna(), None)
-    cleaned = text.astype(str).str.replace(",", "", regex=False).str.strip().where(
-        text.notna(), None)
+    cleaned = (
+        text.astype(str).str.replace(",", "", regex=False).str.strip().where(text.notna(), None)
+    )
     num = pd.to_numeric(cleaned, errors="coerce")
     bad = cleaned.notna() & num.isna()
     return num.astype(float), bad
@@ -169,8 +172,9 @@ class _Collector:
         self.index = index
         self.items: list[tuple[np.ndarray, str, np.ndarray]] = []
 
-    def add(self, mask: pd.Series | np.ndarray, column: str, fmt: str,
-            values: pd.Series | None = None) -> None:
+    def add(
+        self, mask: pd.Series | np.ndarray, column: str, fmt: str, values: pd.Series | None = None
+    ) -> None:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -195,9 +199,9 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return stripped.where(stripped.notna() & (stripped != ""), None)
 
 
-def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
-                   known: dict[str, set[str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                       list[dict], list[dict]]:
+def validate_table(
+    table: Table, raw: pd.DataFrame, rules: Rules, known: dict[str, set[str]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[dict]]:
     """Validate one raw table; returns (accepted typed frame, rejected rows, errors, warnings).
 
     `raw` has English column names, string cells and a `row` column with file row numbers.
@@ -208,7 +212,8 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
         col = table.column(missing[0])
         raise SchemaError(
             f"缺少必填列 '{col.name}'（{col.label}） (required column '{col.name}' is missing)",
-            table.name, col.name,
+            table.name,
+            col.name,
         )
     today = pd.Timestamp(rules.today or dt.date.today())
     df = raw.copy()
@@ -221,7 +226,9 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
     for c in table.columns:
         col = _clean_text(df[c.name])
         if c.required:
-            fails.add(col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)")
+            fails.add(
+                col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)"
+            )
         present = col.notna()
         if c.kind == "uscc":
             col = col.where(col.isna(), col.str.upper())
@@ -234,21 +241,29 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
                     if rules.accept_bad_check_digit:
                         only_check = msgs.str.contains("校验位")
                         for i in bad_idx[only_check.to_numpy()]:
-                            warnings.append({"table": table.name, "row": int(df.at[i, ROW]),
-                                             "column": c.name,
-                                             "message": msgs[i] + "；已按配置接受 (accepted by config)"})
+                            warnings.append(
+                                {
+                                    "table": table.name,
+                                    "row": int(df.at[i, ROW]),
+                                    "column": c.name,
+                                    "message": msgs[i] + "；已按配置接受 (accepted by config)",
+                                }
+                            )
                         bad_idx = bad_idx[~only_check.to_numpy()]
-                    fails.add(col.index.isin(bad_idx), c.name, "{v}",
-                              msgs.reindex(col.index))
+                    fails.add(col.index.isin(bad_idx), c.name, "{v}", msgs.reindex(col.index))
         elif c.kind == "date":
             parsed, bad = parse_dates(col)
-            fails.add(bad, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
+            year = pd.to_numeric(col.where(bad).str.extract(r"^\s*(\d{4})")[0], errors="coerce")
+            far = bad & (year > today.year)  # beyond what datetime64 holds: still "future"
+            fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
+            fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
             fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
             col = parsed
         elif c.kind == "bool":
             parsed, bad = parse_bools(col)
-            fails.add(bad, c.name,
-                      "无法识别的是/否值: '{v}' (expected true/false, 1/0, 是/否)", col)
+            fails.add(
+                bad, c.name, "无法识别的是/否值: '{v}' (expected true/false, 1/0, 是/否)", col
+            )
             col = parsed if c.required else parsed.where(present | (c.name != "active"), True)
         elif c.kind == "number":
             parsed, bad = parse_numbers(col)
@@ -261,8 +276,9 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
             mapped = low.map(vocab)
             bad = present & mapped.isna()
             allowed = _allowed(c.vocabulary, rules)
-            fails.add(bad, c.name,
-                      f"{c.name} 取值 '{{v}}' 不在允许列表中 (not one of: {allowed})", col)
+            fails.add(
+                bad, c.name, f"{c.name} 取值 '{{v}}' 不在允许列表中 (not one of: {allowed})", col
+            )
             col = mapped.where(present, None)
         elif c.kind == "choices":
             vocab = _vocabulary(c.vocabulary, rules)
@@ -281,8 +297,12 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
             pairs = col.map(norm)
             col = pairs.map(lambda p: p[0])
             bad_val = pairs.map(lambda p: p[1])
-            fails.add(bad_val.notna(), c.name,
-                      f"{c.name} 含未知代码 '{{v}}' (not one of: {allowed})", bad_val)
+            fails.add(
+                bad_val.notna(),
+                c.name,
+                f"{c.name} 含未知代码 '{{v}}' (not one of: {allowed})",
+                bad_val,
+            )
         typed[c.name] = col
 
     # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
@@ -296,10 +316,12 @@ def validate_table(table: Table, raw: pd.DataFrame, rules: Rules,
             identical = pd.Series(False, index=df.index)
             identical[same.index] = same
             first = ~k.duplicated(keep="first")
-            fails.add(dup & identical & ~first, key,
-                      f"重复行：{key} 与前面一行完全相同 (duplicate row)")
-            fails.add(dup & ~identical, key,
-                      f"{key} '{{v}}' 出现多次且内容不一致 (duplicate {key})", k)
+            fails.add(
+                dup & identical & ~first, key, f"重复行：{key} 与前面一行完全相同 (duplicate row)"
+            )
+            fails.add(
+                dup & ~identical, key, f"{key} '{{v}}' 出现多次且内容不一致 (duplicate {key})", k
+            )
 
     for col_name, target in table.references.items():
         if known is None or target not in known:

@@ -60,15 +60,17 @@ def load_config(ws: str | Path) -> Config:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise ConfigError(
             f"config.yaml 无法解析 (cannot be parsed): {str(exc).splitlines()[0]}",
-            file=str(path), row=None if line is None else line + 1,
+            file=str(path),
+            row=None if line is None else line + 1,
         ) from None
     return parse_config(data, source=str(path))
 
 
 def parse_config(data: Any, source: str = "config.yaml") -> Config:
     if not isinstance(data, dict):
-        raise ConfigError("config.yaml 顶层必须是键值映射 (top level must be a mapping)",
-                          file=source)
+        raise ConfigError(
+            "config.yaml 顶层必须是键值映射 (top level must be a mapping)", file=source
+        )
     return _build(Config, data, Config(), "", source)
 
 
@@ -118,8 +120,7 @@ def _convert(tp: Any, value: Any, default: Any, key: str, source: str) -> Any:
             raise bad("a mapping")
         merged = dict(default or {})
         for k, v in value.items():
-            merged[str(k)] = _convert(args[1], v, (default or {}).get(str(k)), f"{key}.{k}",
-                                      source)
+            merged[str(k)] = _convert(args[1], v, (default or {}).get(str(k)), f"{key}.{k}", source)
         return merged
     if tp is bool:
         if not isinstance(value, bool):
@@ -156,8 +157,9 @@ def config_to_dict(cfg: Any) -> Any:
 
 
 def config_digest(cfg: Any) -> str:
-    text = json.dumps(config_to_dict(cfg), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    text = json.dumps(
+        config_to_dict(cfg), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -12,8 +12,14 @@ class TieredError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file

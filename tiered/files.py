@@ -111,8 +111,9 @@ def write_csv_bom(df: pd.DataFrame, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, csv_bom_bytes(df))
 
 
-def xlsx_bytes(df: pd.DataFrame, headers: dict[str, str] | None = None,
-               sheet: str = "Sheet1") -> bytes:
+def xlsx_bytes(
+    df: pd.DataFrame, headers: dict[str, str] | None = None, sheet: str = "Sheet1"
+) -> bytes:
     """An XLSX with (Chinese) headers, a frozen header row and fitted widths.
 
     Cell text is formula-escaped; workbook timestamps and zip entry times are fixed, so the same
@@ -158,8 +159,11 @@ def _normalise_zip(data: bytes) -> bytes:
         for info in src.infolist():
             payload = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
-                payload = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
-                                 rb"<dcterms:modified\1>2020-01-01T00:00:00Z<", payload)
+                payload = re.sub(
+                    rb"<dcterms:modified([^>]*)>[^<]*<",
+                    rb"<dcterms:modified\1>2020-01-01T00:00:00Z<",
+                    payload,
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
@@ -167,6 +171,10 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_xlsx(df: pd.DataFrame, path: str | os.PathLike, headers: dict[str, str] | None = None,
-               sheet: str = "Sheet1") -> None:
+def write_xlsx(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    headers: dict[str, str] | None = None,
+    sheet: str = "Sheet1",
+) -> None:
     atomic_write_bytes(path, xlsx_bytes(df, headers, sheet))

@@ -45,8 +45,7 @@ class Workspace:
         """A validated table; an empty frame with the right columns when the table is absent."""
         if name in self.tables:
             return self.tables[name]
-        return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in
-                             TABLES[name].columns})
+        return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in TABLES[name].columns})
 
 
 def _dtype(kind: str) -> str:
@@ -57,12 +56,18 @@ def find_table_files(ws: Path) -> dict[str, Path]:
     """The input file of each table present at the top level of `ws`."""
     found: dict[str, Path] = {}
     for name, spec in TABLES.items():
-        hits = [ws / f"{stem}{suf}" for stem in (name, spec.label) for suf in SUFFIXES
-                if (ws / f"{stem}{suf}").is_file()]
+        hits = [
+            ws / f"{stem}{suf}"
+            for stem in (name, spec.label)
+            for suf in SUFFIXES
+            if (ws / f"{stem}{suf}").is_file()
+        ]
         if len(hits) > 1:
             names = "、".join(p.name for p in hits)
-            raise UsageError(f"表 {name} 有多个文件：{names}；请只保留一个 (several files for one table)",
-                             file=str(ws))
+            raise UsageError(
+                f"表 {name} 有多个文件：{names}；请只保留一个 (several files for one table)",
+                file=str(ws),
+            )
         if hits:
             found[name] = hits[0]
     return found
@@ -85,8 +90,10 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
                 s = df[c]
                 df[c] = s.astype(object).where(s.isna(), s.astype(str))
         else:
-            raise UsageError("不支持的文件类型，请使用 CSV、XLSX 或 Parquet (unsupported file type)",
-                             file=str(path))
+            raise UsageError(
+                "不支持的文件类型，请使用 CSV、XLSX 或 Parquet (unsupported file type)",
+                file=str(path),
+            )
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is one clear line for the user
@@ -97,8 +104,11 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
     targets = list(mapping.values())
     dup = sorted({t for t in targets if targets.count(t) > 1})
     if dup:
-        raise UsageError(f"列 '{dup[0]}' 出现了两次（中英文表头重复？） (column appears twice)",
-                         file=str(path), column=dup[0])
+        raise UsageError(
+            f"列 '{dup[0]}' 出现了两次（中英文表头重复？） (column appears twice)",
+            file=str(path),
+            column=dup[0],
+        )
     df = df.rename(columns=mapping)
     df = df.astype(object).where(df.notna(), None)
     df.insert(0, ROW, range(2, len(df) + 2))
@@ -109,14 +119,19 @@ def _read_csv(path: Path) -> pd.DataFrame:
     errors = []
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc,
-                               skipinitialspace=False)
+            return pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=enc, skipinitialspace=False
+            )
         except UnicodeDecodeError as exc:
             errors.append(f"{enc}: {exc.reason}")
         except pd.errors.EmptyDataError:
             raise UsageError("文件为空 (empty file)", file=str(path)) from None
-    raise UsageError("无法识别的文本编码，请另存为 UTF-8 或 GBK (unknown text encoding: "
-                     + "; ".join(errors) + ")", file=str(path))
+    raise UsageError(
+        "无法识别的文本编码，请另存为 UTF-8 或 GBK (unknown text encoding: "
+        + "; ".join(errors)
+        + ")",
+        file=str(path),
+    )
 
 
 def rules_for(config: Config, today: dt.date | None = None) -> Rules:
@@ -130,8 +145,9 @@ def rules_for(config: Config, today: dt.date | None = None) -> Rules:
     )
 
 
-def load_workspace(ws: str | Path, *, write_rejected: bool = True,
-                   today: dt.date | None = None) -> Workspace:
+def load_workspace(
+    ws: str | Path, *, write_rejected: bool = True, today: dt.date | None = None
+) -> Workspace:
     """Read, validate and type every table of a workspace.
 
     Rejected rows are written to `out/rejected/TABLE.csv` (row number, original cells, reason);
@@ -143,8 +159,11 @@ def load_workspace(ws: str | Path, *, write_rejected: bool = True,
     config = load_config(ws)
     files = find_table_files(ws)
     if "entities" not in files:
-        raise UsageError("缺少必需的表 entities（检查对象名录库）：请放入 entities.csv、.xlsx 或 "
-                         ".parquet (required table 'entities' is missing)", file=str(ws))
+        raise UsageError(
+            "缺少必需的表 entities（检查对象名录库）：请放入 entities.csv、.xlsx 或 "
+            ".parquet (required table 'entities' is missing)",
+            file=str(ws),
+        )
     raw: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
     for name, path in files.items():
@@ -152,11 +171,15 @@ def load_workspace(ws: str | Path, *, write_rejected: bool = True,
         sources[name] = [path]
     results = sorted((ws / RESULTS_DIR).glob("*.csv"))
     if results:
-        parts = [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})] \
-            if "inspections" in raw else []
+        parts = (
+            [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})]
+            if "inspections" in raw
+            else []
+        )
         for p in results:
-            parts.append(read_table(p, "inspections").assign(
-                **{FILE_COLUMN: str(p.relative_to(ws))}))
+            parts.append(
+                read_table(p, "inspections").assign(**{FILE_COLUMN: str(p.relative_to(ws))})
+            )
         raw["inspections"] = pd.concat(parts, ignore_index=True)
         sources.setdefault("inspections", []).extend(results)
     try:

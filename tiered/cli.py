@@ -1,0 +1,144 @@
+"""The `tiered` command line: thin handlers over the workflow modules.
+
+Every command takes `--json` (one JSON object on stdout, nothing else there) and exits 0 on
+success, 1 when it ran but found a problem, 2 when the input or the call is unusable. Errors are
+one line naming file, row and column where there is one; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tiered.errors import TieredError
+
+Handler = Callable[[argparse.Namespace], tuple[int, dict[str, Any], str]]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad call is one line on stderr (or a JSON object) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if "--json" in sys.argv:
+            print(json.dumps({"error": message}, ensure_ascii=False))
+        else:
+            print(f"tiered: 参数错误 (usage error): {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.demo import write_demo
+
+    summary = write_demo(
+        Path(args.workspace), n_entities=args.entities, seed=args.seed, end=args.end
+    )
+    lines = [f"演示工作区已生成 (demo workspace written): {args.workspace}"]
+    lines += [f"  {k}: {v:,}" for k, v in summary.get("rows", {}).items()]
+    return 0, summary, "\n".join(lines)
+
+
+def _cmd_validate(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.workspace import load_workspace
+
+    ws = load_workspace(args.workspace)
+    rep = ws.report
+    payload = {"tables": rep.counts, "errors": rep.errors, "warnings": rep.warnings}
+    lines = ["表 (table)            读取 rows   接受 accepted   拒收 rejected"]
+    for name, c in rep.counts.items():
+        lines.append(f"{name:<20} {c['rows']:>10,} {c['accepted']:>14,} {c['rejected']:>14,}")
+    for e in rep.errors[:20]:
+        lines.append(f"{e.get('file', e['table'])} 第{e['row']}行 列 {e['column']}: {e['message']}")
+    if len(rep.errors) > 20:
+        lines.append(f"… 另有 {len(rep.errors) - 20:,} 条 (and more)")
+    for w in rep.warnings[:10]:
+        lines.append(f"警告 (warning) {w['file']} 第{w['row']}行 列 {w['column']}: {w['message']}")
+    if rep.n_rejected:
+        lines.append(
+            f"被拒收的行及原因见 (rejected rows with reasons): {ws.path / 'out' / 'rejected'}"
+        )
+    else:
+        lines.append("全部通过 (all rows accepted)")
+    return (1 if rep.n_rejected else 0), payload, "\n".join(lines)
+
+
+COMMANDS: dict[str, tuple[str, Handler]] = {
+    "demo": ("写出合成的海东式演示工作区 (write a synthetic demo workspace)", _cmd_demo),
+    "validate": ("检查工作区的每张表 (check every table)", _cmd_validate),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p = _Parser(prog="tiered", description="分级分类“双随机、一公开”抽查 (tiered supervision)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        help_text, handler = COMMANDS[name]
+        sp = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sp.set_defaults(handler=handler)
+        return sp
+
+    sp = add("demo")
+    sp.add_argument("workspace")
+    sp.add_argument("--entities", type=int, default=20000)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument(
+        "--end", default=None, help="last month of history, YYYY-MM (default: last month)"
+    )
+    sp = add("validate")
+    sp.add_argument("workspace")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(message)s",
+    )
+    try:
+        code, payload, text = args.handler(args)
+    except TieredError as exc:
+        return _fail(args, str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        return _fail(args, "已中断 (interrupted)", 2)
+    except MemoryError:
+        return _fail(args, "内存不足 (out of memory)", 2)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback to a file
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="tiered-error-", suffix=".log", delete=False
+        ) as f:
+            traceback.print_exc(file=f)
+        return _fail(
+            args,
+            f"内部错误 (internal error): {type(exc).__name__}: {exc} "
+            f"— 详情见 (details in) {f.name}",
+            2,
+        )
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, default=str))
+    elif text:
+        print(text)
+    return code
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}, ensure_ascii=False))
+    else:
+        print(f"tiered: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""Recording the outcomes of a month's drawn inspections (`tiered results`).
+
+The user's own `inspections.*` file is never rewritten: imported results are kept in
+`out/results/YYYY-MM.csv`, which `tiered.workspace.load_workspace` reads as part of the
+inspections table, so the next month's scores learn from them. A result row is validated like
+every table, and additionally must name an entity drawn that month and be dated on or after the
+month's first day (results may come in later months; never in the future).
+
+Importing is idempotent: a row whose (uscc, date, item) is already recorded with the same outcome
+changes nothing; one recorded with a *different* outcome is rejected (a correction needs a
+deliberate edit, not a silent overwrite). Files are written through `ledger.commit_files`, so a
+crash leaves either the old file or the new one, and the import is a ledger entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.schema import TABLES
+from scoring.validate import REASON, ROW, SchemaError, validate_table
+from tiered import ledger
+from tiered.config import load_config
+from tiered.errors import UsageError
+from tiered.files import csv_bom_bytes, escape_formula, sha256_file
+from tiered.workspace import read_table, rules_for
+
+RESULT_COLUMNS = ("uscc", "date", "found_problem", "item", "result", "inspectors")
+KEY = ("uscc", "date", "item")
+
+
+@dataclass
+class ImportSummary:
+    month: str
+    rows: int  # rows read from the file = accepted + rejected
+    accepted: int
+    added: int  # accepted rows that were new
+    unchanged: int  # accepted rows already recorded identically
+    rejected: int
+    results_file: str
+    rejected_file: str
+    ledger_seq: int
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First day of the month and of the next one; UsageError for anything but YYYY-MM."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(month).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"月份格式应为 YYYY-MM，收到 '{month}' (month must be YYYY-MM)")
+    start = pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+    return start, start + pd.offsets.MonthBegin(1)
+
+
+def draw_list_path(ws: Path, month: str) -> Path:
+    return ws / "out" / "draws" / month / "inspection_list.csv"
+
+
+def read_draw(ws: Path, month: str) -> pd.DataFrame:
+    """The month's inspection list as text (uscc upper-cased); UsageError when there is none."""
+    path = draw_list_path(ws, month)
+    if not path.is_file():
+        raise UsageError(
+            f"{month} 尚无抽查名单，请先运行 tiered draw (no draw for {month}: run `tiered draw`)",
+            file=str(path),
+        )
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df["uscc"] = df["uscc"].str.strip().str.upper()
+    return df
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    """An `out/results/*.csv` file as text cells (empty -> None), or an empty frame."""
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df = df.astype(object).where(df != "", None)
+    for c in RESULT_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    return df[list(RESULT_COLUMNS)]
+
+
+def _as_text(accepted: pd.DataFrame) -> pd.DataFrame:
+    """Typed accepted rows -> the stored text form (ISO dates, true/false, formula-safe text)."""
+    out = pd.DataFrame(index=accepted.index)
+    out["uscc"] = accepted["uscc"]
+    out["date"] = accepted["date"].dt.strftime("%Y-%m-%d")
+    out["found_problem"] = accepted["found_problem"].map({True: "true", False: "false"})
+    for c in ("item", "result", "inspectors"):
+        out[c] = accepted[c].map(lambda v: None if v is None or v != v else escape_formula(str(v)))
+    return out
+
+
+def _key(df: pd.DataFrame) -> pd.Series:
+    return df["uscc"] + "|" + df["date"] + "|" + df["item"].fillna("")
+
+
+def _content(df: pd.DataFrame) -> pd.Series:
+    return df["found_problem"] + "|" + df["result"].fillna("")
+
+
+def import_results(
+    ws: str | os.PathLike,
+    month: str,
+    file: str | os.PathLike,
+    actor: str | None = None,
+    today: dt.date | None = None,
+) -> ImportSummary:
+    """Validate FILE, append its new rows to `out/results/MONTH.csv`, ledger the import."""
+    ws = Path(ws)
+    file = Path(file)
+    start, _ = month_bounds(month)
+    draw = read_draw(ws, month)
+    drawn = dict(
+        zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)
+    )
+    if not file.is_file():
+        raise UsageError("结果文件不存在 (results file not found)", file=str(file))
+    raw = read_table(file, "inspections")
+    config = load_config(ws)
+    try:
+        accepted, rejected, _, _ = validate_table(
+            TABLES["inspections"], raw, rules_for(config, today)
+        )
+    except SchemaError as exc:
+        raise UsageError(exc.message, file=str(file), column=exc.column) from None
+    ok_rows = raw.loc[~raw[ROW].isin(rejected[ROW]), ROW].to_numpy()
+    accepted = accepted.assign(**{ROW: ok_rows})
+
+    extra: list[tuple[int, str]] = []  # (row, reason) for rows failing this command's rules
+    not_drawn = ~accepted["uscc"].isin(drawn)
+    for r, u in zip(accepted.loc[not_drawn, ROW], accepted.loc[not_drawn, "uscc"], strict=True):
+        extra.append((r, f"uscc: '{u}' 不在 {month} 的抽查名单中 (entity not drawn in {month})"))
+    early = accepted["date"] < start
+    for r, d in zip(accepted.loc[early, ROW], accepted.loc[early, "date"], strict=True):
+        extra.append((r, f"date: 检查日期 {d:%Y-%m-%d} 早于 {month} (date before the month)"))
+    bad_rows = {r for r, _ in extra}
+    accepted = accepted[~accepted[ROW].isin(bad_rows)].copy()
+
+    # inspectors: as given in the file, else as assigned by the draw
+    given = accepted["inspectors"]
+    accepted["inspectors"] = given.where(given.notna(), accepted["uscc"].map(drawn))
+    new = _as_text(accepted)
+    new[ROW] = accepted[ROW].to_numpy()
+
+    results_rel = f"out/results/{month}.csv"
+    old = read_results(ws / results_rel)
+    known = dict(zip(_key(old), _content(old), strict=True))
+    keep, unchanged = [], 0
+    for i, k, c, r in zip(new.index, _key(new), _content(new), new[ROW], strict=True):
+        if k not in known:
+            known[k] = c
+            keep.append(i)
+        elif known[k] == c:
+            unchanged += 1
+        else:
+            extra.append(
+                (
+                    r,
+                    "与已导入的同一检查（同一主体、日期、事项）结果不一致；如需更正请联系管理员"
+                    " (conflicts with a result already recorded for this entity, date"
+                    " and item)",
+                )
+            )
+    added = new.loc[keep, list(RESULT_COLUMNS)]
+    combined = pd.concat([old, added], ignore_index=True)
+
+    reasons = pd.DataFrame(extra, columns=[ROW, REASON])
+    if len(reasons):
+        reasons = reasons.groupby(ROW, as_index=False)[REASON].agg("; ".join)
+        mine = raw[raw[ROW].isin(reasons[ROW])].merge(reasons, on=ROW)
+        rejected = pd.concat([rejected, mine], ignore_index=True).sort_values(ROW)
+    n_rejected = len(rejected)
+    rejected_rel = f"out/rejected/results-{month}.csv"
+    if not len(rejected):
+        rejected = pd.DataFrame(columns=[ROW, *raw.columns.drop(ROW), REASON])
+    payload = {
+        "month": month,
+        "source": file.name,
+        "source_sha256": sha256_file(file),
+        "rows": len(raw),
+        "added": len(added),
+        "unchanged": unchanged,
+        "rejected": n_rejected,
+    }
+    entry = ledger.commit_files(
+        ws,
+        "results_import",
+        payload,
+        {results_rel: csv_bom_bytes(combined), rejected_rel: csv_bom_bytes(rejected)},
+        actor=actor,
+    )
+    return ImportSummary(
+        month=month,
+        rows=len(raw),
+        accepted=len(raw) - n_rejected,
+        added=len(added),
+        unchanged=unchanged,
+        rejected=n_rejected,
+        results_file=results_rel,
+        rejected_file=rejected_rel,
+        ledger_seq=entry.seq,
+    )

@@ -1,0 +1,210 @@
+"""The configurable indicator system: indicators -> points, 0-1000 score, overrides, risk.
+
+score = baseline + sum(+points * min(value, cap)) - sum(points * min(value, cap)), clipped to
+0-1000 and rounded to one decimal. Each dimension column is that dimension's net points, so
+score = clip(baseline + basic + dynamic + supervision + related + social). The score uses only the
+entity's own rows (and its related parties'), never the population.
+
+`risk` is a monotone decreasing mapping of score (`RiskMapping`). Without enough inspection
+history it is a fixed logistic prior; with history it is calibrated on the as-of score at each
+past inspection (isotonic regression by default, or a logistic fit).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from scoring import explain, indicators
+from scoring.config import DIMENSIONS, TIERS, ScoringConfig, check_config
+from scoring.tiers import tier_codes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Signed points per entity and indicator (columns in `names` order)."""
+
+    names: tuple[str, ...]
+    matrix: np.ndarray  # shape (n, len(names)), float64
+    score: np.ndarray  # clipped, rounded composite score
+    at_best: np.ndarray  # override tier code per entity (0 = no override)
+
+
+def points(ind: pd.DataFrame | dict[str, np.ndarray], config: ScoringConfig) -> Points:
+    """Apply the indicator table to indicator values."""
+    names = tuple(config.indicators)
+    n = len(next(iter(ind.values()))) if isinstance(ind, dict) else len(ind)
+    mat = np.empty((n, len(names)), np.float64)
+    for j, name in enumerate(names):
+        spec = config.indicators[name]
+        v = np.asarray(ind[name], np.float64)
+        if spec.cap is not None:
+            v = np.minimum(v, spec.cap)
+        mat[:, j] = v * (spec.points if spec.direction == "+" else -spec.points)
+    raw = config.baseline + mat.sum(axis=1)
+    score = np.round(np.clip(raw, 0.0, 1000.0), 1)
+    at_best = np.zeros(n, np.int8)
+    for name, tier in config.overrides.items():
+        hit = np.asarray(ind[name]) > 0
+        np.maximum(at_best, np.where(hit, TIERS.index(tier), 0).astype(np.int8), out=at_best)
+    return Points(names, mat, score, at_best)
+
+
+def dimension_scores(pts: Points, config: ScoringConfig) -> dict[str, np.ndarray]:
+    """Net points per dimension (rounded to one decimal)."""
+    out = {}
+    for dim in DIMENSIONS:
+        cols = [j for j, nm in enumerate(pts.names) if config.indicators[nm].dimension == dim]
+        out[dim] = (
+            np.round(pts.matrix[:, cols].sum(axis=1), 1) if cols else np.zeros(len(pts.score))
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RiskMapping:
+    """Monotone decreasing score -> risk, as knots interpolated linearly (flat outside)."""
+
+    knots_score: tuple[float, ...]
+    knots_risk: tuple[float, ...]
+    method: str  # prior | isotonic | logistic
+    n_inspections: int = 0
+
+    def __call__(self, scores: np.ndarray | pd.Series) -> np.ndarray:
+        return np.interp(np.asarray(scores, np.float64), self.knots_score, self.knots_risk)
+
+
+_GRID = np.linspace(0.0, 1000.0, 201)
+
+
+def prior_risk(config: ScoringConfig) -> RiskMapping:
+    """The documented fallback: risk = 1 / (1 + exp((score - midpoint) / scale))."""
+    r = config.risk
+    y = 1.0 / (1.0 + np.exp((_GRID - r.prior_midpoint) / r.prior_scale))
+    return RiskMapping(tuple(_GRID), tuple(y), "prior")
+
+
+def fit_risk(scores: np.ndarray, found: np.ndarray, config: ScoringConfig) -> RiskMapping:
+    """Fit score -> P(problem) on past inspections; falls back to the prior when it cannot."""
+    prior = prior_risk(config)
+    found = np.asarray(found, bool)
+    n = len(found)
+    if (
+        config.risk.method == "prior"
+        or n < config.risk.min_inspections
+        or found.all()
+        or (not found.any())
+    ):
+        return RiskMapping(prior.knots_score, prior.knots_risk, "prior", n)
+    s = np.asarray(scores, np.float64)
+    if config.risk.method == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression().fit(((s - 500.0) / 100.0).reshape(-1, 1), found)
+        if lr.coef_[0, 0] < 0:
+            y = lr.predict_proba(((_GRID - 500.0) / 100.0).reshape(-1, 1))[:, 1]
+            return RiskMapping(tuple(_GRID), tuple(y), "logistic", n)
+        log.warning("logistic risk fit is not decreasing in score; using isotonic")
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(increasing=False, out_of_bounds="clip").fit(s, found)
+    # A 2% share of the (strictly decreasing) prior keeps ranking by risk equal to ranking by score.
+    y = 0.98 * iso.predict(_GRID) + 0.02 * prior(_GRID)
+    return RiskMapping(tuple(_GRID), tuple(np.clip(y, 0.001, 0.999)), "isotonic", n)
+
+
+def calibrate_risk(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig,
+    prepared: indicators.Prepared | None = None,
+) -> RiskMapping:
+    """Risk mapping calibrated on inspections before `as_of`, each scored as of its own date."""
+    if inspections is None or not len(inspections):
+        return prior_risk(config)
+    as_of = pd.Timestamp(as_of)
+    start = as_of - pd.Timedelta(days=config.risk.history_days)
+    d = pd.to_datetime(inspections["date"])
+    past = inspections[(d < as_of) & (d >= start)]
+    if len(past) < config.risk.min_inspections:
+        return replace(prior_risk(config), n_inspections=len(past))
+    prep = prepared or indicators.prepare(entities, records, inspections)
+    feats = indicators.compute_at(
+        entities, records, inspections, past[["uscc", "date"]], config, prepared=prep
+    )
+    pts = points(feats, config)
+    return fit_risk(pts.score, past["found_problem"].fillna(False).to_numpy(bool), config)
+
+
+def score(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig | None = None,
+    risk_mapping: RiskMapping | None = None,
+    lang: str = "zh",
+    prepared: indicators.Prepared | None = None,
+) -> pd.DataFrame:
+    """Score every active entity as of `as_of` (only information dated before it counts).
+
+    Columns: uscc, score, tier, risk, reasons, basic, dynamic, supervision, related, social;
+    sorted by uscc. Without `risk_mapping` the mapping is calibrated on the inspections before
+    `as_of` when there are enough of them, else the documented prior is used.
+    """
+    return score_details(
+        entities, records, inspections, as_of, config, risk_mapping, lang, prepared
+    ).frame
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """A score run with what the app and the ledger may want besides the table."""
+
+    frame: pd.DataFrame
+    risk_mapping: RiskMapping
+    typical: np.ndarray  # reference contributions used for reasons
+
+
+def score_details(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig | None = None,
+    risk_mapping: RiskMapping | None = None,
+    lang: str = "zh",
+    prepared: indicators.Prepared | None = None,
+) -> ScoreRun:
+    """Like `score`, also returning the risk mapping and the reasons' reference profile."""
+    config = config or ScoringConfig()
+    check_config(config)
+    prep = prepared or indicators.prepare(entities, records, inspections)
+    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
+    keep = prep.active
+    ind = ind[keep]
+    pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
+    if risk_mapping is None:
+        risk_mapping = calibrate_risk(entities, records, inspections, as_of, config, prep)
+    codes = tier_codes(pts.score, config.thresholds, pts.at_best)
+    typical = explain.reference(pts.matrix, config.reason_reference)
+    reasons = explain.reasons(pts, ind, config, typical, lang=lang)
+    frame = pd.DataFrame(
+        {
+            "uscc": ind.index.to_numpy(),
+            "score": pts.score,
+            "tier": np.array(TIERS)[codes],
+            "risk": np.round(risk_mapping(pts.score), 4),
+            "reasons": reasons,
+            **dimension_scores(pts, config),
+        }
+    )
+    frame = frame.sort_values("uscc", kind="stable", ignore_index=True)
+    return ScoreRun(frame, risk_mapping, typical)

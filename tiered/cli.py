@@ -68,9 +68,44 @@ def _cmd_validate(args: argparse.Namespace) -> tuple[int, dict, str]:
     return (1 if rep.n_rejected else 0), payload, "\n".join(lines)
 
 
+def _rejected_note(ws) -> tuple[int, str]:
+    n = ws.report.n_rejected
+    if not n:
+        return 0, ""
+    return 1, (
+        f"注意：{n:,} 行输入被拒收，见 (note: rows rejected, see) {ws.path / 'out' / 'rejected'}"
+    )
+
+
+def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.scorerun import run_score
+
+    result, ws, target = run_score(args.workspace, args.as_of, args.out)
+    code, note = _rejected_note(ws)
+    mix = result.tier_mix()
+    payload = {
+        "as_of": result.as_of.date().isoformat(),
+        "out": str(target),
+        "entities": len(result.frame),
+        "tier_mix": mix,
+        "risk_method": result.run.risk_mapping.method,
+        "seconds": round(result.seconds, 3),
+        "rejected": ws.report.n_rejected,
+    }
+    lines = [
+        f"已评分 (scored) {len(result.frame):,} 户，截至 (as of) {payload['as_of']}",
+        "等级分布 (tier mix): " + "  ".join(f"{t} {v:.1%}" for t, v in mix.items()),
+        f"输出 (written): {target}",
+    ]
+    if note:
+        lines.append(note)
+    return code, payload, "\n".join(lines)
+
+
 COMMANDS: dict[str, tuple[str, Handler]] = {
     "demo": ("写出合成的海东式演示工作区 (write a synthetic demo workspace)", _cmd_demo),
     "validate": ("检查工作区的每张表 (check every table)", _cmd_validate),
+    "score": ("计算信用评分与风险等级 (score every active entity)", _cmd_score),
 }
 
 
@@ -96,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp = add("validate")
     sp.add_argument("workspace")
+    sp = add("score")
+    sp.add_argument("workspace")
+    sp.add_argument("--as-of", required=True, help="only information dated before this counts")
+    sp.add_argument("--out", default=None, help="default: WS/out/scores/DATE.csv")
     return p
 
 

@@ -193,8 +193,9 @@ def _field_comments(source: str) -> dict[str, str]:
             pending.append(s.lstrip("# ").strip())
         elif ":" in s and not s.startswith(("def ", "class ", "@", '"')):
             name = s.split(":")[0].strip()
-            if name.isidentifier() and pending:
-                out[name] = " ".join(pending)
+            trailing = s.split("  # ", 1)[1].strip() if "  # " in s else ""
+            if name.isidentifier() and (pending or trailing):
+                out[name] = " ".join([*pending, trailing]).strip()
             pending = []
         else:
             pending = []

@@ -1,0 +1,96 @@
+"""Scoring a workspace as of a date, writing the scores file and its ledger entry."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import scoring
+from scoring.config import TIERS, ScoringConfigError
+from scoring.validate import parse_dates
+from tiered import ledger
+from tiered.errors import UsageError
+from tiered.files import csv_bom_bytes
+from tiered.workspace import Workspace, load_workspace
+
+log = logging.getLogger(__name__)
+
+
+def parse_as_of(text: str) -> pd.Timestamp:
+    """A date the way staff type it (2025-01-01, 2025/1/1, 2025年1月1日, 20250101)."""
+    parsed, bad = parse_dates(pd.Series([text]))
+    if bad.iloc[0] or pd.isna(parsed.iloc[0]):
+        raise UsageError(f"无法识别的日期 '{text}'，请写成 2025-01-01 (unrecognised date)")
+    return pd.Timestamp(parsed.iloc[0])
+
+
+@dataclass
+class ScoreResult:
+    frame: pd.DataFrame
+    run: scoring.ScoreRun
+    as_of: pd.Timestamp
+    seconds: float
+
+    def tier_mix(self) -> dict[str, float]:
+        counts = self.frame["tier"].value_counts()
+        n = max(len(self.frame), 1)
+        return {t: round(float(counts.get(t, 0)) / n, 4) for t in TIERS}
+
+
+def score_workspace(ws: Workspace, as_of: pd.Timestamp, lang: str = "zh") -> ScoreResult:
+    """Score every active entity of `ws` using only what was dated before `as_of`."""
+    start = time.perf_counter()
+    try:
+        run = scoring.score_details(
+            ws.table("entities"),
+            ws.tables.get("records"),
+            ws.tables.get("inspections"),
+            as_of,
+            ws.config.scoring,
+            lang=lang,
+        )
+    except ScoringConfigError as exc:
+        raise UsageError(f"config.yaml scoring 配置有误 (invalid scoring config): {exc}") from None
+    return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
+
+
+def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
+    return ws / "out" / "scores" / f"{as_of.date().isoformat()}.csv"
+
+
+def run_score(
+    ws_path: str | Path, as_of: str, out: str | Path | None = None, actor: str | None = None
+) -> tuple[ScoreResult, Workspace, Path]:
+    """`tiered score`: validate, score, write the file and ledger it as one operation."""
+    ws = load_workspace(ws_path)
+    when = parse_as_of(as_of)
+    result = score_workspace(ws, when)
+    target = Path(out).absolute() if out else default_scores_path(ws.path, when)
+    data = csv_bom_bytes(result.frame)
+    payload = {
+        "as_of": when.date().isoformat(),
+        "entities": len(result.frame),
+        "tier_mix": result.tier_mix(),
+        "risk_method": result.run.risk_mapping.method,
+    }
+    inside = _inside(ws.path, target)
+    if inside:
+        ledger.commit_files(ws.path, "score_run", payload, {str(target): data}, actor=actor)
+    else:  # a file outside the workspace cannot be audited later; write it plainly
+        from tiered.files import atomic_write_bytes
+
+        atomic_write_bytes(target, data)
+        ledger.append(ws.path, "score_run", {**payload, "out": str(target)}, actor=actor)
+    return result, ws, target
+
+
+def _inside(ws: Path, target: Path) -> bool:
+    try:
+        target.resolve().relative_to(ws.resolve())
+        return True
+    except ValueError:
+        return False

@@ -6,6 +6,9 @@ line in the README config reference.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -71,3 +74,34 @@ class SamplingConfig:
 
     def cooldown(self, tier: str) -> int:
         return self.cooldown_months.get(tier, self.default_cooldown_months)
+
+
+def config_as_dict(config: SamplingConfig) -> dict:
+    """Plain JSON-able form (tuples as lists, mappings sorted), as written into manifests."""
+    return _plain(config)
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    return value
+
+
+def config_sha256(config: SamplingConfig) -> str:
+    """SHA-256 of the canonical JSON of the effective sampling config."""
+    text = json.dumps(_plain(config), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_from_dict(data: dict) -> SamplingConfig:
+    """Rebuild a SamplingConfig from `config_as_dict` output (a manifest's `sampling_config`)."""
+    values = dict(data)
+    if "assignment" in values and isinstance(values["assignment"], dict):
+        values["assignment"] = AssignmentConfig(**values["assignment"])
+    if "must_inspect_tiers" in values:
+        values["must_inspect_tiers"] = tuple(values["must_inspect_tiers"])
+    return SamplingConfig(**values)

@@ -2,8 +2,8 @@
 
 Following toad's `get_reason`: each entity's signed points per indicator are compared with a
 reference profile (by default the population median of each indicator's points; the reasons may
-depend on the population, the score never does). An entity below the typical score gets the
-indicators that cost it most; one above gets those that earned it most.
+depend on the population, the score never does). The reasons are the indicators whose points
+differ most from the typical entity's, in either direction (a cost or a gain).
 
 Everything is vectorised: top-k by `argpartition` over the deviation matrix, then each distinct
 (indicator, direction, count) code is formatted once and each distinct triple joined once.
@@ -204,8 +204,8 @@ def reasons(
     if n == 0 or top == 0:
         return np.array([NONE_TEXT[lang]] * n, dtype=object)
     dev = pts.matrix - typical
-    side = np.where(dev.sum(axis=1) < 0, -1.0, 1.0)
-    signed = dev * side[:, None]
+    mag = np.abs(dev)
+    signed = np.where(mag >= 1.0, mag, 0.0)  # at least one point from typical to be a reason
     idx = (
         np.argpartition(-signed, top - 1, axis=1)[:, :top]
         if top < k
@@ -225,7 +225,7 @@ def reasons(
         counts[:, j] = np.clip(np.floor(col) if nm == "age_years" else np.round(col), 0, 99)
     cnt = counts[rows, idx]
     code = (idx.astype(np.int64) * 2 + higher) * 100 + cnt
-    code = np.where(val >= 1.0, code, -1)  # at least one point from typical to be a reason
+    code = np.where(val > 0, code, -1)
     base = int(k * 2 * 100 + 1)
     triple = np.zeros(n, np.int64)
     for s in range(top):

@@ -2,8 +2,8 @@
 
 An indicator is a number per entity at a date: a faded count of penalties still inside their
 publicity window, a 0/1 list membership, the latest tax grade as a 0/1 flag, a count of
-complaints in the last 12 months, and so on. Only rows dated strictly before the date count, and a row stops
-counting once its `ended_on` is on or before the date (removed, repaired or expired).
+complaints in the last 12 months, and so on. Only rows dated strictly before the date count, and
+a row stops counting once its `ended_on` is on or before the date (removed, repaired or expired).
 
 Everything runs on integer entity codes with numpy (`bincount`, `maximum.at`); there is no loop over
 entities. `compute` evaluates every entity at one date. `compute_at` evaluates many (uscc, date)

@@ -200,3 +200,35 @@ def _field_comments(source: str) -> dict[str, str]:
         else:
             pending = []
     return out
+
+
+def reference_markdown() -> str:
+    """The README's config reference table (a test keeps the README equal to this)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, default, comment in reference_rows():
+        if key == "scoring.indicators":
+            default = "(see the indicator table)"
+        default = default.replace("|", "\\|")
+        lines.append(f"| `{key}` | `{default}` | {comment.replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+README_MARKERS = ("<!-- config-reference:start -->", "<!-- config-reference:end -->")
+
+
+def readme_with_reference(readme: str) -> str:
+    """`readme` with the text between the config-reference markers replaced by the table."""
+    start, end = README_MARKERS
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{reference_markdown()}\n{end}{tail}"
+
+
+if __name__ == "__main__":  # python -m tiered.config README.md  rewrites the README's table
+    import sys
+
+    if len(sys.argv) > 1:
+        p = Path(sys.argv[1])
+        p.write_text(readme_with_reference(p.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(reference_markdown())

@@ -112,3 +112,23 @@ def run_cli(*args: str, check_json: bool = True) -> tuple[int, dict | None, str,
     if "--json" in args and check_json:
         payload = json.loads(proc.stdout)
     return proc.returncode, payload, proc.stdout, proc.stderr
+
+
+@pytest.fixture(scope="session")
+def demo_ws_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo workspace made once per test session. Do not modify it: copy it first."""
+    from tiered.demo import write_demo
+
+    ws = tmp_path_factory.mktemp("demo") / "ws"
+    write_demo(ws, n_entities=3000, seed=7, end="2026-10")
+    return ws
+
+
+@pytest.fixture
+def demo_ws(demo_ws_session: Path, tmp_path: Path) -> Path:
+    """A private copy of the small demo workspace, free to modify."""
+    import shutil
+
+    target = tmp_path / "ws"
+    shutil.copytree(demo_ws_session, target, ignore=shutil.ignore_patterns("out"))
+    return target

@@ -102,10 +102,45 @@ def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
     return code, payload, "\n".join(lines)
 
 
+def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.results import import_results
+
+    s = import_results(Path(args.workspace), args.month, Path(args.file))
+    lines = [
+        f"读取 (read) {s.rows:,} 行：接受 (accepted) {s.accepted:,}（新增 new {s.added:,}，"
+        f"已有 unchanged {s.unchanged:,}），拒收 (rejected) {s.rejected:,}",
+        f"结果已记入 (recorded in): {s.results_file}",
+    ]
+    if s.rejected:
+        lines.append(f"被拒收的行及原因见 (rejected rows with reasons): {s.rejected_file}")
+    return s.exit_code, s.to_dict(), "\n".join(lines)
+
+
+def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.publish import publish
+
+    s = publish(Path(args.workspace), args.month)
+    lines = [f"已公示 (published) {s.rows:,} 条：" + "、".join(s.files)]
+    for late in s.late:
+        lines.append(f"超期 (late): {late}")
+    lines += [f"提示 (warning): {w}" for w in s.warnings]
+    return s.exit_code, s.to_dict(), "\n".join(lines)
+
+
+def _cmd_audit(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.ledger import audit
+
+    rep = audit(Path(args.workspace))
+    return rep.exit_code, rep.to_dict(), "\n".join(rep.lines())
+
+
 COMMANDS: dict[str, tuple[str, Handler]] = {
     "demo": ("写出合成的海东式演示工作区 (write a synthetic demo workspace)", _cmd_demo),
     "validate": ("检查工作区的每张表 (check every table)", _cmd_validate),
     "score": ("计算信用评分与风险等级 (score every active entity)", _cmd_score),
+    "results": ("导入本月抽查结果 (record the results of a month's draw)", _cmd_results),
+    "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
+    "audit": ("核验账本与文件 (check the ledger's hash chain and files)", _cmd_audit),
 }
 
 
@@ -135,6 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("workspace")
     sp.add_argument("--as-of", required=True, help="only information dated before this counts")
     sp.add_argument("--out", default=None, help="default: WS/out/scores/DATE.csv")
+    sp = add("results")
+    sp.add_argument("workspace")
+    sp.add_argument("--month", required=True, help="YYYY-MM")
+    sp.add_argument("file", help="results: uscc, date, found_problem, result, item")
+    sp = add("publish")
+    sp.add_argument("workspace")
+    sp.add_argument("--month", required=True, help="YYYY-MM")
+    sp = add("audit")
+    sp.add_argument("workspace")
     return p
 
 

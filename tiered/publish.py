@@ -1,0 +1,177 @@
+"""The month's public results list ("一公开"): `out/publish/YYYY-MM.csv` and `.xlsx`.
+
+One row per imported result of the month's draw, with the columns the national publicity system
+uses: 名称, 统一社会信用代码, 抽查事项, 检查日期, 检查结果. Personal data is masked (see
+`tiered.masking`), cells that Excel would run as formulas are escaped, and each result is checked
+against the publication deadline: 20 working days after the inspection by default, counted with
+the configured holiday calendar. Late results are still published (publishing late beats not
+publishing) but listed in the summary, which makes the command exit 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tiered import ledger
+from tiered.errors import UsageError
+from tiered.files import csv_bom_bytes, xlsx_bytes
+from tiered.masking import mask_name, mask_text
+from tiered.results import month_bounds, read_draw, read_results
+from tiered.workdays import CN_ADJUSTED_WORKDAYS_2025_2026, CN_HOLIDAYS_2025_2026, Calendar
+from tiered.workspace import find_table_files, read_table
+
+PUBLIC_COLUMNS = ("名称", "统一社会信用代码", "抽查事项", "检查日期", "检查结果")
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    # Working days allowed between an inspection and the publication of its result.
+    deadline_working_days: int = 20
+    # Public holidays (ISO dates) not counted as working days; default: State Council 2025–2026.
+    holidays: tuple[str, ...] = CN_HOLIDAYS_2025_2026
+    # Weekend days that are working days (调休上班); default: State Council 2025–2026.
+    adjusted_workdays: tuple[str, ...] = CN_ADJUSTED_WORKDAYS_2025_2026
+
+
+@dataclass
+class PublishSummary:
+    month: str
+    published_on: str
+    rows: int
+    files: list[str]
+    late: list[dict] = field(default_factory=list)  # uscc, inspection date, working days, due
+    warnings: list[str] = field(default_factory=list)
+    ledger_seq: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.late else 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _entities(ws: Path) -> pd.DataFrame:
+    """uscc -> name, legal_representative, as text (validation is `tiered validate`'s job)."""
+    files = find_table_files(ws)
+    if "entities" not in files:
+        raise UsageError(
+            "缺少必需的表 entities（检查对象名录库） (entities table missing)", file=str(ws)
+        )
+    ent = read_table(files["entities"], "entities")
+    if "legal_representative" not in ent.columns:
+        ent["legal_representative"] = None
+    ent = ent[ent["uscc"].notna()]
+    ent = ent.assign(uscc=ent["uscc"].str.strip().str.upper())
+    return ent.drop_duplicates("uscc").set_index("uscc")[["name", "legal_representative"]]
+
+
+def public_table(results: pd.DataFrame, entities: pd.DataFrame, draw: pd.DataFrame) -> pd.DataFrame:
+    """The masked public list for a month's result rows."""
+    names = entities["name"].to_dict()
+    names.update(
+        {
+            u: n
+            for u, n in zip(draw["uscc"], draw.get("name", draw["uscc"]), strict=True)
+            if u not in names
+        }
+    )
+    reps = entities["legal_representative"].to_dict()
+    rows = []
+    for r in results.itertuples(index=False):
+        rep = reps.get(r.uscc)
+        hide = (rep,) if isinstance(rep, str) and rep.strip() else ()
+        outcome = (
+            r.result
+            if isinstance(r.result, str) and r.result.strip()
+            else ("发现问题" if r.found_problem == "true" else "未发现问题")
+        )
+        rows.append(
+            {
+                "名称": mask_text(names.get(r.uscc, ""), hide),
+                "统一社会信用代码": r.uscc,
+                "抽查事项": mask_text(r.item if isinstance(r.item, str) else "", hide),
+                "检查日期": r.date,
+                "检查结果": mask_text(outcome, hide),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(PUBLIC_COLUMNS))
+    return df.sort_values(["检查日期", "统一社会信用代码"], kind="stable").reset_index(drop=True)
+
+
+def publish(
+    ws: str | os.PathLike,
+    month: str,
+    actor: str | None = None,
+    config: PublishConfig | None = None,
+    on: dt.date | None = None,
+) -> PublishSummary:
+    """Write the month's public list (CSV with BOM and XLSX) and ledger the publication.
+
+    `on` is the publication date used for the deadline check (default: today).
+    """
+    ws = Path(ws)
+    config = config or PublishConfig()
+    on = on or dt.date.today()
+    month_bounds(month)
+    ledger.recover(ws)  # an interrupted import must land before we read its results
+    results = read_results(ws / "out" / "results" / f"{month}.csv")
+    if results.empty:
+        raise UsageError(
+            f"{month} 尚无导入的检查结果，请先运行 tiered results"
+            f" (no results imported for {month}: run `tiered results`)"
+        )
+    table = public_table(results, _entities(ws), read_draw(ws, month))
+
+    cal = Calendar(config.holidays, config.adjusted_workdays)
+    dates = pd.to_datetime(results["date"]).dt.date
+    used = cal.count_after(dates.to_numpy(dtype="datetime64[D]"), on)
+    late = [
+        {
+            "uscc": u,
+            "date": d.isoformat(),
+            "working_days": int(n),
+            "due": cal.add(d, config.deadline_working_days).isoformat(),
+        }
+        for u, d, n in zip(results["uscc"], dates, used, strict=True)
+        if n > config.deadline_working_days
+    ]
+    warnings = []
+    years = sorted({d.year for d in dates} | {on.year})
+    missing = [y for y in years if y not in cal.years]
+    if missing:
+        warnings.append(
+            f"节假日列表未包含 {', '.join(map(str, missing))} 年，仅按周末计算"
+            f" (holiday list does not cover {missing}: weekends only)"
+        )
+
+    rel = {"csv": f"out/publish/{month}.csv", "xlsx": f"out/publish/{month}.xlsx"}
+    outputs = {
+        rel["csv"]: csv_bom_bytes(table),
+        rel["xlsx"]: xlsx_bytes(table, sheet="抽查结果公示"),
+    }
+    payload = {
+        "month": month,
+        "published_on": on.isoformat(),
+        "rows": len(table),
+        "late": len(late),
+    }
+    entry = ledger.commit_files(ws, "publication", payload, outputs, actor=actor)
+    return PublishSummary(
+        month, on.isoformat(), len(table), sorted(rel.values()), late, warnings, entry.seq
+    )
+
+
+__all__ = [
+    "PUBLIC_COLUMNS",
+    "PublishConfig",
+    "PublishSummary",
+    "mask_name",
+    "public_table",
+    "publish",
+]

@@ -13,6 +13,7 @@ past inspection (isotonic regression by default, or a logistic fit).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -171,6 +172,7 @@ class ScoreRun:
     frame: pd.DataFrame
     risk_mapping: RiskMapping
     typical: np.ndarray  # reference contributions used for reasons
+    timings: dict[str, float]  # seconds per stage: indicators, composite, risk, tiers, ...
 
 
 def score_details(
@@ -186,25 +188,46 @@ def score_details(
     """Like `score`, also returning the risk mapping and the reasons' reference profile."""
     config = config or ScoringConfig()
     check_config(config)
+    clock = _Clock()
     prep = prepared or indicators.prepare(entities, records, inspections)
     ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
-    keep = prep.active
-    ind = ind[keep]
+    ind = ind[prep.active]
+    clock.lap("indicators")
     pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
+    dims = dimension_scores(pts, config)
+    clock.lap("composite")
     if risk_mapping is None:
         risk_mapping = calibrate_risk(entities, records, inspections, as_of, config, prep)
+    risk = np.round(risk_mapping(pts.score), 4)
+    clock.lap("risk")
     codes = tier_codes(pts.score, config.thresholds, pts.at_best)
+    clock.lap("tiers")
     typical = explain.reference(pts.matrix, config.reason_reference)
     reasons = explain.reasons(pts, ind, config, typical, lang=lang)
+    clock.lap("reasons")
     frame = pd.DataFrame(
         {
             "uscc": ind.index.to_numpy(),
             "score": pts.score,
             "tier": np.array(TIERS)[codes],
-            "risk": np.round(risk_mapping(pts.score), 4),
+            "risk": risk,
             "reasons": reasons,
-            **dimension_scores(pts, config),
+            **dims,
         }
     )
     frame = frame.sort_values("uscc", kind="stable", ignore_index=True)
-    return ScoreRun(frame, risk_mapping, typical)
+    clock.lap("output")
+    return ScoreRun(frame, risk_mapping, typical, clock.laps)
+
+
+class _Clock:
+    """Stage timings (seconds) for the benchmark and the ledger; no printing."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now

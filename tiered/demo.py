@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 TABLE_NAMES = ("entities", "records", "inspections", "inspectors", "conflicts", "truth")
 HISTORY_MONTHS = 36
 MEAN_PROPENSITY = 0.2
+# Latent risk classes (low, middle, high): shares, logit centres and within-class spread.
+RISK_CLASS_SHARES = (0.55, 0.35, 0.10)
+RISK_CLASS_LOGITS = (-3.8, -0.9, 1.4)
+RISK_CLASS_SD = 0.8
 FAR = np.int64(10**7)  # "still active" as a day number (year ~29000)
 
 
@@ -151,11 +155,14 @@ def _entity_names(rng, etype, region, sector, person) -> np.ndarray:
 
 
 def _propensity(rng, etype, sector, age_years) -> np.ndarray:
-    """Heavy-tailed propensity: logit-normal with sector/type/age effects, mean shifted to 0.2."""
+    """Heavy-tailed propensity: a mixture of a large low-risk class, a middle class and a small
+    high-risk class on the logit scale, shifted by sector/type/age effects, then moved so the
+    population mean is MEAN_PROPENSITY."""
     eff = np.array([nm.SECTOR_RISK[s] for s in nm.SECTORS])[sector]
     eff += np.array([nm.TYPE_RISK[t] for t in nm.ENTITY_TYPES])[etype]
-    eff += np.where(age_years < 2, 0.5, np.where(age_years < 5, 0.2, 0.0))
-    eta = eff + 1.9 * rng.standard_normal(etype.size)
+    eff += np.where(age_years < 2, 0.6, np.where(age_years < 5, 0.25, 0.0))
+    cls = rng.choice(3, etype.size, p=RISK_CLASS_SHARES)
+    eta = np.array(RISK_CLASS_LOGITS)[cls] + eff + RISK_CLASS_SD * rng.standard_normal(etype.size)
     lo, hi = -10.0, 10.0
     for _ in range(50):  # bisection on the shift so the population mean is MEAN_PROPENSITY
         mid = (lo + hi) / 2

@@ -129,9 +129,9 @@ def credit_records(
     )
 
     # Penalties: frequency and severity rise with p.
-    idx, d = _events(rng, 0.01 + 0.55 * p**1.5, lo, hi)
+    idx, d = _events(rng, 0.003 + 1.4 * p, lo, hi)
     u, pi = rng.random(idx.size), p[idx]
-    ps, pg = 0.03 + 0.15 * pi, 0.30 + 0.30 * pi
+    ps, pg = 0.02 + 0.1 * pi, 0.1 + 0.3 * pi
     sev = np.where(u < ps, 2, np.where(u < ps + pg, 1, 0)).astype(np.int8)
     add_penalties(parts, rng, idx, d, sev, pop, win, sources)
 
@@ -141,9 +141,11 @@ def credit_records(
         if not (win.start <= due <= win.end):
             continue
         elig = np.flatnonzero((pop.registered < _day(y, 1, 1)) & (pop.ceased > due))
-        late = elig[rng.random(elig.size) < 0.03 + 0.45 * p[elig] ** 1.2]
-        never = rng.random(late.size) < 0.1 + 0.6 * p[late]
-        filed = due + 1 + rng.exponential(45.0, late.size).astype(np.int64)
+        late = elig[rng.random(elig.size) < np.minimum(0.9, 0.01 + 0.6 * p[elig])]
+        never = rng.random(late.size) < 0.4 * p[late] ** 2
+        quick = rng.random(late.size) < 0.6  # most file within days, the rest much later
+        delay = rng.exponential(np.where(quick, 8.0, 60.0)).astype(np.int64)
+        filed = due + 1 + delay
         filed = np.where(never | (filed > win.end), NONE, filed)
         parts.add(
             late,
@@ -166,12 +168,12 @@ def credit_records(
         )
 
     # Abnormal listings for other causes (address unreachable), some later removed.
-    idx, d = _events(rng, 0.003 + 0.05 * p**2, lo, hi)
+    idx, d = _events(rng, 0.0005 + 0.04 * p**2, lo, hi)
     parts.add(
         idx,
         "abnormal_operation",
         d,
-        ended=_ended(rng, d, win.end, 0.4, 30, 400),
+        ended=_ended(rng, d, win.end, 0.6, 30, 400),
         source=sources.amr(pop.region[idx]),
     )
 
@@ -187,7 +189,7 @@ def credit_records(
     )
 
     # Court dishonest-debtor listings; half end when the debt is paid.
-    idx, d = _events(rng, 0.002 + 0.06 * p**2, lo, hi)
+    idx, d = _events(rng, 0.001 + 0.05 * p**2, lo, hi)
     parts.add(
         idx,
         "court_dishonest_debtor",
@@ -204,10 +206,10 @@ def credit_records(
         if not (win.start <= d0 and d0 + 10 <= win.end):
             continue
         elig = np.flatnonzero(taxpayer & (pop.registered < _day(y, 1, 1)) & (pop.ceased > d0))
-        score = 97 - 70 * p[elig] + persistent[elig] + rng.normal(0, 6.0, elig.size)
+        score = 99 - 50 * p[elig] + persistent[elig] + rng.normal(0, 5.0, elig.size)
         grade = np.select([score >= 90, score >= 70, score >= 40], [0, 1, 3], 4)
         new = pop.registered[elig] >= _day(y - 1, 1, 1)
-        grade[new | (rng.random(elig.size) < 0.04)] = 2  # M: new or no revenue
+        grade[new | (rng.random(elig.size) < 0.02)] = 2  # M: new or no revenue
         parts.add(
             elig,
             "tax_grade",
@@ -235,8 +237,8 @@ def credit_records(
         )
 
     # Credit commitments (信用承诺) and whether they were kept.
-    idx, d = _events(rng, 0.12 * np.array([0.8, 1.5, 1.0])[pop.etype], lo, hi)
-    broken = rng.random(idx.size) < 0.03 + 0.6 * p[idx] ** 1.3
+    idx, d = _events(rng, 0.3 * np.array([0.8, 1.5, 1.0])[pop.etype], lo, hi)
+    broken = rng.random(idx.size) < 0.03 + 0.7 * p[idx] ** 1.3
     src = sources.amr(pop.region[idx])
     parts.add(idx[~broken], "commitment_kept", d[~broken], source=src[~broken])
     parts.add(idx[broken], "commitment_broken", d[broken], source=src[broken])
@@ -246,7 +248,7 @@ def credit_records(
     parts.add(idx, "commendation", d, source=sources.government(pop.region[idx], rng))
 
     # Complaints (12315 / 12345).
-    idx, d = _events(rng, 0.02 + 0.5 * p**1.5, lo, hi)
+    idx, d = _events(rng, 0.005 + 1.6 * p, lo, hi)
     parts.add(idx, "complaint", d, source=sources.hotline(rng, idx.size))
     return parts
 

@@ -1,0 +1,119 @@
+"""Where the app keeps its things, and the built-in demo workspace created on first start.
+
+The workspace is, in order: `$TIERED_WORKSPACE`; the one chosen in the app's settings
+(`settings.json` in the data folder); else the built-in demo in the data folder. The data folder
+is `$TIERED_DATA_DIR`, else `$XDG_DATA_HOME/tiered-supervision`, else
+`~/.local/share/tiered-supervision`: always somewhere the user may write. Accounts live there
+too (`accounts.json`, or `$TIERED_ACCOUNTS`), not in a workspace, so switching workspaces keeps
+the sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from tiered.errors import UsageError
+from tiered.files import atomic_write_bytes
+
+APP_NAME = "tiered-supervision"
+DEMO_ENTITIES = 20_000  # Haidong scores ~25,000 enterprises: a realistic first screen
+DEMO_SEED = 0
+Progress = Callable[[float, str], None]
+
+
+def data_dir() -> Path:
+    if os.environ.get("TIERED_DATA_DIR"):
+        return Path(os.environ["TIERED_DATA_DIR"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / APP_NAME
+
+
+def accounts_path() -> Path:
+    env = os.environ.get("TIERED_ACCOUNTS")
+    return Path(env).expanduser() if env else data_dir() / "accounts.json"
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.json"
+
+
+def read_settings() -> dict:
+    try:
+        return json.loads(settings_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_settings(**changes: object) -> None:
+    data = {**read_settings(), **changes}
+    atomic_write_bytes(settings_path(), json.dumps(data, ensure_ascii=False, indent=1).encode())
+
+
+def demo_path() -> Path:
+    return data_dir() / "demo"
+
+
+def workspace_path() -> tuple[Path, str]:
+    """(path, where it came from: "env", "settings" or "demo")."""
+    if os.environ.get("TIERED_WORKSPACE"):
+        return Path(os.environ["TIERED_WORKSPACE"]).expanduser(), "env"
+    chosen = read_settings().get("workspace")
+    if chosen:
+        return Path(chosen).expanduser(), "settings"
+    return demo_path(), "demo"
+
+
+def choose_workspace(path: str | None) -> None:
+    """Remember a workspace (None: back to the demo); it must exist and hold an entities table."""
+    if path:
+        from tiered.workspace import find_table_files
+
+        p = Path(path).expanduser()
+        if not p.is_dir():
+            raise UsageError("工作区目录不存在 (workspace folder not found)", file=str(p))
+        if "entities" not in find_table_files(p):
+            raise UsageError(
+                "该目录没有 entities 表（检查对象名录库）(no entities table in this folder)",
+                file=str(p),
+            )
+        write_settings(workspace=str(p.resolve()))
+    else:
+        write_settings(workspace=None)
+
+
+def needs_demo(ws: Path, source: str) -> bool:
+    """True when `ws` is the built-in demo (or an empty env folder) without tables yet."""
+    if any((ws / f"entities{s}").exists() for s in (".csv", ".xlsx", ".parquet")):
+        return False
+    if (ws / "检查对象名录库.csv").exists() or (ws / "检查对象名录库.xlsx").exists():
+        return False
+    if source == "settings":
+        return False
+    return not ws.exists() or not any(p for p in ws.iterdir() if not p.name.startswith("."))
+
+
+def first_of_month(today: dt.date | None = None) -> dt.date:
+    return (today or dt.date.today()).replace(day=1)
+
+
+def create_demo(
+    ws: Path,
+    n_entities: int = DEMO_ENTITIES,
+    seed: int = DEMO_SEED,
+    progress: Progress | None = None,
+) -> dict:
+    """Write the demo tables and a first ledgered score run (the baseline for PSI)."""
+    from tiered.demo import write_demo
+    from tiered.scorerun import run_score
+
+    say = progress or (lambda _f, _m: None)
+    say(0.05, "demo")
+    summary = write_demo(ws, n_entities=n_entities, seed=seed)
+    say(0.6, "score")
+    run_score(ws, first_of_month().isoformat(), actor="demo-setup")
+    say(1.0, "done")
+    return summary

@@ -1,0 +1,210 @@
+"""Altair charts with Chinese (or English) labels in a CJK font that the browser has.
+
+Debian's fonts-noto-cjk provides "Noto Sans CJK SC"; the fallback list keeps charts legible on
+machines that have another CJK font.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from scoring.config import TIERS
+from tiered.appsupport.i18n import column_label, pick, sector_label, tier_label
+
+FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+TIER_COLORS = ["#2e7d32", "#9ccc65", "#ffa726", "#c62828"]
+
+
+def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure(font=FONT, numberFormat=",.0f")
+        .configure_axis(labelFont=FONT, titleFont=FONT)
+        .configure_legend(labelFont=FONT, titleFont=FONT)
+        .configure_title(font=FONT)
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _tier_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[tier_label(t, lang) for t in TIERS], range=TIER_COLORS)
+
+
+def tier_mix_bar(counts: np.ndarray, lang: str, title: str = "") -> alt.Chart:
+    total = max(int(np.sum(counts)), 1)
+    df = pd.DataFrame(
+        {
+            "tier": [tier_label(t, lang) for t in TIERS],
+            "count": np.asarray(counts, int),
+            "share": np.asarray(counts, float) / total,
+        }
+    )
+    n, s, t = column_label("count", lang), column_label("share", lang), column_label("tier", lang)
+    df.columns = [t, n, s]
+    chart = (
+        alt.Chart(df, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{t}:N", sort=None, title=t, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{n}:Q", title=n),
+            color=alt.Color(f"{t}:N", scale=_tier_scale(lang), legend=None),
+            tooltip=[t, alt.Tooltip(f"{n}:Q", format=","), alt.Tooltip(f"{s}:Q", format=".1%")],
+        )
+    )
+    text = chart.mark_text(dy=-6).encode(
+        text=alt.Text(f"{s}:Q", format=".1%"), color=alt.value("#333")
+    )
+    return styled((chart + text).properties(height=260))
+
+
+def heat_map(heat: pd.DataFrame, lang: str, extra_labels: dict | None = None) -> alt.Chart:
+    sec, reg = column_label("sector", lang), column_label("region", lang)
+    share = pick(("C+D 占比", "share C+D"), lang)
+    cnt = column_label("count", lang)
+    df = pd.DataFrame(
+        {
+            sec: [sector_label(s, lang, extra_labels) for s in heat["sector"]],
+            reg: heat["region"],
+            share: heat["high_share"],
+            cnt: heat["count"],
+        }
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{reg}:N", title=reg, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{sec}:N", title=sec),
+            color=alt.Color(
+                f"{share}:Q", scale=alt.Scale(scheme="orangered"), legend=alt.Legend(format=".0%")
+            ),
+            tooltip=[
+                sec,
+                reg,
+                alt.Tooltip(f"{cnt}:Q", format=","),
+                alt.Tooltip(f"{share}:Q", format=".1%"),
+            ],
+        )
+    )
+    text = chart.mark_text(fontSize=10).encode(
+        text=alt.Text(f"{share}:Q", format=".0%"), color=alt.value("#222")
+    )
+    return styled((chart + text).properties(height=380))
+
+
+def score_histogram(scores: np.ndarray, lang: str, thresholds=None, bins: int = 60) -> alt.Chart:
+    score = column_label("score", lang)
+    cnt = column_label("count", lang)
+    lo, hi = 0.0, 1000.0
+    edges = np.linspace(lo, hi, bins + 1)
+    hist, _ = np.histogram(np.clip(scores, lo, hi), bins=edges)
+    df = pd.DataFrame({"start": edges[:-1], "end": edges[1:], cnt: hist})
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color="#5b8def")
+        .encode(
+            x=alt.X("start:Q", title=score, scale=alt.Scale(domain=[lo, hi])),
+            x2="end:Q",
+            y=alt.Y(f"{cnt}:Q", title=cnt),
+            tooltip=[alt.Tooltip("start:Q", title=score), alt.Tooltip(f"{cnt}:Q", format=",")],
+        )
+    )
+    layers = [bars]
+    if thresholds is not None:
+        name = pick(("阈值", "threshold"), lang)
+        marks = pd.DataFrame(
+            {
+                "x": [thresholds.a, thresholds.b, thresholds.c],
+                name: [pick((f"{t} 级下限", f"{t} from"), lang) for t in "ABC"],
+            }
+        )
+        rule = alt.Chart(marks).mark_rule(color="#c62828", strokeWidth=2, strokeDash=[6, 3])
+        layers.append(rule.encode(x="x:Q", tooltip=[name, alt.Tooltip("x:Q", title=score)]))
+        layers.append(
+            alt.Chart(marks)
+            .mark_text(align="left", dx=4, dy=-120, color="#c62828")
+            .encode(x="x:Q", text=f"{name}:N")
+        )
+    return styled(alt.layer(*layers).properties(height=280))
+
+
+def trend_chart(trend: pd.DataFrame, lang: str) -> alt.Chart:
+    m, s, t = column_label("month", lang), column_label("share", lang), column_label("tier", lang)
+    df = pd.DataFrame(
+        {
+            m: trend["month"],
+            t: [tier_label(x, lang) for x in trend["tier"]],
+            s: trend["share"],
+            "n": trend["count"],
+        }
+    )
+    return styled(
+        alt.Chart(df)
+        .mark_area()
+        .encode(
+            x=alt.X(f"{m}:O", title=m, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{s}:Q", stack="normalize", title=s, axis=alt.Axis(format="%")),
+            color=alt.Color(f"{t}:N", scale=_tier_scale(lang)),
+            order=alt.Order(f"{t}:N"),
+            tooltip=[
+                m,
+                t,
+                alt.Tooltip(f"{s}:Q", format=".1%"),
+                alt.Tooltip("n:Q", format=",", title=column_label("count", lang)),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def rates_chart(est: pd.DataFrame, lang: str) -> alt.Chart:
+    g = column_label("tier", lang)
+    e = column_label("estimate", lang)
+    lo, hi = column_label("ci_low", lang), column_label("ci_high", lang)
+    overall = pick(("全部", "overall"), lang)
+    df = pd.DataFrame(
+        {
+            g: [
+                overall if lv == "overall" else tier_label(x, lang)
+                for lv, x in zip(est["level"], est["group"], strict=True)
+            ],
+            e: est["estimate"],
+            lo: est["ci_low"],
+            hi: est["ci_high"],
+            "n": est["inspected"],
+        }
+    )
+    base = alt.Chart(df).encode(y=alt.Y(f"{g}:N", title=g, sort=None))
+    bars = base.mark_bar(color="#5b8def", opacity=0.7).encode(
+        x=alt.X(f"{e}:Q", title=e, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=[
+            g,
+            alt.Tooltip(f"{e}:Q", format=".1%"),
+            alt.Tooltip(f"{lo}:Q", format=".1%"),
+            alt.Tooltip(f"{hi}:Q", format=".1%"),
+            alt.Tooltip("n:Q", format=",", title=column_label("inspected", lang)),
+        ],
+    )
+    ci = base.mark_rule(color="#222", strokeWidth=2).encode(x=f"{lo}:Q", x2=f"{hi}:Q")
+    return styled((bars + ci).properties(height=200))
+
+
+def draws_chart(dvp: pd.DataFrame, lang: str) -> alt.Chart:
+    m, d, p = column_label("month", lang), column_label("drawn", lang), column_label("plan", lang)
+    df = pd.DataFrame({m: dvp["month"], d: dvp["drawn"], p: dvp["plan"]})
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color="#5b8def")
+        .encode(
+            x=alt.X(f"{m}:O", title=m, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{d}:Q", title=pick(("检查数", "inspections"), lang)),
+            tooltip=[m, alt.Tooltip(f"{d}:Q", format=","), alt.Tooltip(f"{p}:Q", format=",.0f")],
+        )
+    )
+    line = (
+        alt.Chart(df)
+        .mark_line(color="#c62828", strokeDash=[6, 3], point=True)
+        .encode(x=f"{m}:O", y=f"{p}:Q")
+    )
+    return styled((bars + line).properties(height=240))

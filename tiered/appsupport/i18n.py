@@ -1,0 +1,134 @@
+"""Chinese-first display strings, with English as the switch; number formatting.
+
+Page-specific sentences sit next to their page as (中文, English) pairs; the shared vocabulary
+(roles, tiers, sectors, columns, page titles) is here so every page and chart says the same.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
+from scoring.schema import FIXED_VOCABULARIES, SECTOR_LABELS
+
+LANGS = ("zh", "en")
+
+ROLE_LABELS = {
+    "staff": ("业务人员", "staff"),
+    "analyst": ("分析员", "analyst"),
+    "leader": ("领导", "leader"),
+    "admin": ("管理员", "admin"),
+}
+TIER_LABELS = {
+    "A": ("A 信用风险低", "A low risk"),
+    "B": ("B 信用风险一般", "B ordinary risk"),
+    "C": ("C 信用风险较高", "C higher risk"),
+    "D": ("D 信用风险高", "D high risk"),
+}
+SECTOR_LABELS_EN = {
+    "tax": "tax services",
+    "power": "electric power",
+    "culture_tourism": "culture & tourism",
+    "construction": "construction",
+    "environment": "environment",
+    "transport": "transport",
+    "food_drug": "food & drugs",
+    "health": "health care",
+    "labour": "labour",
+    "work_safety": "work safety",
+    "civil_defence": "civil air defence",
+    "other": "other",
+}
+COLUMNS = {
+    "uscc": ("统一社会信用代码", "USCC"),
+    "name": ("名称", "name"),
+    "sector": ("行业", "sector"),
+    "region": ("区县", "region"),
+    "tier": ("风险等级", "tier"),
+    "score": ("信用分", "score"),
+    "risk": ("问题概率", "risk"),
+    "reasons": ("主要原因", "reasons"),
+    "ticket": ("随机票号", "ticket"),
+    "inclusion_probability": ("入选概率", "inclusion probability"),
+    "inspectors": ("执法检查人员", "inspectors"),
+    "eligible": ("可抽数", "eligible"),
+    "must_inspect": ("必查数", "must inspect"),
+    "pool": ("随机池", "random pool"),
+    "quota": ("随机配额", "random quota"),
+    "drawn": ("抽取数", "drawn"),
+    "annual_rate": ("年抽查比例", "annual rate"),
+    "count": ("主体数", "entities"),
+    "share": ("占比", "share"),
+    "monthly": ("月检查数", "inspections / month"),
+    "expected_problems": ("预计发现问题", "expected problems"),
+    "month": ("月份", "month"),
+    "estimate": ("问题发现率", "problem rate"),
+    "ci_low": ("区间下限", "CI low"),
+    "ci_high": ("区间上限", "CI high"),
+    "inspected": ("已检查", "inspected"),
+    "problems": ("发现问题", "problems"),
+    "date": ("日期", "date"),
+    "found_problem": ("发现问题", "found problem"),
+    "item": ("检查事项", "item"),
+    "result": ("检查结果", "result"),
+    "rows": ("行数", "rows"),
+    "accepted": ("接受", "accepted"),
+    "rejected": ("拒收", "rejected"),
+    "table": ("表", "table"),
+    "column": ("列", "column"),
+    "row": ("行号", "row"),
+    "message": ("说明", "message"),
+    "plan": ("计划", "plan"),
+    "rate": ("比例", "rate"),
+    "multiplier": ("行业系数", "sector multiplier"),
+    **{d: (DIMENSIONS[d], DIMENSION_LABELS_EN[d]) for d in DIMENSIONS},
+}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def role_label(role: str, lang: str) -> str:
+    return pick(ROLE_LABELS.get(role, (role, role)), lang)
+
+
+def tier_label(tier: str, lang: str) -> str:
+    return pick(TIER_LABELS.get(tier, (tier, tier)), lang)
+
+
+def sector_label(code: str, lang: str, extra: dict[str, str] | None = None) -> str:
+    if lang == "en":
+        return SECTOR_LABELS_EN.get(code, code)
+    return SECTOR_LABELS.get(code) or (extra or {}).get(code) or code
+
+
+def status_label(code: str, lang: str) -> str:
+    return code if lang == "en" else FIXED_VOCABULARIES["status"].get(code, code)
+
+
+def column_label(name: str, lang: str) -> str:
+    return pick(COLUMNS[name], lang) if name in COLUMNS else name
+
+
+def column_labels(names, lang: str) -> dict[str, str]:
+    return {n: column_label(n, lang) for n in names}
+
+
+def fmt_int(value: float | int | None) -> str:
+    """12345 -> "12,345"; missing -> "–"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{int(round(value)):,}"
+
+
+def fmt_num(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:,.{digits}f}%"

@@ -1,0 +1,270 @@
+"""What the leader and analyst pages show, computed without Streamlit.
+
+The analyst's what-if keeps each entity's as-of indicators, score, override and risk in numpy
+arrays (`Baseline`). Moving a threshold is then one `searchsorted` plus a few `bincount`s over
+sector x tier codes (`retier`): a million entities take tens of milliseconds
+(`benchmarks/retier_latency.py`). Changing a weight re-applies the indicator table (`rescore`),
+which is one matrix pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scoring import composite, indicators
+from scoring.config import TIERS, ScoringConfig, ThresholdConfig
+from scoring.tiers import psi, tier_codes
+from tiered import ledger
+from tiered.scorerun import score_workspace
+from tiered.workspace import Workspace
+
+N_TIERS = len(TIERS)
+
+
+@dataclass
+class Baseline:
+    """One score run of a workspace, as arrays aligned with `frame` (sorted by uscc)."""
+
+    as_of: pd.Timestamp
+    frame: pd.DataFrame  # uscc, score, tier, risk, reasons, dimensions, name, sector, region
+    sectors: tuple[str, ...]
+    sector_code: np.ndarray  # int16 index into `sectors`
+    indicators: dict[str, np.ndarray]
+    scores: np.ndarray
+    at_best: np.ndarray
+    risk: np.ndarray
+    risk_mapping: composite.RiskMapping
+
+    @property
+    def n(self) -> int:
+        return len(self.scores)
+
+
+def build_baseline(ws: Workspace, as_of: pd.Timestamp) -> Baseline:
+    """Score the workspace as of `as_of` and keep what re-tiering and re-weighting need."""
+    result = score_workspace(ws, as_of)
+    ents = ws.table("entities")
+    frame = result.frame.merge(
+        ents[["uscc", "name", "sector", "region"]], on="uscc", how="left", validate="one_to_one"
+    )
+    cfg = ws.config.scoring
+    prep = indicators.prepare(ents, ws.tables.get("records"), ws.tables.get("inspections"))
+    ind = indicators.compute(
+        ents, ws.tables.get("records"), ws.tables.get("inspections"), as_of, cfg, prepared=prep
+    )
+    ind = ind[prep.active].reindex(frame["uscc"].to_numpy())
+    arrays = {k: ind[k].to_numpy(np.float64) for k in ind.columns}
+    pts = composite.points(arrays, cfg)
+    sectors = tuple(dict.fromkeys([*ws.config.sectors, *sorted(frame["sector"].dropna().unique())]))
+    code = pd.Categorical(frame["sector"], categories=sectors).codes.astype(np.int16)
+    return Baseline(
+        as_of=as_of,
+        frame=frame,
+        sectors=sectors,
+        sector_code=code,
+        indicators=arrays,
+        scores=frame["score"].to_numpy(np.float64),
+        at_best=pts.at_best,
+        risk=frame["risk"].to_numpy(np.float64),
+        risk_mapping=result.run.risk_mapping,
+    )
+
+
+def rescore(base: Baseline, config: ScoringConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scores, override codes, risk) under another indicator table; same entities."""
+    pts = composite.points(base.indicators, config)
+    return pts.score, pts.at_best, base.risk_mapping(pts.score)
+
+
+def annual_rates(sectors: tuple[str, ...], sampling) -> np.ndarray:
+    """(n_sectors, 4) annual sampling rate per stratum: tier rate x sector multiplier, floored."""
+    out = np.empty((len(sectors), N_TIERS))
+    for i, s in enumerate(sectors):
+        for j, t in enumerate(TIERS):
+            out[i, j] = min(1.0, max(sampling.rate(s, t), sampling.floor_rate))
+    return out
+
+
+@dataclass
+class Retier:
+    """Tier mix and plan figures for one set of thresholds."""
+
+    codes: np.ndarray  # tier code per entity (0=A .. 3=D)
+    tier_counts: np.ndarray  # (4,)
+    stratum_counts: np.ndarray  # (n_sectors, 4)
+    monthly: np.ndarray  # (n_sectors, 4) expected inspections per month
+    expected_problems: np.ndarray  # (n_sectors, 4) expected problems found per month
+
+    @property
+    def tier_shares(self) -> np.ndarray:
+        return self.tier_counts / max(int(self.tier_counts.sum()), 1)
+
+
+def retier(
+    scores: np.ndarray,
+    at_best: np.ndarray,
+    risk: np.ndarray,
+    sector_code: np.ndarray,
+    n_sectors: int,
+    thresholds: ThresholdConfig,
+    rates: np.ndarray,
+) -> Retier:
+    """Re-tier every entity and recompute the per-stratum plan: the interactive hot path."""
+    codes = tier_codes(scores, thresholds, at_best)
+    cell = sector_code.astype(np.int64) * N_TIERS + codes
+    size = n_sectors * N_TIERS
+    counts = np.bincount(cell, minlength=size).reshape(n_sectors, N_TIERS)
+    risk_sum = np.bincount(cell, weights=risk, minlength=size).reshape(n_sectors, N_TIERS)
+    monthly = counts * rates / 12.0
+    problems = risk_sum * rates / 12.0  # each drawn entity finds a problem with its own risk
+    return Retier(codes, counts.sum(axis=0), counts, monthly, problems)
+
+
+def shares_psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """PSI between two tier mixes (shares or counts), with the usual 1e-6 floor."""
+    e = np.clip(np.asarray(expected, float) / max(float(np.sum(expected)), 1e-12), 1e-6, None)
+    a = np.clip(np.asarray(actual, float) / max(float(np.sum(actual)), 1e-12), 1e-6, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def stratum_table(base: Baseline, rt: Retier) -> pd.DataFrame:
+    """Tidy per-stratum figures (sector, tier, count, annual rate, monthly, expected problems)."""
+    rows = []
+    for i, s in enumerate(base.sectors):
+        for j, t in enumerate(TIERS):
+            if rt.stratum_counts[i, j]:
+                rows.append(
+                    (
+                        s,
+                        t,
+                        int(rt.stratum_counts[i, j]),
+                        rt.monthly[i, j],
+                        rt.expected_problems[i, j],
+                    )
+                )
+    return pd.DataFrame(rows, columns=["sector", "tier", "count", "monthly", "expected_problems"])
+
+
+# ------------------------------------------------------------------------------ saved runs
+
+
+def last_saved_scores(ws: Path) -> tuple[np.ndarray | None, dict | None]:
+    """Scores of the latest ledgered score run whose file still exists, and its entry payload."""
+    for e in reversed(ledger.entries(ws)):
+        if e.kind != "score_run":
+            continue
+        for f in e.files:
+            p = ws / f["path"]
+            if p.suffix == ".csv" and p.exists():
+                df = pd.read_csv(p, usecols=["score", "tier"], encoding="utf-8-sig")
+                return df["score"].to_numpy(np.float64), {**e.payload, "seq": e.seq}
+    return None, None
+
+
+def score_psi(reference: np.ndarray | None, scores: np.ndarray) -> float | None:
+    if reference is None or len(reference) == 0 or len(scores) == 0:
+        return None
+    return psi(reference, scores)
+
+
+# ---------------------------------------------------------------------------- leader views
+
+
+def month_starts(end: pd.Timestamp, months: int) -> list[pd.Timestamp]:
+    """The first days of the `months` months ending with `end`'s month."""
+    last = pd.Timestamp(end).to_period("M")
+    return [(last - k).to_timestamp() for k in range(months - 1, -1, -1)]
+
+
+def monthly_trend(ws: Workspace, end: pd.Timestamp, months: int = 12) -> pd.DataFrame:
+    """Tier mix as of each month's first day, under today's config (month, tier, count, share,
+    mean_score). Uses only information dated before each first day."""
+    ents = ws.table("entities")
+    rec, ins = ws.tables.get("records"), ws.tables.get("inspections")
+    cfg = ws.config.scoring
+    prep = indicators.prepare(ents, rec, ins)
+    rows = []
+    for day in month_starts(end, months):
+        ind = indicators.compute(ents, rec, ins, day, cfg, prepared=prep)[prep.active]
+        reg = pd.to_datetime(ents.loc[prep.active, "registered_on"]).to_numpy()
+        alive = np.isnat(reg) | (reg < np.datetime64(day))  # existed on that day
+        arrays = {k: ind[k].to_numpy(np.float64)[alive] for k in ind.columns}
+        pts = composite.points(arrays, cfg)
+        counts = np.bincount(tier_codes(pts.score, cfg.thresholds, pts.at_best), minlength=4)
+        total = max(int(counts.sum()), 1)
+        for t, c in zip(TIERS, counts, strict=True):
+            rows.append((day.strftime("%Y-%m"), t, int(c), c / total, float(pts.score.mean())))
+    return pd.DataFrame(rows, columns=["month", "tier", "count", "share", "mean_score"])
+
+
+def heat_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per sector x region: entities, C+D count and its share."""
+    high = frame["tier"].isin(["C", "D"])
+    g = frame.assign(high=high).groupby(["sector", "region"], observed=True)
+    out = g.agg(count=("uscc", "size"), high=("high", "sum")).reset_index()
+    out["high_share"] = out["high"] / out["count"]
+    return out
+
+
+def draw_manifests(ws: Path) -> list[dict]:
+    """Every draw's manifest under out/draws/, oldest month first."""
+    out = []
+    for p in sorted((ws / "out" / "draws").glob("*/manifest.json")):
+        try:
+            out.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def draws_vs_plan(ws: Path, year: int, planned_monthly: float) -> pd.DataFrame:
+    """month, drawn (None when not drawn), plan: one row per month of `year`."""
+    drawn = {m["month"]: int(m.get("drawn", 0)) for m in draw_manifests(ws)}
+    rows = []
+    for k in range(1, 13):
+        month = f"{year:04d}-{k:02d}"
+        rows.append((month, drawn.get(month), float(planned_monthly)))
+    return pd.DataFrame(rows, columns=["month", "drawn", "plan"])
+
+
+def recorded_results(ws: Path) -> pd.DataFrame:
+    """Drawn entities joined with their recorded outcomes (month, sector, tier,
+    inclusion_probability, found_problem: True/False/None)."""
+    parts = []
+    for lst in sorted((ws / "out" / "draws").glob("*/inspection_list.csv")):
+        month = lst.parent.name
+        res_path = ws / "out" / "results" / f"{month}.csv"
+        if not res_path.exists():
+            continue
+        drawn = pd.read_csv(lst, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        res = pd.read_csv(res_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        found = res.assign(found=res["found_problem"].str.lower().isin(["true", "1", "是"]))
+        found = found.groupby("uscc")["found"].max()  # any problem in the month counts
+        d = drawn[["uscc", "sector", "tier", "inclusion_probability"]].copy()
+        d["inclusion_probability"] = d["inclusion_probability"].astype(float)
+        d["found_problem"] = d["uscc"].map(found).astype(object)
+        d.loc[d["found_problem"].isna(), "found_problem"] = None
+        d.insert(0, "month", month)
+        parts.append(d)
+    if not parts:
+        return pd.DataFrame(
+            columns=["month", "uscc", "sector", "tier", "inclusion_probability", "found_problem"]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def problem_rates_by_tier(results: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Horvitz–Thompson problem rates by tier (and overall) with intervals, pooled over months:
+    each month's draw is its own set of strata."""
+    from sampling.estimate import problem_rates
+
+    if results.empty or results["found_problem"].notna().sum() == 0:
+        return pd.DataFrame()
+    df = results.assign(sector=results["month"] + "|" + results["sector"])
+    est = problem_rates(df, confidence)
+    return est[est["level"].isin(["overall", "tier"])].reset_index(drop=True)

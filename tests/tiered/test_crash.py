@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 
 from tests.tiered.draw_fixture import MONTH, drawn_ws
 from tiered import ledger
+from tiered.audit import AuditReport
 from tiered.publish import publish
 from tiered.results import import_results, read_results
 
@@ -38,6 +39,7 @@ TODAY = "2026-06-12"
 CHILD = """
 import datetime as dt, os, signal, sys
 from tiered import ledger
+from tiered.audit import AuditReport
 ws, op, fault, src = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 repeat = int(sys.argv[5])
 
@@ -127,7 +129,7 @@ def _check_whole(ws: Path, n_rows: int) -> None:
             )
 
 
-def _audit_passes(ws: Path) -> ledger.AuditReport:
+def _audit_passes(ws: Path) -> AuditReport:
     rep = ledger.audit(ws)
     assert rep.ok, rep.lines()
     return rep

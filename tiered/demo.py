@@ -307,7 +307,9 @@ def generate(
     uscc = entities["uscc"].to_numpy()
     ids = inspectors["inspector_id"].to_numpy()
     rec = parts.arrays()
+    alive = rec["date"] <= pop.ceased[rec["ent"]]  # yearly grades can land after a closure
     order = np.lexsort((rec["kind"], rec["ent"], rec["date"]))
+    order = order[alive[order]]
     rec = {k: v[order] for k, v in rec.items()}
     none_first = lambda vocab: np.array([None, *vocab], dtype=object)  # noqa: E731
     records = pd.DataFrame(
@@ -368,11 +370,11 @@ def write_tables(tables: dict[str, pd.DataFrame], ws: Path) -> None:
         for i, field in enumerate(table.schema):
             if pa.types.is_timestamp(field.type):
                 table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
-        pacsv.write_csv(
-            table,
-            ws / f"{name}.csv",
-            pacsv.WriteOptions(include_header=True, quoting_style="needed"),
-        )
+        with open(ws / f"{name}.csv", "wb") as fh:  # plain header row (arrow quotes names)
+            fh.write((",".join(table.column_names) + "\n").encode())
+            pacsv.write_csv(
+                table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed")
+            )
 
 
 def write_demo(ws: Path, n_entities: int = 20000, seed: int = 0, end: str | None = None) -> dict:

@@ -153,8 +153,8 @@ def stratum_table(base: Baseline, rt: Retier) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ saved runs
 
 
-def last_saved_scores(ws: Path) -> tuple[np.ndarray | None, dict | None]:
-    """Scores of the latest ledgered score run whose file still exists, and its entry payload."""
+def last_saved_run(ws: Path) -> tuple[pd.DataFrame | None, dict | None]:
+    """(score, tier) of the latest ledgered score run whose file still exists, and its payload."""
     for e in reversed(ledger.entries(ws)):
         if e.kind != "score_run":
             continue
@@ -162,7 +162,7 @@ def last_saved_scores(ws: Path) -> tuple[np.ndarray | None, dict | None]:
             p = ws / f["path"]
             if p.suffix == ".csv" and p.exists():
                 df = pd.read_csv(p, usecols=["score", "tier"], encoding="utf-8-sig")
-                return df["score"].to_numpy(np.float64), {**e.payload, "seq": e.seq}
+                return df, {**e.payload, "seq": e.seq, "path": f["path"]}
     return None, None
 
 

@@ -1,0 +1,1 @@
+"""One Streamlit page per file; `common` holds the shared page helpers."""

@@ -1,0 +1,175 @@
+"""Shared page helpers: language, the signed-in user and role checks, the cached workspace,
+and turning typed errors into `st.error` (never a traceback)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from sampling.errors import SamplingError
+from scoring.config import ScoringConfigError
+from scoring.validate import SchemaError
+from tiered.appsupport import bootstrap, model
+from tiered.errors import TieredError
+from tiered.workspace import Workspace, load_workspace
+
+USER_ERRORS = (TieredError, SamplingError, ScoringConfigError, SchemaError)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    zh: str
+    en: str
+    icon: str
+    roles: tuple[str, ...]
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("app_pages/leader.py", "全局概览", "Overview", ":material/dashboard:", ("leader",)),
+    PageSpec(
+        "app_pages/analyst.py",
+        "阈值与权重",
+        "Thresholds & weights",
+        ":material/tune:",
+        ("analyst",),
+    ),
+    PageSpec("app_pages/backtest.py", "回测", "Backtest", ":material/history:", ("analyst",)),
+    PageSpec("app_pages/draw.py", "月度抽查", "Monthly draw", ":material/casino:", ("staff",)),
+    PageSpec(
+        "app_pages/results.py",
+        "结果录入与公示",
+        "Results & publication",
+        ":material/fact_check:",
+        ("staff",),
+    ),
+    PageSpec(
+        "app_pages/data.py",
+        "数据管理",
+        "Data",
+        ":material/upload_file:",
+        ("staff", "analyst", "admin"),
+    ),
+    PageSpec("app_pages/accounts.py", "账户管理", "Accounts", ":material/group:", ("admin",)),
+    PageSpec(
+        "app_pages/settings.py",
+        "设置与审计",
+        "Settings & audit",
+        ":material/settings:",
+        ("admin", "leader"),
+    ),
+)
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def T(zh: str, en: str) -> str:  # noqa: N802 - reads like a translation marker
+    """The Chinese or the English text, by the session's language."""
+    return en if lang() == "en" else zh
+
+
+def user() -> dict | None:
+    return st.session_state.get("user")
+
+
+def pages_for(roles: tuple[str, ...] | list[str]) -> list[PageSpec]:
+    return [p for p in PAGES if set(p.roles) & set(roles)]
+
+
+def guard(page_file: str) -> dict:
+    """Stop the page unless the signed-in user has one of its roles (also when opened by URL)."""
+    name = Path(page_file).name
+    spec = next(p for p in PAGES if Path(p.path).name == name)
+    u = user()
+    if not u:
+        st.error(T("请先登录。", "Please sign in first."))
+        st.stop()
+    if not set(spec.roles) & set(u["roles"]):
+        st.error(
+            T(
+                f"无权访问“{spec.zh}”：此页面仅限 {', '.join(spec.roles)} 角色。",
+                f"Access refused: '{spec.en}' is for the {', '.join(spec.roles)} role only.",
+            )
+        )
+        st.stop()
+    st.title(T(spec.zh, spec.en))
+    for kind, text in st.session_state.pop("flash", []):
+        getattr(st, kind)(text)
+    return u
+
+
+def flash(text: str, kind: str = "success") -> None:
+    """A message shown at the top of the page after the next rerun."""
+    st.session_state.setdefault("flash", []).append((kind, text))
+
+
+@contextlib.contextmanager
+def errors() -> Iterator[None]:
+    """Show a user error as one `st.error` line and stop the page."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def ws_path() -> Path:
+    return bootstrap.workspace_path()[0]
+
+
+def signature(path: Path) -> tuple:
+    """(name, mtime_ns, size) of every input the workspace read depends on: the cache key."""
+    items = []
+    candidates = [p for p in path.glob("*") if p.suffix in (".csv", ".xlsx", ".parquet", ".yaml")]
+    candidates += list((path / "out" / "results").glob("*.csv"))
+    for p in sorted(candidates):
+        with contextlib.suppress(OSError):
+            s = p.stat()
+            items.append((str(p.relative_to(path)), s.st_mtime_ns, s.st_size))
+    return tuple(items)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(path: str, sig: tuple) -> Workspace:
+    return load_workspace(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _baseline(path: str, sig: tuple, as_of: str) -> model.Baseline:
+    return model.build_baseline(_load(path, sig), pd.Timestamp(as_of))
+
+
+def workspace() -> Workspace:
+    p = ws_path()
+    with errors(), st.spinner(T("正在读取工作区…", "Reading the workspace…")):
+        return _load(str(p), signature(p))
+
+
+def baseline(as_of: pd.Timestamp | None = None) -> model.Baseline:
+    p = ws_path()
+    day = (as_of or pd.Timestamp(bootstrap.first_of_month())).strftime("%Y-%m-%d")
+    with errors(), st.spinner(T("正在计算信用分…", "Scoring…")):
+        return _baseline(str(p), signature(p), day)
+
+
+def clear_caches() -> None:
+    _load.clear()
+    _baseline.clear()
+    st.cache_data.clear()
+
+
+def actor() -> str:
+    u = user()
+    return u["username"] if u else os.environ.get("USER", "app")
+
+
+def download_name(month: str, name: str) -> str:
+    return f"{month}-{name}"

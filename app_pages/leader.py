@@ -1,0 +1,114 @@
+"""Leader: tier mix, sector x region heat map, score distribution, trend, problem rates with
+intervals, draws this year against the plan."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import T
+from tiered.appsupport import charts, i18n, model
+
+common.guard(__file__)
+lang = common.lang()
+ws = common.workspace()
+base = common.baseline()
+cfg = ws.config
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _trend(path: str, sig: tuple, end: str) -> pd.DataFrame:
+    return model.monthly_trend(common._load(path, sig), pd.Timestamp(end), months=12)
+
+
+counts = base.frame["tier"].value_counts().reindex(list("ABCD"), fill_value=0).to_numpy()
+st.caption(
+    T(
+        f"评分基准日 {base.as_of:%Y-%m-%d} · 在营主体 {i18n.fmt_int(base.n)} 户 · 工作区 {ws.path}",
+        f"Scored as of {base.as_of:%Y-%m-%d} · {i18n.fmt_int(base.n)} active entities · "
+        f"workspace {ws.path}",
+    )
+)
+cols = st.columns(4)
+for col, tier, c in zip(cols, "ABCD", counts, strict=True):
+    col.metric(i18n.tier_label(tier, lang), i18n.fmt_int(c), i18n.fmt_pct(c / max(base.n, 1)))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(T("风险等级分布", "Tier mix"))
+    st.altair_chart(charts.tier_mix_bar(counts, lang), width="stretch")
+with right:
+    st.subheader(T("信用分分布", "Score distribution"))
+    st.altair_chart(
+        charts.score_histogram(base.scores, lang, cfg.scoring.thresholds), width="stretch"
+    )
+
+st.subheader(T("行业 × 区县：较高和高风险（C+D）占比", "Sector × region: share of tiers C and D"))
+st.altair_chart(
+    charts.heat_map(model.heat_table(base.frame), lang, cfg.sector_labels),
+    width="stretch",
+)
+
+st.subheader(
+    T("月度趋势（按每月1日计算的风险等级）", "Monthly trend (tiers as of each month's 1st)")
+)
+with st.spinner(T("正在逐月计算…", "Computing month by month…")), common.errors():
+    p = common.ws_path()
+    trend = _trend(str(p), common.signature(p), base.as_of.strftime("%Y-%m-%d"))
+st.altair_chart(charts.trend_chart(trend, lang), width="stretch")
+
+st.subheader(
+    T(
+        "各等级问题发现率（已录入结果，含95%置信区间）",
+        "Problem rate by tier (recorded results, 95% intervals)",
+    )
+)
+results = model.recorded_results(ws.path)
+with common.errors():
+    est = model.problem_rates_by_tier(results)
+if est.empty:
+    st.info(
+        T(
+            "尚无已录入的抽查结果。业务人员录入结果后，这里显示按等级的问题发现率估计。",
+            "No recorded results yet. Once staff record results, estimates by tier appear here.",
+        )
+    )
+else:
+    st.altair_chart(charts.rates_chart(est, lang), width="stretch")
+    show = est[["group", "inspected", "problems", "estimate", "ci_low", "ci_high"]].copy()
+    show["group"] = [
+        T("全部", "overall") if lv == "overall" else i18n.tier_label(g, lang)
+        for lv, g in zip(est["level"], est["group"], strict=True)
+    ]
+    for c in ("estimate", "ci_low", "ci_high"):
+        show[c] = show[c].map(i18n.fmt_pct)
+    for c in ("inspected", "problems"):
+        show[c] = show[c].map(i18n.fmt_int)
+    show.columns = [i18n.column_label("tier", lang)] + [
+        i18n.column_label(c, lang) for c in show.columns[1:]
+    ]
+    st.dataframe(show, hide_index=True)
+
+year = base.as_of.year
+st.subheader(T(f"{year} 年抽查完成情况与计划", f"Draws in {year} against the plan"))
+rates = model.annual_rates(base.sectors, cfg.sampling)
+rt = model.retier(
+    base.scores,
+    base.at_best,
+    base.risk,
+    base.sector_code,
+    len(base.sectors),
+    cfg.scoring.thresholds,
+    rates,
+)
+planned = float(rt.monthly.sum())
+dvp = model.draws_vs_plan(ws.path, year, planned)
+done = dvp["drawn"].notna().sum()
+c1, c2, c3 = st.columns(3)
+c1.metric(T("已完成抽签月份", "Months drawn"), f"{done} / 12")
+c2.metric(
+    T("已抽取检查对象", "Entities drawn"), i18n.fmt_int(pd.to_numeric(dvp["drawn"]).fillna(0).sum())
+)
+c3.metric(T("全年计划（按当前比例）", "Annual plan (current rates)"), i18n.fmt_int(planned * 12))
+st.altair_chart(charts.draws_chart(dvp, lang), width="stretch")

@@ -1,0 +1,73 @@
+"""Settings: which workspace the app works on; the ledger's audit and its latest entries."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.common import T
+from tiered import ledger
+from tiered.appsupport import bootstrap
+
+u = common.guard(__file__)
+path, source = bootstrap.workspace_path()
+where = {
+    "env": T("环境变量 TIERED_WORKSPACE", "the TIERED_WORKSPACE environment variable"),
+    "settings": T("设置", "settings"),
+    "demo": T("内置演示", "the built-in demo"),
+}[source]
+st.write(T(f"当前工作区：`{path}`（来自{where}）", f"Current workspace: `{path}` (from {where})"))
+
+if "admin" in u["roles"]:
+    st.subheader(T("选择工作区", "Choose a workspace"))
+    if os.environ.get("TIERED_WORKSPACE"):
+        st.info(
+            T(
+                "已由环境变量 TIERED_WORKSPACE 指定，此处的选择在取消该变量后生效。",
+                "Set by TIERED_WORKSPACE; a choice here applies once that variable is unset.",
+            )
+        )
+    new = st.text_input(T("工作区目录", "Workspace folder"), value=str(path), key="ws_input")
+    c1, c2 = st.columns(2)
+    if c1.button(T("使用此工作区", "Use this workspace"), type="primary"):
+        with common.errors():
+            bootstrap.choose_workspace(new)
+        common.clear_caches()
+        st.success(T("已切换工作区", "Workspace switched"))
+    if c2.button(T("恢复内置演示", "Back to the demo")):
+        bootstrap.choose_workspace(None)
+        common.clear_caches()
+        st.rerun()
+
+st.subheader(T("账本审计", "Ledger audit"))
+if st.button(T("检查账本", "Check the ledger"), key="audit"):
+    with common.errors(), st.spinner(T("正在核对…", "Checking…")):
+        rep = ledger.audit(path)
+    (st.success if rep.ok else st.error)("\n\n".join(rep.lines()))
+
+entries = ledger.entries(path)
+st.caption(
+    T(
+        f"账本共 {len(entries):,} 条记录（最近 50 条）",
+        f"{len(entries):,} ledger entries (latest 50)",
+    )
+)
+if entries:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "#": e.seq,
+                    T("时间 (UTC)", "time (UTC)"): e.time[:19],
+                    T("操作人", "actor"): e.actor,
+                    T("类型", "kind"): e.kind,
+                    T("内容", "payload"): str({k: v for k, v in e.payload.items() if k != "op"}),
+                }
+                for e in reversed(entries[-50:])
+            ]
+        ),
+        hide_index=True,
+    )

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tiered.errors import UsageError
 from tiered.files import _fsync_dir, atomic_dir, atomic_write_bytes, sha256_file
 
 log = logging.getLogger(__name__)
@@ -324,7 +325,14 @@ def _finish(ws: Path, opdir: Path) -> Entry | None:
         final = ws / f["path"]
         if staged.exists():
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, final)
+            try:
+                os.replace(staged, final)
+            except PermissionError:  # Windows: the old file is open, e.g. in Excel
+                raise UsageError(
+                    "文件被占用（可能正在 Excel 中打开），请关闭后重新运行命令"
+                    " (file is in use, e.g. open in Excel: close it and run the command again)",
+                    file=str(final),
+                ) from None
             _fsync_dir(final.parent)
         elif not final.exists() or sha256_file(final) != f["sha256"]:
             log.warning("ledger: cannot complete operation %s: %s changed", desc["op"], f["path"])

@@ -114,9 +114,9 @@ class FadingConfig:
 class ThresholdConfig:
     """Minimum scores for tiers A, B and C; below `c` is D."""
 
-    a: float = 737.0  # score >= a -> A (low risk)
+    a: float = 739.0  # score >= a -> A (low risk)
     b: float = 630.0  # score >= b -> B (ordinary)
-    c: float = 525.0  # score >= c -> C (higher); below -> D (high)
+    c: float = 505.0  # score >= c -> C (higher); below -> D (high)
 
 
 @dataclass(frozen=True)

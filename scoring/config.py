@@ -185,3 +185,17 @@ def check_config(config: ScoringConfig) -> None:
         raise ScoringConfigError("scoring.risk.method: isotonic | logistic | prior")
     if config.reason_reference not in ("median", "zero"):
         raise ScoringConfigError("scoring.reason_reference: median | zero")
+
+
+def indicator_table_markdown(config: ScoringConfig | None = None) -> str:
+    """The README's indicator table (indicator, dimension, Chinese name, points, direction, cap)."""
+    config = config or ScoringConfig()
+    lines = [
+        "| indicator | dimension | 中文名称 | points | direction | cap |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, s in config.indicators.items():
+        cap = "—" if s.cap is None else f"{s.cap:g}"
+        dim = f"{s.dimension} ({DIMENSIONS.get(s.dimension, '')})"
+        lines.append(f"| `{name}` | {dim} | {s.label} | {s.points:g} | {s.direction} | {cap} |")
+    return "\n".join(lines)

@@ -1,10 +1,186 @@
-"""Placeholder until the workflow module lands."""
+"""Staff: record a month's inspection results (upload a file or fill in the table) and publish."""
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.common import T
+from tiered import ledger
+from tiered.appsupport import i18n
+from tiered.files import csv_bom_bytes
+from tiered.publish import publish
+from tiered.results import import_results, read_draw, read_results
 
 common.guard(__file__)
-st.info("…")
+lang = common.lang()
+path = common.ws_path()
+
+months = sorted(
+    (p.parent.name for p in (path / "out" / "draws").glob("*/inspection_list.csv")), reverse=True
+)
+if not months:
+    st.info(
+        T(
+            "还没有抽查名单：请先在“月度抽查”页面抽签。",
+            "No inspection list yet: make a draw on the 'Monthly draw' page first.",
+        )
+    )
+    st.stop()
+month = st.selectbox(T("月份", "Month"), months, key="res_month")
+with common.errors():
+    drawn = read_draw(path, month)
+results = read_results(path / "out" / "results" / f"{month}.csv")
+done = results["uscc"].nunique() if len(results) else 0
+c1, c2, c3 = st.columns(3)
+c1.metric(T("抽中主体", "Entities drawn"), i18n.fmt_int(len(drawn)))
+c2.metric(T("已录入结果", "Results recorded"), i18n.fmt_int(done))
+c3.metric(
+    T("发现问题", "Problems found"),
+    i18n.fmt_int((results["found_problem"] == "true").sum() if len(results) else 0),
+)
+
+
+def _import(data: bytes, suffix: str, source: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / f"{source}{suffix}"
+        f.write_bytes(data)
+        with common.errors():
+            s = import_results(path, month, f, actor=common.actor())
+    common.clear_caches()
+    msg = T(
+        f"读取 {s.rows:,} 行：新增 {s.added:,}，已存在 {s.unchanged:,}，拒收 {s.rejected:,}",
+        f"{s.rows:,} rows read: {s.added:,} added, {s.unchanged:,} already recorded, "
+        f"{s.rejected:,} rejected",
+    )
+    common.flash(msg, "warning" if s.rejected else "success")
+    st.rerun()
+
+
+tab_up, tab_edit = st.tabs(
+    [T("上传结果文件", "Upload a results file"), T("在表格中录入", "Fill in the table")]
+)
+with tab_up:
+    st.caption(
+        T(
+            "列：统一社会信用代码、日期、是否发现问题、检查事项、检查结果（CSV/XLSX）",
+            "Columns: uscc, date, found_problem, item, result (CSV/XLSX)",
+        )
+    )
+    up = st.file_uploader(T("结果文件", "Results file"), type=["csv", "xlsx"], key="res_file")
+    if up is not None and st.button(T("导入", "Import"), type="primary", key="res_import"):
+        _import(up.getvalue(), Path(up.name).suffix.lower(), Path(up.name).stem)
+
+with tab_edit:
+    recorded = set(results["uscc"]) if len(results) else set()
+    todo = drawn[~drawn["uscc"].isin(recorded)][["uscc", "name", "inspectors"]].copy()
+    todo["date"] = pd.NaT
+    todo["found_problem"] = None
+    todo["item"] = ""
+    todo["result"] = ""
+    st.caption(
+        T(
+            f"尚未录入结果的 {len(todo):,} 户；填写日期和是否发现问题的行会被导入。",
+            f"{len(todo):,} entities without a result; rows with a date and an outcome "
+            "are imported.",
+        )
+    )
+    edited = st.data_editor(
+        todo,
+        hide_index=True,
+        disabled=["uscc", "name", "inspectors"],
+        column_config={
+            "uscc": i18n.column_label("uscc", lang),
+            "name": i18n.column_label("name", lang),
+            "inspectors": i18n.column_label("inspectors", lang),
+            "date": st.column_config.DateColumn(
+                i18n.column_label("date", lang), max_value=dt.date.today()
+            ),
+            "found_problem": st.column_config.CheckboxColumn(
+                i18n.column_label("found_problem", lang)
+            ),
+            "item": i18n.column_label("item", lang),
+            "result": i18n.column_label("result", lang),
+        },
+        key="res_editor",
+    )
+    if st.button(T("保存录入的结果", "Save the results entered"), key="res_save"):
+        rows = edited[edited["date"].notna() & edited["found_problem"].notna()]
+        if rows.empty:
+            st.warning(
+                T(
+                    "没有填写完整的行（需要日期和是否发现问题）。",
+                    "No complete rows (a date and an outcome are needed).",
+                )
+            )
+        else:
+            out = rows[["uscc", "date", "found_problem", "item", "result"]].copy()
+            out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+            out["found_problem"] = out["found_problem"].map({True: "true", False: "false"})
+            _import(csv_bom_bytes(out), ".csv", f"app-entry-{month}")
+
+rej = path / "out" / "rejected" / f"results-{month}.csv"
+if rej.exists() and rej.stat().st_size > 200:
+    st.download_button(
+        T("下载被拒收的结果行", "Download rejected result rows"),
+        rej.read_bytes(),
+        file_name=rej.name,
+        mime="text/csv",
+        key="res_rej",
+    )
+
+if len(results):
+    st.subheader(T("已录入的结果", "Recorded results"))
+    st.dataframe(results.rename(columns=i18n.column_labels(results.columns, lang)), hide_index=True)
+
+st.subheader(T("公示", "Publication"))
+st.caption(
+    T(
+        "生成公示名单（个人信息已脱敏），并检查是否在检查结束后20个工作日内公示。",
+        "Writes the public list (personal data masked) and checks the 20-working-day rule.",
+    )
+)
+if st.button(
+    T("生成公示名单", "Publish"), type="primary", disabled=not len(results), key="publish"
+):
+    with common.errors(), st.spinner(T("正在生成…", "Publishing…")):
+        s = publish(path, month, actor=common.actor())
+    st.success(
+        T(
+            f"已公示 {s.rows:,} 条（账本 #{s.ledger_seq}）",
+            f"Published {s.rows:,} rows (ledger #{s.ledger_seq})",
+        )
+    )
+    for w in s.warnings:
+        st.warning(w)
+    if s.late:
+        st.warning(
+            T(f"{len(s.late)} 条超过公示期限", f"{len(s.late)} published after the deadline")
+        )
+pub = path / "out" / "publish"
+for suffix, mime in (
+    (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (".csv", "text/csv"),
+):
+    f = pub / f"{month}{suffix}"
+    if f.exists():
+        st.download_button(
+            T(f"下载公示名单 {f.name}", f"Download public list {f.name}"),
+            f.read_bytes(),
+            file_name=f.name,
+            mime=mime,
+            key=f"pub{suffix}",
+        )
+last = [e for e in ledger.entries(path) if e.kind == "publication" and e.payload.get("month") == month]
+if last:
+    st.caption(
+        T(
+            f"最近一次公示：{last[-1].time[:19]} UTC，操作人 {last[-1].actor}",
+            f"Last published {last[-1].time[:19]} UTC by {last[-1].actor}",
+        )
+    )

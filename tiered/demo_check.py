@@ -140,5 +140,5 @@ def signal_check(tables: dict[str, pd.DataFrame], budget: float = 0.1) -> dict:
         .round(4)
         .to_dict(),
         "tier_hit_rates": {t: float(tier_hits.get(t, np.nan)) for t in TIERS},
-        "tiered_lift": tiered_hit_rate(test_tier, found, budget, weights) / base,
+        "tiered_lift": float(tiered_hit_rate(test_tier, found, budget, weights) / base),
     }

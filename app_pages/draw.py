@@ -1,10 +1,208 @@
-"""Placeholder until the workflow module lands."""
+"""Staff: the monthly draw. Month, seed and rate table; per-stratum preview; draw; the list with
+its inspectors; Excel/CSV/manifest downloads; verification."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.common import T
+from sampling.plan import month_start
+from scoring.config import TIERS
+from tiered.appsupport import configedit, drawprep, i18n
 
 common.guard(__file__)
-st.info("…")
+lang = common.lang()
+ws = common.workspace()
+cfg = ws.config
+path = ws.path
+
+c1, c2 = st.columns(2)
+month = c1.text_input(
+    T("抽查月份（YYYY-MM）", "Month (YYYY-MM)"),
+    value=dt.date.today().strftime("%Y-%m"),
+    key="draw_month",
+).strip()
+seed = c2.text_input(
+    T("随机种子", "Seed"),
+    key="draw_seed",
+    help=T(
+        "抽签会上公开产生的数字（如掷骰子读出的数字或当期彩票号码）；填 auto 由系统生成。",
+        "Digits produced in public at the lottery session (dice, a lottery result); "
+        "'auto' lets the system pick.",
+    ),
+)
+with common.errors():
+    start = month_start(month)
+
+# ------------------------------------------------------------------------------ rate table
+with st.expander(T("抽查比例表（年比例 × 行业系数）", "Rate table (annual rate × sector factor)")):
+    tr = pd.DataFrame(
+        {
+            "tier": list(TIERS),
+            i18n.column_label("tier", lang): [i18n.tier_label(t, lang) for t in TIERS],
+            i18n.column_label("annual_rate", lang): [
+                cfg.sampling.tier_rates.get(t, 0.0) for t in TIERS
+            ],
+        }
+    )
+    tr_ed = st.data_editor(
+        tr,
+        hide_index=True,
+        key="rates_tier",
+        column_order=tr.columns[1:],
+        disabled=[i18n.column_label("tier", lang)],
+    )
+    sm = pd.DataFrame(
+        {
+            "sector": list(cfg.sectors),
+            i18n.column_label("sector", lang): [
+                i18n.sector_label(s, lang, cfg.sector_labels) for s in cfg.sectors
+            ],
+            i18n.column_label("multiplier", lang): [
+                cfg.sampling.sector_multipliers.get(s, cfg.sampling.default_multiplier)
+                for s in cfg.sectors
+            ],
+        }
+    )
+    sm_ed = st.data_editor(
+        sm,
+        hide_index=True,
+        key="rates_sector",
+        column_order=sm.columns[1:],
+        disabled=[i18n.column_label("sector", lang)],
+    )
+    tier_rates = dict(
+        zip(tr_ed["tier"], tr_ed[i18n.column_label("annual_rate", lang)].astype(float), strict=True)
+    )
+    mults = dict(
+        zip(
+            sm_ed["sector"], sm_ed[i18n.column_label("multiplier", lang)].astype(float), strict=True
+        )
+    )
+    changes = configedit.fragment(cfg, tier_rates=tier_rates, sector_multipliers=mults)
+    if changes:
+        st.warning(
+            T(
+                "比例表已修改：保存为新配置版本后才能抽签（抽签按已保存的配置进行，便于复核）。",
+                "The rate table was changed: save it as a config version before drawing "
+                "(draws use the saved config, so they can be verified).",
+            )
+        )
+        reason = st.text_input(T("修改原因", "Reason"), key="rates_reason")
+        if st.button(T("保存比例表", "Save the rate table"), key="rates_save"):
+            with common.errors():
+                e = configedit.save_version(path, changes, reason, common.actor())
+            common.clear_caches()
+            common.flash(T(f"比例表已保存（账本 #{e.seq}）", f"Rate table saved (ledger #{e.seq})"))
+            st.rerun()
+with common.errors():
+    sampling_cfg = configedit.preview(path, changes).sampling if changes else cfg.sampling
+
+# -------------------------------------------------------------------------------- preview
+st.subheader(T("抽签前预览：各层可抽数与配额", "Preview: eligible entities and quota per stratum"))
+base = common.baseline(as_of=start)
+frame = drawprep.draw_frame(base.frame, ws)
+with common.errors():
+    pv = drawprep.preview(frame, month, sampling_cfg, seed)
+m = st.columns(4)
+m[0].metric(T("可抽主体", "Eligible"), i18n.fmt_int(pv["eligible"].sum()))
+m[1].metric(T("必查", "Must inspect"), i18n.fmt_int(pv["must_inspect"].sum()))
+m[2].metric(T("随机配额", "Random quota"), i18n.fmt_int(pv["quota"].sum()))
+m[3].metric(T("本月检查合计", "Inspections this month"), i18n.fmt_int(pv["drawn"].sum()))
+if not seed:
+    st.caption(
+        T(
+            "尚未输入种子：配额的小数部分按种子取整，输入后显示最终配额。",
+            "No seed yet: fractional quotas are rounded using the seed; enter it to see "
+            "the final quotas.",
+        )
+    )
+show = pv.copy()
+show["sector"] = [i18n.sector_label(s, lang, cfg.sector_labels) for s in show["sector"]]
+show["annual_rate"] = show["annual_rate"].map(lambda v: f"{v:.1%}")
+show["target"] = show["target"].map(lambda v: f"{v:,.2f}")
+show["inclusion_probability"] = show["inclusion_probability"].map(lambda v: f"{v:.2%}")
+show = show.rename(
+    columns={**i18n.column_labels(show.columns, lang), "target": T("期望数", "target")}
+)
+st.dataframe(show, hide_index=True, height=300)
+
+# ----------------------------------------------------------------------------------- draw
+folder = drawprep.draw_dir(path, month)
+if not (folder / "manifest.json").exists():
+    go = st.button(
+        T("抽签", "Draw"), type="primary", disabled=bool(changes) or not seed, key="draw_go"
+    )
+    if go:
+        from tiered.draw import run_draw
+
+        with common.errors(), st.status(T("正在抽签…", "Drawing…")) as status:
+            run_draw(path, month, seed, actor=common.actor())
+            status.update(label=T("抽签完成", "Draw complete"), state="complete")
+        common.flash(T(f"{month} 抽签完成", f"Draw for {month} complete"))
+        st.rerun()
+    st.stop()
+
+manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+st.subheader(T(f"{month} 抽查名单", f"Inspection list for {month}"))
+st.caption(
+    T(
+        f"种子 {manifest.get('seed')} · 抽取 {manifest.get('drawn', 0):,} 户 · "
+        f"生成于 {manifest.get('created_at', '')}",
+        f"seed {manifest.get('seed')} · {manifest.get('drawn', 0):,} drawn · "
+        f"created {manifest.get('created_at', '')}",
+    )
+)
+lst = pd.read_csv(
+    folder / "inspection_list.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+)
+view = lst.copy()
+if "sector" in view:
+    view["sector"] = [i18n.sector_label(s, lang, cfg.sector_labels) for s in view["sector"]]
+st.dataframe(view.rename(columns=i18n.column_labels(view.columns, lang)), hide_index=True)
+
+d = st.columns(3)
+xlsx = folder / "inspection_list.xlsx"
+if xlsx.exists():
+    d[0].download_button(
+        T("下载 Excel 名单", "Download Excel list"),
+        xlsx.read_bytes(),
+        file_name=f"{month}-inspection_list.xlsx",
+        key="dl_xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+d[1].download_button(
+    T("下载 CSV 名单", "Download CSV list"),
+    (folder / "inspection_list.csv").read_bytes(),
+    file_name=f"{month}-inspection_list.csv",
+    mime="text/csv",
+    key="dl_csv",
+)
+d[2].download_button(
+    T("下载清单文件 manifest", "Download manifest"),
+    (folder / "manifest.json").read_bytes(),
+    file_name=f"{month}-manifest.json",
+    mime="application/json",
+    key="dl_man",
+)
+
+st.subheader(T("复核", "Verify"))
+st.caption(
+    T(
+        "按清单中的种子和配置从工作区重新计算抽签，逐项比对。",
+        "Recomputes the draw from the workspace with the manifest's seed and config.",
+    )
+)
+if st.button(T("复核抽签", "Verify the draw"), key="verify"):
+    from tiered.draw import verify_draw
+
+    with common.errors(), st.spinner(T("正在复核…", "Verifying…")):
+        rep = verify_draw(folder, path)
+    ok = getattr(rep, "ok", rep is True)
+    lines = rep.lines() if hasattr(rep, "lines") else [str(rep)]
+    (st.success if ok else st.error)("\n\n".join(map(str, lines)))

@@ -22,7 +22,7 @@ def test_score_writes_contract_columns_and_ledgers(demo_ws: Path) -> None:
     assert len(df) == (ents["status"] == "active").sum() == out["entities"]
     assert df["score"].between(0, 1000).all() and df["risk"].between(0, 1).all()
     assert set(df["tier"]) <= {"A", "B", "C", "D"}
-    assert abs(sum(out["tier_mix"].values()) - 1) < 1e-6
+    assert abs(sum(out["tier_mix"].values()) - 1) < 1e-3  # shares are rounded to 4 places
     kinds = [e.kind for e in ledger.entries(demo_ws)]
     assert kinds == ["score_run"]
     assert ledger.audit(demo_ws).ok

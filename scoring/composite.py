@@ -7,7 +7,8 @@ entity's own rows (and its related parties'), never the population.
 
 `risk` is a monotone decreasing mapping of score (`RiskMapping`). Without enough inspection
 history it is a fixed logistic prior; with history it is calibrated on the as-of score at each
-past inspection (isotonic regression by default, or a logistic fit).
+past inspection: a logistic fit on score by default (smooth, sensible at the extremes with a few
+thousand inspections), or isotonic regression (follows any monotone shape, needs more history).
 """
 
 from __future__ import annotations

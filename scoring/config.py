@@ -123,7 +123,7 @@ class ThresholdConfig:
 class RiskConfig:
     """Score -> risk (probability that an inspection finds a problem), monotone decreasing."""
 
-    method: str = "isotonic"  # isotonic | logistic | prior (prior = the fixed logistic below)
+    method: str = "logistic"  # logistic | isotonic | prior (prior = the fixed logistic below)
     prior_midpoint: float = 550.0  # prior: score at which risk is 50%
     prior_scale: float = 145.0  # prior: points over which the odds change by a factor e
     min_inspections: int = 200  # fewer past inspections than this -> use the prior

@@ -148,13 +148,16 @@ def _history(n: int, seed: int = 0):
 
 def test_risk_calibrated_on_inspection_history():
     ent, rec, ins = _history(600)
-    cfg = ScoringConfig()
-    mapping = calibrate_risk(ent, rec, ins, AS_OF, cfg)
-    assert mapping.method == "isotonic" and mapping.n_inspections == 600
-    assert mapping(np.array([650.0]))[0] == pytest.approx(0.7, abs=0.1)
-    assert mapping(np.array([720.0]))[0] == pytest.approx(0.1, abs=0.05)
-    out = score(ent, rec, ins, AS_OF, cfg)
-    assert out.groupby("tier")["risk"].mean().is_monotonic_increasing
+    for method in ("logistic", "isotonic"):
+        cfg = ScoringConfig()
+        cfg = replace(cfg, risk=replace(cfg.risk, method=method))
+        mapping = calibrate_risk(ent, rec, ins, AS_OF, cfg)
+        assert mapping.method == method and mapping.n_inspections == 600
+        # penalised entities score ~650 at inspection time, the others ~700
+        assert mapping(np.array([650.0]))[0] == pytest.approx(0.7, abs=0.1)
+        assert mapping(np.array([705.0]))[0] == pytest.approx(0.1, abs=0.05)
+        out = score(ent, rec, ins, AS_OF, cfg)
+        assert out.groupby("tier")["risk"].mean().is_monotonic_increasing
 
 
 def test_risk_falls_back_to_prior_without_history():

@@ -1,0 +1,406 @@
+"""`tiered draw` and `tiered verify`: the monthly draw as files, and its independent re-check.
+
+A draw reads the workspace, builds the frame (active entities with their tier, the date of their
+last inspection before the month), runs `sampling.draw` and `sampling.assign_inspectors`, and
+writes `out/draws/YYYY-MM/` (inspection_list.csv, inspection_list.xlsx, manifest.json) in one
+atomic step: everything is computed first, so a failed assignment writes nothing.
+
+The list files are byte-for-byte reproducible: they hold nothing that depends on the clock
+(`created_at` lives only in the manifest). `verify_draw` recomputes the draw from the workspace
+and the manifest (month, seed, the effective sampling config) and says in plain words what
+differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import sampling
+from sampling.config import SamplingConfig, config_from_dict, config_sha256
+from sampling.plan import month_start
+from tiered.errors import UsageError
+from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
+from tiered.workspace import Workspace, load_workspace
+
+LIST_COLUMNS = [
+    "uscc",
+    "name",
+    "sector",
+    "region",
+    "tier",
+    "ticket",
+    "inclusion_probability",
+    "inspectors",
+]
+HEADERS = {
+    "uscc": "统一社会信用代码",
+    "name": "名称",
+    "sector": "行业领域",
+    "region": "所属区域",
+    "tier": "信用风险等级",
+    "ticket": "抽签号",
+    "inclusion_probability": "入选概率",
+    "inspectors": "执法检查人员",
+}
+CSV_NAME = "inspection_list.csv"
+XLSX_NAME = "inspection_list.xlsx"
+MANIFEST_NAME = "manifest.json"
+
+
+class DrawExistsError(UsageError):
+    """A draw for the month exists and no replacement (with a reason) was asked for."""
+
+
+@dataclass
+class DrawResult:
+    out_dir: Path
+    manifest: dict
+    table: pd.DataFrame  # the list as written (LIST_COLUMNS)
+    strata: pd.DataFrame
+    replaced_dir: Path | None = None
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    differences: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # in the recomputed list, not in the file
+    removed: list[str] = field(default_factory=list)  # in the file, not recomputed
+    inspectors_changed: list[str] = field(default_factory=list)
+    workspace_changed: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "differences": self.differences,
+            "added": self.added,
+            "removed": self.removed,
+            "inspectors_changed": self.inspectors_changed,
+            "workspace_changed": self.workspace_changed,
+        }
+
+
+@dataclass
+class _Computed:
+    table: pd.DataFrame
+    strata: pd.DataFrame
+    manifest: dict
+    csv: bytes
+    xlsx: bytes
+
+
+def _active(entities: pd.DataFrame) -> pd.DataFrame:
+    status = entities["status"].fillna("active") if "status" in entities else None
+    return entities if status is None else entities[status == "active"]
+
+
+def _history(inspections: pd.DataFrame | None, start: pd.Timestamp):
+    """(last inspection date per uscc, long frame of the last inspection's inspectors)."""
+    empty_last = pd.DataFrame(
+        {"uscc": pd.Series(dtype=object), "last_inspected": pd.Series(dtype="datetime64[ns]")}
+    )
+    empty_prev = pd.DataFrame(
+        {"uscc": pd.Series(dtype=object), "inspector_id": pd.Series(dtype=object)}
+    )
+    if inspections is None or len(inspections) == 0:
+        return empty_last, empty_prev
+    past = inspections[inspections["date"] < start]
+    if len(past) == 0:
+        return empty_last, empty_prev
+    last = past.groupby("uscc", as_index=False)["date"].max()
+    last = last.rename(columns={"date": "last_inspected"})
+    latest = past.merge(last, on="uscc")
+    latest = latest[latest["date"] == latest["last_inspected"]]
+    ids = latest["inspectors"].fillna("").astype(str).str.split(";")
+    prev = pd.DataFrame({"uscc": latest["uscc"], "inspector_id": ids}).explode("inspector_id")
+    prev["inspector_id"] = prev["inspector_id"].str.strip()
+    prev = prev[prev["inspector_id"] != ""].drop_duplicates().reset_index(drop=True)
+    return last, prev
+
+
+def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple:
+    """(frame, previous inspectors) for the month: active entities + tier + last inspection."""
+    start = month_start(month)
+    entities = _active(ws.table("entities"))
+    if scores is None:
+        import scoring
+
+        scores = scoring.score(
+            ws.table("entities"),
+            ws.tables.get("records"),
+            ws.tables.get("inspections"),
+            as_of=start,
+            config=ws.config.scoring,
+        )
+    cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
+    frame = entities[cols].merge(scores[["uscc", "tier"]], on="uscc", how="left")
+    missing = frame[frame["tier"].isna()]
+    if len(missing):
+        raise UsageError(
+            f"{len(missing)} 个存续主体没有信用风险等级（例如 {missing['uscc'].iloc[0]}）："
+            "请先运行 tiered score (active entities without a tier: score them first)"
+        )
+    frame["status"] = frame["status"].fillna("active")
+    last, prev = _history(ws.tables.get("inspections"), start)
+    frame = frame.merge(last, on="uscc", how="left")
+    frame["last_inspected"] = pd.to_datetime(frame["last_inspected"]).astype("datetime64[ns]")
+    return frame.reset_index(drop=True), prev
+
+
+def _assignment_digest(inspectors: pd.DataFrame, conflicts: pd.DataFrame, prev: pd.DataFrame):
+    h = hashlib.sha256()
+    for name, df in (("inspectors", inspectors), ("conflicts", conflicts), ("previous", prev)):
+        cols = [
+            c for c in df.columns if c in ("inspector_id", "uscc", "sectors", "region", "active")
+        ]
+        part = df[sorted(cols)].astype(str).sort_values(sorted(cols)).to_csv(index=False)
+        h.update(name.encode() + b"\x1e" + part.encode("utf-8"))
+    return h.hexdigest()
+
+
+def compute(
+    ws: Workspace,
+    month: str,
+    seed: str,
+    config: SamplingConfig,
+    scores: pd.DataFrame | None,
+    created_at: str | None = None,
+) -> _Computed:
+    """The whole draw in memory: list frame, strata, manifest and the two list files' bytes."""
+    if "inspectors" not in ws.tables:
+        raise UsageError(
+            "抽查需要执法检查人员名录库 inspectors 表 (the draw needs the inspectors table)",
+            file=str(ws.path),
+        )
+    frame, prev = build_frame(ws, month, scores)
+    outcome = sampling.draw(frame, month, seed, config, created_at=created_at)
+    used_seed = outcome.manifest["seed"]
+    conflicts = ws.table("conflicts")
+    inspectors = ws.tables["inspectors"]
+    assigned = sampling.assign_inspectors(
+        outcome.selected, inspectors, used_seed, config.assignment, conflicts, prev
+    )
+    table = assigned[LIST_COLUMNS].copy()
+    table["inclusion_probability"] = table["inclusion_probability"].astype(float).round(10)
+    csv = csv_bom_bytes(table)
+    xlsx = xlsx_bytes(table, HEADERS, sheet="抽查名单")
+    manifest = dict(outcome.manifest)
+    manifest["assignment_inputs_sha256"] = _assignment_digest(inspectors, conflicts, prev)
+    manifest["files"] = {CSV_NAME: sha256_bytes(csv), XLSX_NAME: sha256_bytes(xlsx)}
+    return _Computed(table, outcome.strata, manifest, csv, xlsx)
+
+
+def default_out_dir(ws: Path, month: str) -> Path:
+    return ws / "out" / "draws" / str(month).strip()
+
+
+def _manifest_bytes(manifest: dict) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def run_draw(
+    ws_path: str | os.PathLike,
+    month: str,
+    seed: str,
+    out_dir: str | os.PathLike | None = None,
+    replace: bool = False,
+    reason: str | None = None,
+    scores: pd.DataFrame | None = None,
+    config: SamplingConfig | None = None,
+) -> DrawResult:
+    """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT]`."""
+    ws = load_workspace(ws_path)
+    month = str(month).strip()
+    month_start(month)
+    target = Path(out_dir) if out_dir else default_out_dir(ws.path, month)
+    reason = (reason or "").strip()
+    if target.exists() and not replace:
+        raise DrawExistsError(
+            f"{month} 已有抽查名单，如需重抽请加 --replace --reason 说明原因 "
+            "(a draw for this month exists: use --replace --reason TEXT)",
+            file=str(target),
+        )
+    if replace and target.exists() and not reason:
+        raise UsageError("重抽必须写明原因 --reason (a replacement needs a non-empty --reason)")
+    config = config or ws.config.sampling
+    result = compute(ws, month, seed, config, scores)
+    manifest = result.manifest
+    archive: Path | None = None
+    if target.exists():
+        old = target / MANIFEST_NAME
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        archive = target.with_name(f"{target.name}.replaced-{stamp}")
+        manifest["replaced"] = {
+            "reason": reason,
+            "previous_manifest_sha256": sha256_bytes(old.read_bytes()) if old.exists() else None,
+            "previous_dir": archive.name,
+        }
+    _write_atomically(
+        target,
+        archive,
+        {
+            CSV_NAME: result.csv,
+            XLSX_NAME: result.xlsx,
+            MANIFEST_NAME: _manifest_bytes(manifest),
+        },
+    )
+    _ledger_record(ws.path, target, archive, manifest)
+    return DrawResult(target, manifest, result.table, result.strata, archive)
+
+
+def _write_atomically(target: Path, archive: Path | None, files: dict[str, bytes]) -> None:
+    """Stage every file in a temporary sibling folder, then rename it into place; an existing
+    draw is first renamed to `archive` (and put back if the final rename fails)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a draw folder is for the whole office
+    try:
+        for name, data in files.items():
+            with open(tmp / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        if archive is not None:
+            os.rename(target, archive)
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if archive is not None:
+                os.rename(archive, target)
+            raise
+        _fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _ledger_record(ws: Path, target: Path, archive: Path | None, manifest: dict) -> None:
+    # ==== LEDGER CALL SITE (draws) =========================================================
+    # One entry per draw or replacement, naming the list files, the manifest and (for a
+    # replacement) the archived previous folder's files. Only for draws inside the workspace.
+    try:
+        target.resolve().relative_to(ws.resolve())
+    except ValueError:
+        return
+    from tiered import ledger
+
+    files = [target / n for n in (CSV_NAME, XLSX_NAME, MANIFEST_NAME)]
+    if archive is not None:
+        files += sorted(p for p in archive.iterdir() if p.is_file())
+    payload = {
+        "month": manifest["month"],
+        "seed": manifest["seed"],
+        "frame_sha256": manifest["frame_sha256"],
+        "config_sha256": manifest["config_sha256"],
+        "drawn": manifest["drawn"],
+    }
+    if "replaced" in manifest:
+        payload["replaced"] = manifest["replaced"]
+    ledger.append(ws, "draw_replaced" if archive is not None else "draw", payload, files)
+    # ========================================================================================
+
+
+def verify_draw(
+    draw_dir: str | os.PathLike,
+    ws_path: str | os.PathLike,
+    scores: pd.DataFrame | None = None,
+) -> VerifyResult:
+    """`tiered verify DIR --workspace WS`: recompute and compare; ok only if identical."""
+    draw_dir = Path(draw_dir)
+    mpath = draw_dir / MANIFEST_NAME
+    if not mpath.is_file():
+        raise UsageError(
+            "找不到 manifest.json (no manifest.json in the draw folder)", file=str(draw_dir)
+        )
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        config = config_from_dict(manifest["sampling_config"])
+        month, seed = manifest["month"], manifest["seed"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"manifest.json 无法读取 (unreadable manifest): {exc}", file=str(mpath)
+        ) from None
+    res = VerifyResult(ok=True)
+    diffs = res.differences
+    if config_sha256(config) != manifest.get("config_sha256"):
+        diffs.append(
+            "清单中的配置与其摘要不符：manifest 被改动过 (the manifest's config does not "
+            "match its config_sha256: the manifest was edited)"
+        )
+    ws = load_workspace(ws_path, write_rejected=False)
+    again = compute(ws, month, seed, config, scores, created_at=manifest.get("created_at"))
+    if again.manifest["frame_sha256"] != manifest.get("frame_sha256"):
+        res.workspace_changed = True
+        diffs.append(
+            "抽查时的名录库与现在不同：抽签后工作区被改动 (the workspace changed since "
+            "the draw: entities, tiers or inspection history differ; frame digest "
+            f"{manifest.get('frame_sha256', '')[:12]}… now "
+            f"{again.manifest['frame_sha256'][:12]}…)"
+        )
+    if again.manifest["assignment_inputs_sha256"] != manifest.get("assignment_inputs_sha256"):
+        diffs.append(
+            "执法人员名录、回避或上次检查人员与抽签时不同 (inspectors, conflicts or "
+            "previous inspectors changed since the draw)"
+        )
+    _compare_lists(draw_dir, again, res)
+    for name, data in ((CSV_NAME, again.csv), (XLSX_NAME, again.xlsx)):
+        path = draw_dir / name
+        if not path.is_file():
+            diffs.append(f"缺少文件 {name} (file {name} is missing)")
+        elif sha256_bytes(path.read_bytes()) != sha256_bytes(data):
+            diffs.append(
+                f"{name} 与重新计算的结果不是逐字节相同 ({name} is not byte-identical "
+                "to the recomputed list)"
+            )
+    res.ok = not diffs
+    return res
+
+
+def _compare_lists(draw_dir: Path, again: _Computed, res: VerifyResult) -> None:
+    path = draw_dir / CSV_NAME
+    if not path.is_file():
+        return
+    old = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    new = pd.read_csv(io.BytesIO(again.csv), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if "uscc" not in old.columns:
+        res.differences.append(f"{CSV_NAME} 没有 uscc 列 (no uscc column)")
+        return
+    o, n = old.set_index("uscc"), new.set_index("uscc")
+    res.added = sorted(set(n.index) - set(o.index))
+    res.removed = sorted(set(o.index) - set(n.index))
+    both = sorted(set(n.index) & set(o.index))
+    if "inspectors" in o.columns:
+        res.inspectors_changed = [u for u in both if o.at[u, "inspectors"] != n.at[u, "inspectors"]]
+    if res.added:
+        res.differences.append(
+            f"重新抽取多出 {len(res.added)} 家：{', '.join(res.added[:10])} "
+            f"(recomputed draw has {len(res.added)} entities not in the file)"
+        )
+    if res.removed:
+        res.differences.append(
+            f"名单中有 {len(res.removed)} 家不应入选："
+            f"{', '.join(res.removed[:10])} (the file lists "
+            f"{len(res.removed)} entities the recomputed draw does not)"
+        )
+    for u in res.inspectors_changed[:10]:
+        res.differences.append(
+            f"{u} 的执法检查人员不同：名单 {o.at[u, 'inspectors']}，重算 "
+            f"{n.at[u, 'inspectors']} (inspectors differ)"
+        )
+    other = [c for c in LIST_COLUMNS[1:] if c != "inspectors" and c in o.columns]
+    for u in both:
+        changed = [c for c in other if o.at[u, c] != n.at[u, c]]
+        if changed:
+            res.differences.append(
+                f"{u} 的 {', '.join(changed)} 与重算不同 ({', '.join(changed)} differ)"
+            )

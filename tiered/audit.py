@@ -138,6 +138,8 @@ def audit(ws: str | os.PathLike) -> AuditReport:
     latest: dict[str, tuple[str, int, str]] = {}
     for r in rows:
         with contextlib.suppress(ValueError, TypeError, KeyError):
+            for gone in json.loads(r[4]).get("removed", ()):  # a replacement dropped it
+                latest.pop(gone, None)
             for f in json.loads(r[5]):
                 latest[f["path"]] = (f["sha256"], r[0], r[3])
     _check_files(ws, latest, rep)
@@ -196,9 +198,25 @@ def _check_chain(rows: list[tuple], rep: AuditReport) -> None:
 
 
 def _check_files(ws: Path, latest: dict[str, tuple[str, int, str]], rep: AuditReport) -> None:
-    pending = {(f["path"], f["sha256"]): op for op in pending_ops(ws) for f in op["files"]}
+    ops = pending_ops(ws)
+    pending = {(f["path"], f["sha256"]): op for op in ops for f in op["files"]}
+    pending_paths = {
+        f"{op['dir']['target']}/{name}"
+        for op in ops
+        if op.get("dir")
+        for name in _names_in(op, op["dir"]["target"])
+    } | {path for path, _ in pending}
     for path, (digest, seq, kind) in sorted(latest.items()):
         p = ws / path
+        if not p.exists() and path in pending_paths:
+            rep.warnings.append(
+                Finding(
+                    f"文件 {path} 正被一次被中断的操作替换，下一次 tiered 命令会完成它"
+                    f" (an interrupted operation is replacing it; the next command completes it)",
+                    path=path,
+                )
+            )
+            continue
         if not p.exists():
             rep.problems.append(
                 Finding(
@@ -261,3 +279,8 @@ def _check_unledgered(ws: Path, latest: Mapping[str, Any], rep: AuditReport) -> 
                         path=rel.as_posix(),
                     )
                 )
+
+
+def _names_in(op: dict[str, Any], folder: str) -> list[str]:
+    """File names an operation previously recorded under `folder` (old entries may name more)."""
+    return [f["path"][len(folder) + 1 :] for f in op["files"] if f["path"].startswith(folder + "/")]

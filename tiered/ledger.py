@@ -318,8 +318,70 @@ def commit_files(
         return _finish(ws, ws / PENDING_NAME / op)
 
 
+def commit_dir(
+    ws: str | os.PathLike,
+    kind: str,
+    payload: Mapping[str, Any] | None,
+    target: str | os.PathLike,
+    files: Mapping[str, bytes],
+    archive: str | os.PathLike | None = None,
+    actor: str | None = None,
+) -> Entry:
+    """Write a whole folder `target` (file name -> bytes) and ledger it as one operation.
+
+    The folder appears in one rename. If `archive` is given, an existing `target` is first
+    renamed to `archive` (a replaced draw), and the entry names the archived files too. A crash
+    at any point leaves the old folder, or the new one with its operation pending for the next
+    command to finish; audit treats both as intact.
+    """
+    ws = Path(ws)
+    actor = actor or default_actor()
+    target_rel = rel_path(ws, target)
+    archive_rel = rel_path(ws, archive) if archive is not None else None
+    with _op_lock(ws):
+        _recover_locked(ws)
+        if (ws / target_rel).exists() and archive_rel is None:
+            raise UsageError("目标文件夹已存在 (folder exists)", file=str(ws / target_rel))
+        op = uuid.uuid4().hex
+        entries_ = [
+            {"path": f"{target_rel}/{name}", "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in files.items()
+        ]
+        payload = dict(payload or {})
+        if archive_rel is not None and (ws / target_rel).exists():
+            old = sorted(p.name for p in (ws / target_rel).iterdir() if p.is_file())
+            payload["removed"] = [f"{target_rel}/{n}" for n in old if n not in files]
+            entries_ += [
+                {"path": f"{archive_rel}/{p.name}", "sha256": sha256_file(p)}
+                for p in sorted((ws / target_rel).iterdir())
+                if p.is_file()
+            ]
+        with atomic_dir(ws / PENDING_NAME / op) as tmp:
+            (tmp / "dir").mkdir()
+            for name, data in files.items():
+                (tmp / "dir" / name).write_bytes(data)
+            desc = {
+                "op": op,
+                "kind": kind,
+                "payload": payload,
+                "actor": actor,
+                "files": sorted(entries_, key=lambda d: d["path"]),
+                "dir": {"target": target_rel, "archive": archive_rel},
+            }
+            (tmp / "op.json").write_bytes(canonical(desc))
+        return _finish(ws, ws / PENDING_NAME / op)
+
+
 def _finish(ws: Path, opdir: Path) -> Entry | None:
     desc = json.loads((opdir / "op.json").read_bytes())
+    moves = desc.get("dir")
+    if moves is not None and (opdir / "dir").exists():
+        target = ws / moves["target"]
+        if moves["archive"] is not None and target.exists():
+            os.rename(target, ws / moves["archive"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(opdir / "dir", target)
+        _fsync_dir(target.parent)
     for f in desc["files"]:
         staged = opdir / "files" / f["path"]
         final = ws / f["path"]

@@ -60,6 +60,8 @@ if fault == "staging":          # inside the atomic staging dir, before op.json 
     on_call(ledger, "canonical")
 elif fault == "between_moves":  # first output moved into place, second not yet
     on_call(os, "replace", 2)
+elif fault == "between_renames":  # old folder archived, new one not yet renamed into place
+    on_call(os, "rename", 3)
 elif fault == "before_append":  # all outputs in place, no ledger entry
     on_call(ledger, "_append")
 elif fault == "in_transaction":  # inside BEGIN IMMEDIATE, before INSERT/COMMIT
@@ -78,6 +80,12 @@ for i in range(repeat):
         publish(ws, "2026-05", on=dt.date(2026, 6, 12))
     elif op == "append":
         ledger.append(ws, "config_change", {"i": i})
+    elif op == "replace_dir":
+        import time
+        files = {n: b"new" for n in ("inspection_list.csv", "inspection_list.xlsx",
+                                     "manifest.json")}
+        ledger.commit_dir(ws, "draw_replaced", {"reason": "test"}, "out/draws/2026-05", files,
+                          archive=f"out/draws/2026-05.replaced-{time.time_ns()}")
 """
 
 FAULTS = [
@@ -88,6 +96,8 @@ FAULTS = [
     "before_head",
     "before_cleanup",
 ]
+DIR_FAULTS = [f if f != "between_moves" else "between_renames" for f in FAULTS]
+DRAW_FILES = ("inspection_list.csv", "inspection_list.xlsx", "manifest.json")
 
 
 def _setup(tmp_path: Path) -> tuple[Path, Path, int]:
@@ -231,3 +241,31 @@ def test_crash_during_draw(tmp_path: Path) -> None:
             names = {p.name for p in folder.iterdir()}
             assert {"inspection_list.csv", "inspection_list.xlsx", "manifest.json"} <= names
         _audit_passes(ws)
+
+
+def _check_draw_whole(ws: Path, old: dict[str, bytes]) -> None:
+    folder = ws / "out/draws/2026-05"
+    got = {n: (folder / n).read_bytes() for n in DRAW_FILES}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(DRAW_FILES)
+    assert got == old or set(got.values()) == {b"new"}
+
+
+@pytest.mark.parametrize("fault", DIR_FAULTS)
+def test_crash_replacing_a_draw_folder(tmp_path: Path, fault: str) -> None:
+    """A draw replaced via `ledger.commit_dir`, killed at each point: old or new folder, whole."""
+    ws, src, _ = _setup(tmp_path)
+    folder = ws / "out/draws/2026-05"
+    old = {n: (folder / n).read_bytes() for n in DRAW_FILES}
+    assert _run_child(ws, "replace_dir", fault, src) == -signal.SIGKILL
+    if fault != "between_renames":
+        _check_draw_whole(ws, old)
+    else:  # the one moment the month's folder is absent: archived, new one still staged
+        assert not folder.exists()
+    _audit_passes(ws)
+    ledger.recover(ws)
+    _check_draw_whole(ws, old)
+    if fault != "staging":
+        assert {(folder / n).read_bytes() for n in DRAW_FILES} == {b"new"}
+    ledger.append(ws, "config_change", {})
+    rep = _audit_passes(ws)
+    assert not rep.warnings, rep.lines()

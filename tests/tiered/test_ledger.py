@@ -225,3 +225,38 @@ def test_ledger_audit_rejects_garbled_head(tmp_path: Path, bad: str) -> None:
     _three_entries(ws)
     (ws / ledger.HEAD_NAME).write_text(bad)
     assert not ledger.audit(ws).ok
+
+
+def test_ledger_commit_dir_replaces_a_folder_with_archive(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    e1 = ledger.commit_dir(
+        ws, "draw", {"month": "2026-05"}, "out/draws/2026-05", {"a.csv": b"1", "notes.txt": b"n"}
+    )
+    assert (ws / "out/draws/2026-05/a.csv").read_bytes() == b"1"
+    assert [f["path"] for f in e1.files] == [
+        "out/draws/2026-05/a.csv",
+        "out/draws/2026-05/notes.txt",
+    ]
+    with pytest.raises(ledger.UsageError):
+        ledger.commit_dir(ws, "draw", {}, "out/draws/2026-05", {"a.csv": b"2"})
+    e2 = ledger.commit_dir(
+        ws,
+        "draw_replaced",
+        {"reason": "名录更新"},
+        "out/draws/2026-05",
+        {"a.csv": b"2"},
+        archive="out/draws/2026-05.replaced-1",
+    )
+    assert (ws / "out/draws/2026-05/a.csv").read_bytes() == b"2"
+    assert (ws / "out/draws/2026-05.replaced-1/a.csv").read_bytes() == b"1"
+    assert e2.payload["removed"] == ["out/draws/2026-05/notes.txt"]
+    assert {f["path"] for f in e2.files} == {
+        "out/draws/2026-05/a.csv",
+        "out/draws/2026-05.replaced-1/a.csv",
+        "out/draws/2026-05.replaced-1/notes.txt",
+    }
+    rep = ledger.audit(ws)
+    assert rep.ok and not rep.warnings, rep.lines()
+    (ws / "out/draws/2026-05.replaced-1/a.csv").write_bytes(b"forged")
+    assert not ledger.audit(ws).ok

@@ -1,0 +1,120 @@
+"""The learned model's features at (uscc, date) points, and their known directions.
+
+Features are the composite score's indicators as of each point (`indicators.compute_at`: only
+rows dated strictly before the point count), the entity's inspection history before the point
+(how many, the last outcome, days since), and optionally the entity's sector / region / type as
+categories. The inspector is never a feature: it describes who inspected, not the entity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scoring import indicators
+from scoring.config import ScoringConfig
+
+HISTORY_FEATURES = ("inspections_n", "last_found", "days_since_inspection")
+# Known directions of the history features (+1: risk never falls as the value grows).
+HISTORY_DIRECTIONS: dict[str, int] = {"last_found": 1}
+FEATURE_LABELS: dict[str, str] = {
+    "inspections_n": "既往抽查次数",
+    "last_found": "上次抽查发现问题",
+    "days_since_inspection": "距上次抽查天数",
+    "penalty_minor_n": "有效期内行政处罚次数（轻微）",
+    "penalty_general_n": "有效期内行政处罚次数（一般）",
+    "penalty_serious_n": "有效期内行政处罚次数（严重）",
+    "commitment_broken_n": "信用承诺未履行次数",
+    "annual_report_late_n": "年报逾期次数",
+    "inspection_problem_n": "近两年抽查发现问题次数",
+    "sector": "行业",
+    "region": "区域",
+    "entity_type": "主体类型",
+}
+
+
+def feature_names(config: ScoringConfig, categorical: tuple[str, ...] = ()) -> list[str]:
+    """Column order of `features_at` (the model's inputs)."""
+    return [*indicators.INDICATOR_NAMES, *indicators.COUNT_NAMES, *HISTORY_FEATURES, *categorical]
+
+
+def labels(config: ScoringConfig) -> dict[str, str]:
+    """Feature -> Chinese label for reason texts (indicator labels from the indicator table)."""
+    out = {name: spec.label or name for name, spec in config.indicators.items()}
+    out.update(FEATURE_LABELS)
+    return out
+
+
+def monotone_directions(config: ScoringConfig) -> dict[str, int]:
+    """+1 where more of a feature can only raise risk, -1 where it can only lower it.
+
+    From the indicator table: a deducting ("-") indicator raises risk, an adding ("+") one
+    lowers it; a raw count `x_n` follows its indicator `x`. Unknown directions stay free (0).
+    """
+    out: dict[str, int] = {}
+    for name, spec in config.indicators.items():
+        out[name] = 1 if spec.direction == "-" else -1
+    for name in indicators.COUNT_NAMES:
+        base = name[:-2]
+        if base in out:
+            out[name] = out[base]
+    out.update(HISTORY_DIRECTIONS)
+    return out
+
+
+def features_at(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    points: pd.DataFrame,
+    config: ScoringConfig,
+    categorical: tuple[str, ...] = (),
+    prepared: indicators.Prepared | None = None,
+) -> pd.DataFrame:
+    """One feature row per (uscc, date) point, in `points` order, from data before its date."""
+    prep = prepared or indicators.prepare(entities, records, inspections)
+    ind = indicators.compute_at(entities, records, inspections, points, config, prepared=prep)
+    feats = ind.drop(columns=["uscc", "date"])
+    ent = indicators.entity_codes(points["uscc"].astype(str), pd.Index(prep.uscc))
+    day = indicators.to_days(points["date"]).astype(np.int64)
+    feats = pd.concat([feats, _history(prep, ent, day)], axis=1)
+    for col in categorical:
+        if col in entities:
+            feats[col] = pd.Series(entities[col].astype(object).to_numpy()[ent], dtype="string")
+        else:
+            feats[col] = pd.Series(pd.NA, index=feats.index, dtype="string")
+    feats.index = points.index
+    return feats[feature_names(config, categorical)]
+
+
+def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> pd.DataFrame:
+    """Past inspections of each point's entity strictly before its day (no window)."""
+    insp = prep.inspections
+    n = len(ent)
+    if not len(insp.ent):
+        nan = np.full(n, np.nan)
+        return pd.DataFrame({"inspections_n": np.zeros(n), "last_found": nan,
+                             "days_since_inspection": nan})  # fmt: skip
+    big = np.int64(1) << 32
+    key = insp.ent.astype(np.int64) * big + insp.day.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    q = ent.astype(np.int64) * big + day
+    hi = np.searchsorted(skey, q, side="left")  # rows strictly before the point's day
+    lo = np.searchsorted(skey, ent.astype(np.int64) * big, side="left")
+    count = (hi - lo).astype(np.float64)
+    has = count > 0
+    last = np.where(has, hi - 1, 0)
+    last_day = insp.day[order][last].astype(np.int64)
+    # several inspections on the last day: a problem in any of them counts
+    found = insp.flag[order].astype(np.int64)
+    cum = np.concatenate([[0], np.cumsum(found)])
+    first_same = np.searchsorted(skey, ent.astype(np.int64) * big + last_day, side="left")
+    last_found = (cum[hi] - cum[first_same]) > 0
+    return pd.DataFrame(
+        {
+            "inspections_n": count,
+            "last_found": np.where(has, last_found.astype(np.float64), np.nan),
+            "days_since_inspection": np.where(has, (day - last_day).astype(np.float64), np.nan),
+        }
+    )

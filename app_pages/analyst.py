@@ -115,7 +115,13 @@ rt = model.retier(scores, at_best, risk, base.sector_code, len(base.sectors), th
 
 m = st.columns(4)
 for col, t, n in zip(m, TIERS, rt.tier_counts, strict=True):
-    col.metric(i18n.tier_label(t, lang), i18n.fmt_int(n), i18n.fmt_pct(n / max(base.n, 1)))
+    col.metric(
+        i18n.tier_label(t, lang),
+        i18n.fmt_int(n),
+        i18n.fmt_pct(n / max(base.n, 1)),
+        delta_color="off",
+        delta_arrow="off",
+    )
 m2 = st.columns(4)
 m2[0].metric(T("每月检查（计划）", "Inspections / month (plan)"), i18n.fmt_num(rt.monthly.sum()))
 m2[1].metric(
@@ -139,7 +145,9 @@ if saved is not None:
         delta_color="off",
     )
 else:
-    m2[3].metric("PSI", "–", T("尚无保存的评分", "no saved run yet"), delta_color="off")
+    m2[3].metric(
+        "PSI", "–", T("尚无保存的评分", "no saved run yet"), delta_color="off", delta_arrow="off"
+    )
 
 left, right = st.columns(2)
 with left:

@@ -32,7 +32,13 @@ st.caption(
 )
 cols = st.columns(4)
 for col, tier, c in zip(cols, "ABCD", counts, strict=True):
-    col.metric(i18n.tier_label(tier, lang), i18n.fmt_int(c), i18n.fmt_pct(c / max(base.n, 1)))
+    col.metric(
+        i18n.tier_label(tier, lang),
+        i18n.fmt_int(c),
+        i18n.fmt_pct(c / max(base.n, 1)),
+        delta_color="off",
+        delta_arrow="off",
+    )
 
 left, right = st.columns(2)
 with left:

@@ -176,7 +176,9 @@ for suffix, mime in (
             mime=mime,
             key=f"pub{suffix}",
         )
-last = [e for e in ledger.entries(path) if e.kind == "publication" and e.payload.get("month") == month]
+last = [
+    e for e in ledger.entries(path) if e.kind == "publication" and e.payload.get("month") == month
+]
 if last:
     st.caption(
         T(

@@ -104,7 +104,7 @@ def score_histogram(scores: np.ndarray, lang: str, thresholds=None, bins: int = 
         alt.Chart(df)
         .mark_bar(color="#5b8def")
         .encode(
-            x=alt.X("start:Q", title=score, scale=alt.Scale(domain=[lo, hi])),
+            x=alt.X("start:Q", bin="binned", title=score, scale=alt.Scale(domain=[lo, hi])),
             x2="end:Q",
             y=alt.Y(f"{cnt}:Q", title=cnt),
             tooltip=[alt.Tooltip("start:Q", title=score), alt.Tooltip(f"{cnt}:Q", format=",")],

@@ -1,0 +1,100 @@
+"""Take the README's screenshots from the running app in headless chromium (not a test).
+
+    .venv/bin/python tests/e2e/screenshots.py [--entities 20000] [--out docs/screenshots]
+
+Creates a demo workspace in a temporary folder, starts `streamlit run app.py`, signs in as each
+role and saves one PNG per page. With `--draw` it also runs a draw (needs tiered.draw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tiered.appsupport import bootstrap, serve  # noqa: E402
+
+SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text shown last)
+    ("leader", None, "leader-overview.png", "zh", "抽查完成情况与计划"),
+    ("analyst", None, "analyst-thresholds.png", "zh", "保存为新配置版本"),
+    ("staff", None, "staff-draw.png", "zh", "抽签前预览"),
+    ("staff", "数据管理", "data-validation.png", "zh", "校验报告"),
+    ("leader", None, "leader-overview-en.png", "en", "against the plan"),
+]
+
+
+def sign_in(page, url: str, role: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_role("textbox", name="用户名").fill(role)
+    page.get_by_role("textbox", name="密码").fill(role + "123")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=60_000)
+
+
+def settle(page, text: str) -> None:
+    """Wait until `text` is on the page and nothing is stale or spinning any more."""
+    page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(2500)  # charts finish drawing
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entities", type=int, default=20_000)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--draw", action="store_true")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        os.environ["TIERED_DATA_DIR"] = str(Path(tmp) / "data")
+        bootstrap.create_demo(ws, n_entities=args.entities)
+        env = {"TIERED_WORKSPACE": str(ws), "TIERED_DATA_DIR": str(Path(tmp) / "data")}
+        port = serve.free_port()
+        proc = serve.start_app(env, port, Path(tmp) / "streamlit.log")
+        try:
+            serve.wait_ready(port)
+            url = f"http://127.0.0.1:{port}"
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path=serve.CHROMIUM, args=serve.CHROMIUM_ARGS
+                )
+                for role, nav, name, lang, last in SHOTS:
+                    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+                    sign_in(page, url, role)
+                    if lang == "en":
+                        page.get_by_text("English", exact=True).click()
+                    if nav:
+                        page.get_by_role("link", name=nav).click()
+                    if role == "staff" and nav is None:
+                        seed = page.get_by_role("textbox", name="随机种子")
+                        seed.fill("3141592653")
+                        seed.press("Enter")
+                        if args.draw:
+                            settle(page, last)
+                            page.get_by_role("button", name="抽签", exact=True).click()
+                    settle(page, last)
+                    page.screenshot(path=str(out / name))
+                    print("saved", out / name)
+                    page.close()
+                browser.close()
+        finally:
+            serve.stop_app(proc)
+
+
+if __name__ == "__main__":
+    main()

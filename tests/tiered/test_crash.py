@@ -216,24 +216,38 @@ def test_crash_concurrent_appenders_killed(tmp_path: Path) -> None:
     importlib.util.find_spec("tiered.draw") is None, reason="tiered/draw.py not there yet"
 )
 def test_crash_during_draw(tmp_path: Path) -> None:
-    """`tiered draw` killed at random moments: the draw folder is absent or whole."""
+    """`tiered draw` (new months and `--replace`) killed at random moments: the month's folder
+    is absent or whole, and audit passes."""
     ws = tmp_path / "ws"
     base = [sys.executable, "-m", "tiered"]
     subprocess.run(
-        [*base, "demo", str(ws), "--entities", "400", "--seed", "1"],
+        [*base, "demo", str(ws), "--entities", "300", "--seed", "1"],
         check=True,
         capture_output=True,
         timeout=300,
     )
+    t = time.perf_counter()
+    probe = subprocess.run(
+        [*base, "draw", str(ws), "--month", "2025-12", "--seed", "s"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    took = time.perf_counter() - t
+    if "invalid choice" in probe.stderr:
+        pytest.skip("`tiered draw` is not wired into the CLI yet")
+    assert probe.returncode in (0, 1), probe.stderr
     rng = random.Random("crash-draw")
     for i in range(ROUNDS):
-        month = f"2026-{i + 1:02d}"
+        month, extra = f"2026-{i + 1:02d}", []
+        if i % 2:
+            month, extra = "2025-12", ["--replace", "--reason", f"crash test {i}"]
         child = subprocess.Popen(
-            [*base, "draw", str(ws), "--month", month, "--seed", "s"],
+            [*base, "draw", str(ws), "--month", month, "--seed", "s", *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.5, 3.0))
+        time.sleep(rng.uniform(0.3, 1.1) * took)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
         folder = ws / "out/draws" / month
@@ -241,6 +255,8 @@ def test_crash_during_draw(tmp_path: Path) -> None:
             names = {p.name for p in folder.iterdir()}
             assert {"inspection_list.csv", "inspection_list.xlsx", "manifest.json"} <= names
         _audit_passes(ws)
+    ledger.recover(ws)
+    _audit_passes(ws)
 
 
 def _check_draw_whole(ws: Path, old: dict[str, bytes]) -> None:

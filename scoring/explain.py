@@ -183,11 +183,14 @@ def _window(name: str, config: ScoringConfig) -> int:
     return w.positive_days
 
 
-def reference(matrix: np.ndarray, how: str = "median") -> np.ndarray:
-    """The typical entity's points per indicator."""
+def reference(matrix: np.ndarray, how: str = "median", sample: int = 100_000) -> np.ndarray:
+    """The typical entity's points per indicator: the column medians (on at most `sample`
+    evenly spaced rows, so a million-entity run stays fast and still deterministic)."""
     if how == "zero" or len(matrix) == 0:
         return np.zeros(matrix.shape[1])
-    return np.median(matrix, axis=0)
+    if len(matrix) > sample:
+        matrix = matrix[np.linspace(0, len(matrix) - 1, sample).astype(np.int64)]
+    return np.median(np.ascontiguousarray(matrix.T), axis=1)
 
 
 def reasons(
@@ -203,27 +206,26 @@ def reasons(
     top = min(config.reasons, k)
     if n == 0 or top == 0:
         return np.array([NONE_TEXT[lang]] * n, dtype=object)
-    dev = pts.matrix - typical
-    mag = np.abs(dev)
-    signed = np.where(mag >= 1.0, mag, 0.0)  # at least one point from typical to be a reason
-    idx = (
-        np.argpartition(-signed, top - 1, axis=1)[:, :top]
-        if top < k
-        else np.tile(np.arange(k), (n, 1))
-    )
-    val = np.take_along_axis(signed, idx, axis=1)
-    order = np.argsort(-val, axis=1, kind="stable")
-    idx = np.take_along_axis(idx, order, axis=1)
-    val = np.take_along_axis(val, order, axis=1)
-    rows = np.arange(n)[:, None]
-    raw_dev = dev[rows, idx]
+    dev = np.empty((n, k), np.float32)
+    np.subtract(pts.matrix, typical, out=dev, casting="same_kind")
+    key = np.abs(dev)
+    key[key < 1.0] = 0.0  # at least one point from typical to be a reason
+    # top `top` per row by repeated argmax: largest first, ties in the indicator table's order
+    rows = np.arange(n)
+    idx = np.empty((n, top), np.int64)
+    val = np.empty((n, top), np.float32)
+    for s in range(top):
+        j = key.argmax(axis=1)
+        idx[:, s] = j
+        val[:, s] = key[rows, j]
+        key[rows, j] = -1.0
     plus = np.array([config.indicators[nm].direction == "+" for nm in names])
-    higher = (raw_dev > 0) == plus[idx]
-    counts = np.empty((n, k), np.int64)
+    higher = (np.take_along_axis(dev, idx, axis=1) > 0) == plus[idx]
+    counts = np.empty((n, k), np.uint8)
     for j, nm in enumerate(names):
         col = ind[_COUNT_OF.get(nm, nm)].to_numpy(np.float64)
         counts[:, j] = np.clip(np.floor(col) if nm == "age_years" else np.round(col), 0, 99)
-    cnt = counts[rows, idx]
+    cnt = np.take_along_axis(counts, idx, axis=1).astype(np.int64)
     code = (idx.astype(np.int64) * 2 + higher) * 100 + cnt
     code = np.where(val > 0, code, -1)
     base = int(k * 2 * 100 + 1)
@@ -231,15 +233,16 @@ def reasons(
     for s in range(top):
         triple = triple * base + (code[:, s] + 1)
     uniq, inv = np.unique(triple, return_inverse=True)
-    texts = {}
+    texts: dict[int, str] = {}
     out_u = np.empty(len(uniq), dtype=object)
-    for u, t in enumerate(uniq):
+    for u, t in enumerate(uniq.tolist()):
         parts = []
-        rest = int(t)
         for _ in range(top):
-            rest, c = divmod(rest, base)
+            t, c = divmod(t, base)
             if c:
-                parts.append(texts.setdefault(c - 1, _text(c - 1, names, config, lang)))
+                if c not in texts:
+                    texts[c] = _text(c - 1, names, config, lang)
+                parts.append(texts[c])
         out_u[u] = ";".join(reversed(parts)) or NONE_TEXT[lang]
     return out_u[inv.reshape(-1)]
 

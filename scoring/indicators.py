@@ -13,7 +13,7 @@ through sorted offsets, so the cost is the number of (point, row-of-that-entity)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ _NS_PER_DAY = 86_400_000_000_000
 
 @dataclass
 class _Rows:
-    """One record kind's rows as arrays; `sorted_by` caches an entity-sorted view."""
+    """One record kind's rows as arrays (entity code, day numbers, codes)."""
 
     ent: np.ndarray
     day: np.ndarray
@@ -71,16 +71,6 @@ class _Rows:
     sev: np.ndarray | None = None
     grade: np.ndarray | None = None
     flag: np.ndarray | None = None
-    _sorted: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
-
-    def by_entity(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(order, start): rows of entity e are order[start[e]:start[e+1]]."""
-        if self._sorted is None:
-            order = np.argsort(self.ent, kind="stable")
-            start = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(self.ent, minlength=n), out=start[1:])
-            self._sorted = (order, start)
-        return self._sorted
 
 
 @dataclass
@@ -216,6 +206,7 @@ class _Points:
     ent: np.ndarray
     day: np.ndarray | int
     identity: bool  # point i is entity i, all at one date
+    wanted: np.ndarray | None = None  # entities that have a point (when not identity)
 
     @property
     def size(self) -> int:
@@ -235,9 +226,15 @@ def _expand(start: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _pairs(rows: _Rows, pts: _Points, n: int) -> tuple[np.ndarray, np.ndarray | slice]:
+    """(point, row) pairs of the same entity. One date for all: the rows themselves; many
+    points: only the rows of entities with a point, sorted by entity and joined by offsets."""
     if pts.identity:
         return rows.ent, slice(None)
-    order, start = rows.by_entity(n)
+    sub = np.flatnonzero(pts.wanted[rows.ent])
+    ent = rows.ent[sub]
+    order = sub[np.argsort(ent, kind="stable")]
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ent, minlength=n), out=start[1:])
     pp, pos = _expand(start, pts.ent)
     return pp, order[pos]
 
@@ -415,7 +412,9 @@ def compute_at(
         raise ValueError(
             f"检查点的统一社会信用代码不在名录库中 (point uscc not in entities): {bad}"
         )
-    pts = _Points(ent, to_days(points["date"]).astype(np.int64), identity=False)
+    wanted = np.zeros(prep.n, bool)
+    wanted[ent] = True
+    pts = _Points(ent, to_days(points["date"]).astype(np.int64), identity=False, wanted=wanted)
     vals = evaluate(prep, pts, config)
     frame = pd.DataFrame(vals)
     frame.insert(0, "date", points["date"].to_numpy())

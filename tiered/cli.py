@@ -17,7 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tiered.errors import TieredError
+from sampling.errors import SamplingError
+from scoring.config import ScoringConfigError
+from scoring.validate import SchemaError
+from tiered.errors import TieredError, UsageError
 
 Handler = Callable[[argparse.Namespace], tuple[int, dict[str, Any], str]]
 
@@ -102,6 +105,55 @@ def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
     return code, payload, "\n".join(lines)
 
 
+def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.draw import run_draw
+
+    if args.replace and not (args.reason or "").strip():
+        raise UsageError("重抽必须写明原因 --reason (--replace needs a non-empty --reason)")
+    r = run_draw(
+        Path(args.workspace),
+        args.month,
+        args.seed,
+        out_dir=args.out,
+        replace=args.replace,
+        reason=args.reason,
+    )
+    m = r.manifest
+    payload = {
+        "out": str(r.out_dir),
+        "month": m["month"],
+        "seed": m["seed"],
+        "drawn": int(len(r.table)),
+        "frame_sha256": m["frame_sha256"],
+        "strata": m["strata"],
+    }
+    if r.replaced_dir:
+        payload["replaced_dir"] = str(r.replaced_dir)
+    lines = [
+        f"{m['month']} 抽查名单 (inspection list): {len(r.table):,} 户，种子 (seed) '{m['seed']}'",
+        f"输出 (written): {r.out_dir}",
+    ]
+    lines += [
+        f"  {s['sector']:<16} {s['tier']}  可抽 eligible {s['eligible']:>7,}  "
+        f"抽中 drawn {s['drawn']:>5,}  p={s['inclusion_probability']:.4f}"
+        for s in m["strata"]
+        if s["drawn"]
+    ]
+    return 0, payload, "\n".join(lines)
+
+
+def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.draw import verify_draw
+
+    res = verify_draw(Path(args.draw_dir), Path(args.workspace))
+    text = (
+        "核验通过：名单与检查人员完全一致 (verified: list and inspectors identical)"
+        if res.ok
+        else "核验不通过 (does not verify):\n" + "\n".join(f"  {d}" for d in res.differences)
+    )
+    return (0 if res.ok else 1), res.to_dict(), text
+
+
 def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.results import import_results
 
@@ -138,6 +190,14 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "demo": ("写出合成的海东式演示工作区 (write a synthetic demo workspace)", _cmd_demo),
     "validate": ("检查工作区的每张表 (check every table)", _cmd_validate),
     "score": ("计算信用评分与风险等级 (score every active entity)", _cmd_score),
+    "draw": (
+        "抽取本月检查名单并随机分配检查人员 (draw the month's list, assign inspectors)",
+        _cmd_draw,
+    ),
+    "verify": (
+        "按工作区与 manifest 重算并核对抽查名单 (recompute and compare a draw)",
+        _cmd_verify,
+    ),
     "results": ("导入本月抽查结果 (record the results of a month's draw)", _cmd_results),
     "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
     "audit": ("核验账本与文件 (check the ledger's hash chain and files)", _cmd_audit),
@@ -170,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("workspace")
     sp.add_argument("--as-of", required=True, help="only information dated before this counts")
     sp.add_argument("--out", default=None, help="default: WS/out/scores/DATE.csv")
+    sp = add("draw")
+    sp.add_argument("workspace")
+    sp.add_argument("--month", required=True, help="YYYY-MM")
+    sp.add_argument(
+        "--seed",
+        required=True,
+        help="public seed read aloud at the draw meeting; 'auto' = from the OS",
+    )
+    sp.add_argument("--out", default=None, help="default: WS/out/draws/YYYY-MM/")
+    sp.add_argument("--replace", action="store_true", help="replace an existing draw")
+    sp.add_argument("--reason", default=None, help="why the draw is replaced (kept)")
+    sp = add("verify")
+    sp.add_argument("draw_dir")
+    sp.add_argument("--workspace", required=True)
     sp = add("results")
     sp.add_argument("workspace")
     sp.add_argument("--month", required=True, help="YYYY-MM")
@@ -193,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         code, payload, text = args.handler(args)
     except TieredError as exc:
         return _fail(args, str(exc), exc.exit_code)
+    except (SamplingError, ScoringConfigError, SchemaError) as exc:
+        return _fail(args, str(exc), 2)
     except KeyboardInterrupt:
         return _fail(args, "已中断 (interrupted)", 2)
     except MemoryError:

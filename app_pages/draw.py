@@ -14,6 +14,7 @@ from app_pages.common import T
 from sampling.plan import month_start
 from scoring.config import TIERS
 from tiered.appsupport import configedit, drawprep, i18n
+from tiered.draw import build_frame, run_draw, verify_draw
 
 common.guard(__file__)
 lang = common.lang()
@@ -106,8 +107,8 @@ with common.errors():
 # -------------------------------------------------------------------------------- preview
 st.subheader(T("抽签前预览：各层可抽数与配额", "Preview: eligible entities and quota per stratum"))
 base = common.baseline(as_of=start)
-frame = drawprep.draw_frame(base.frame, ws)
 with common.errors():
+    frame, _ = build_frame(ws, month, base.frame)
     pv = drawprep.preview(frame, month, sampling_cfg, seed)
 m = st.columns(4)
 m[0].metric(T("可抽主体", "Eligible"), i18n.fmt_int(pv["eligible"].sum()))
@@ -139,10 +140,8 @@ if not (folder / "manifest.json").exists():
         T("抽签", "Draw"), type="primary", disabled=bool(changes) or not seed, key="draw_go"
     )
     if go:
-        from tiered.draw import run_draw
-
         with common.errors(), st.status(T("正在抽签…", "Drawing…")) as status:
-            run_draw(path, month, seed, actor=common.actor())
+            run_draw(path, month, seed, scores=base.frame)
             status.update(label=T("抽签完成", "Draw complete"), state="complete")
         common.flash(T(f"{month} 抽签完成", f"Draw for {month} complete"))
         st.rerun()
@@ -199,10 +198,31 @@ st.caption(
     )
 )
 if st.button(T("复核抽签", "Verify the draw"), key="verify"):
-    from tiered.draw import verify_draw
-
     with common.errors(), st.spinner(T("正在复核…", "Verifying…")):
         rep = verify_draw(folder, path)
-    ok = getattr(rep, "ok", rep is True)
-    lines = rep.lines() if hasattr(rep, "lines") else [str(rep)]
-    (st.success if ok else st.error)("\n\n".join(map(str, lines)))
+    if rep.ok:
+        st.success(
+            T(
+                "复核通过：重新计算的名单与已保存的名单逐字节相同。",
+                "Verified: the recomputed list is byte-identical to the saved one.",
+            )
+        )
+    else:
+        st.error("\n\n".join(rep.differences))
+
+with st.expander(
+    T(
+        "重抽（须写明原因，旧名单存档并记入账本）",
+        "Redraw (needs a reason; the old list is archived and ledgered)",
+    )
+):
+    why = st.text_input(T("重抽原因", "Reason for the redraw"), key="redraw_reason")
+    if st.button(
+        T("按上方种子重抽", "Redraw with the seed above"),
+        key="redraw",
+        disabled=not seed or bool(changes),
+    ):
+        with common.errors(), st.spinner(T("正在重抽…", "Redrawing…")):
+            run_draw(path, month, seed, replace=True, reason=why, scores=base.frame)
+        common.flash(T(f"{month} 已重抽", f"{month} redrawn"))
+        st.rerun()

@@ -1,8 +1,8 @@
 """The staff page's preview: each stratum's eligible count and quota before anything is drawn.
 
-Uses the same library calls as the draw (`sampling.plan`), on the frame of scored entities with
-their last inspection date. With the seed entered, the quotas are exactly the ones the draw will
-use (systematic rounding is seeded); without one, the expected (fractional) targets are shown.
+Uses the same library calls as the draw (`sampling.plan`) on the frame `tiered.draw.build_frame`
+makes. With the seed entered, the quotas are exactly the ones the draw will use (systematic
+rounding is seeded); without one, the expected (fractional) targets are shown.
 """
 
 from __future__ import annotations
@@ -13,17 +13,6 @@ import pandas as pd
 
 from sampling.config import SamplingConfig
 from sampling.plan import mark_eligibility, plan_quotas
-from tiered.workspace import Workspace
-
-
-def draw_frame(scored: pd.DataFrame, ws: Workspace) -> pd.DataFrame:
-    """uscc, name, sector, region, tier, status, last_inspected for every scored entity."""
-    frame = scored[["uscc", "name", "sector", "region", "tier"]].copy()
-    frame["status"] = "active"
-    ins = ws.table("inspections")
-    last = ins.groupby("uscc")["date"].max() if len(ins) else pd.Series(dtype="datetime64[ns]")
-    frame["last_inspected"] = pd.to_datetime(frame["uscc"].map(last))
-    return frame
 
 
 def preview(frame: pd.DataFrame, month: str, config: SamplingConfig, seed: str) -> pd.DataFrame:

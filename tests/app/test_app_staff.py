@@ -1,0 +1,79 @@
+"""Staff pages: preview, draw, list with inspectors, verify; results shown and published."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from tiered import ledger
+from tiered.results import import_results
+
+from .conftest import page_test, texts
+
+TODAY = dt.date.today()
+MONTH = TODAY.strftime("%Y-%m")
+
+
+def test_draw_preview_draw_verify(app_env):
+    at = page_test("app_pages/draw.py", "staff").run()
+    assert not at.exception, at.exception
+    at.text_input(key="draw_month").input(MONTH).run()
+    draw = at.button(key="draw_go")
+    assert draw.disabled  # no seed yet
+    at.text_input(key="draw_seed").input("271828").run()
+    metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    assert metrics["可抽主体"] > 0 and metrics["本月检查合计"] > 0
+    at.button(key="draw_go").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "抽查名单" in texts(at)
+    lst = pd.read_csv(app_env / "out" / "draws" / MONTH / "inspection_list.csv", dtype=str)
+    assert len(lst) == metrics["本月检查合计"]
+    assert lst["inspectors"].str.count(";").ge(1).all()  # two inspectors each
+    labels = [b.label for b in at.get("download_button")]
+    assert any("Excel" in x for x in labels) and any("manifest" in x for x in labels)
+    at.button(key="verify").click().run()
+    assert any("复核通过" in s.value for s in at.success)
+    assert [e.kind for e in ledger.entries(app_env)].count("draw") >= 1
+
+
+def test_draw_page_refuses_bad_month(app_env):
+    at = page_test("app_pages/draw.py", "staff").run()
+    at.text_input(key="draw_month").input("2026-13").run()
+    assert not at.exception
+    assert any("YYYY-MM" in e.value for e in at.error)
+
+
+def test_results_and_publish(app_env, tmp_path):
+    if not (app_env / "out" / "draws" / MONTH).exists():
+        test_draw_preview_draw_verify(app_env)
+    lst = pd.read_csv(app_env / "out" / "draws" / MONTH / "inspection_list.csv", dtype=str)
+    rows = lst.head(3)
+    f = tmp_path / "res.csv"
+    pd.DataFrame(
+        {
+            "uscc": [*rows["uscc"], "91630202MA0000000X"],
+            "date": TODAY.isoformat(),
+            "found_problem": ["true", "false", "true", "false"],
+            "item": "营业执照检查",
+            "result": ["发现问题已责令整改", "未发现问题", "发现问题已责令整改", "未发现问题"],
+        }
+    ).to_csv(f, index=False)
+    s = import_results(app_env, MONTH, f, actor="staff")
+    assert (s.added, s.rejected) == (3, 1)  # the entity that was not drawn is refused
+    at = page_test("app_pages/results.py", "staff").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="res_month").value == MONTH
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已录入结果"] == "3" and metrics["发现问题"] == "2"
+    assert any("拒收" in b.label for b in at.get("download_button"))
+    at.button(key="publish").click().run()
+    assert not at.exception, at.exception
+    assert any("已公示 3 条" in x.value for x in at.success)
+    assert (app_env / "out" / "publish" / f"{MONTH}.xlsx").exists()
+    # the leader now sees problem rates by tier with intervals
+    lead = page_test("app_pages/leader.py", "leader").run()
+    assert not lead.exception, lead.exception
+    assert "尚无已录入的抽查结果" not in texts(lead)
+    assert lead.dataframe  # the estimates table

@@ -93,7 +93,9 @@ class Prepared:
 
 def to_days(values: pd.Series | np.ndarray, missing: int = NO_END) -> np.ndarray:
     """Dates -> int32 days since 1970-01-01; NaT -> `missing`."""
-    arr = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]").view(np.int64)
+    if not (isinstance(values, pd.Series) and values.dtype == "datetime64[ns]"):
+        values = pd.to_datetime(values)
+    arr = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
     nat = arr == np.iinfo(np.int64).min
     out = (arr // _NS_PER_DAY).astype(np.int32)
     out[nat] = missing

@@ -203,7 +203,7 @@ def score_details(
     clock.lap("risk")
     codes = tier_codes(pts.score, config.thresholds, pts.at_best)
     clock.lap("tiers")
-    typical = explain.reference(pts.matrix, config.reason_reference)
+    typical = explain.reference(pts.matrix, config.reason_reference, keys=ind.index.to_numpy())
     reasons = explain.reasons(pts, ind, config, typical, lang=lang)
     clock.lap("reasons")
     frame = pd.DataFrame(

@@ -183,13 +183,26 @@ def _window(name: str, config: ScoringConfig) -> int:
     return w.positive_days
 
 
-def reference(matrix: np.ndarray, how: str = "median", sample: int = 100_000) -> np.ndarray:
-    """The typical entity's points per indicator: the column medians (on at most `sample`
-    evenly spaced rows, so a million-entity run stays fast and still deterministic)."""
+def reference(
+    matrix: np.ndarray,
+    how: str = "median",
+    keys: np.ndarray | None = None,
+    sample: int = 100_000,
+) -> np.ndarray:
+    """The typical entity's points per indicator: the column medians.
+
+    Above `sample` rows the median is taken on a subset chosen by a hash of `keys` (the uscc),
+    so a million-entity run stays fast and the result does not depend on row order.
+    """
     if how == "zero" or len(matrix) == 0:
         return np.zeros(matrix.shape[1])
     if len(matrix) > sample:
-        matrix = matrix[np.linspace(0, len(matrix) - 1, sample).astype(np.int64)]
+        if keys is not None:
+            step = np.uint64(-(-len(matrix) // sample))
+            pick = pd.util.hash_array(np.asarray(keys, dtype=object)) % step == 0
+        else:
+            pick = np.linspace(0, len(matrix) - 1, sample).astype(np.int64)
+        matrix = matrix[pick]
     return np.median(np.ascontiguousarray(matrix.T), axis=1)
 
 

@@ -62,3 +62,13 @@ def test_many_entities_vectorised_and_deterministic():
     b = reasons(pts, ind, CFG, reference(pts.matrix))
     assert (a == b).all() and len(a) == n
     assert max(len(r.split(";")) for r in a) == 3
+
+
+def test_sampled_reference_does_not_depend_on_row_order():
+    rng = np.random.default_rng(4)
+    m = rng.normal(size=(5000, 4))
+    keys = np.array([f"K{i}" for i in range(5000)], dtype=object)
+    p = rng.permutation(5000)
+    a = reference(m, keys=keys, sample=500)
+    assert np.array_equal(a, reference(m[p], keys=keys[p], sample=500))
+    assert np.allclose(a, np.median(m, axis=0), atol=0.15)

@@ -1,10 +1,97 @@
-"""Placeholder until the workflow module lands."""
+"""Analyst: the backtest. Replays past months and compares uniform, tiered and ranked draws at
+the same budget, with the composite score's (or the learned model's) risk as of each month."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from app_pages.common import T
+from scoring.config import TIERS
+from tiered.appsupport import charts, i18n
+from tiered.backtest import backtest_workspace
 
 common.guard(__file__)
-st.info("…")
+lang = common.lang()
+path = common.ws_path()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _run(p: str, sig: tuple, start: str, end: str, budget: float):
+    r = backtest_workspace(common._load(p, sig), start, end, budget)
+    return r.summary, r.months
+
+
+last = pd.Timestamp.today().to_period("M") - 1
+c = st.columns(3)
+start = c[0].text_input(T("起始月份", "From month"), str(last - 11), key="bt_from")
+end = c[1].text_input(T("结束月份", "To month"), str(last), key="bt_to")
+budget = c[2].number_input(
+    T("检查预算（占当月有结果主体的比例）", "Budget (share of the month's frame)"),
+    0.01,
+    1.0,
+    0.10,
+    0.01,
+    key="bt_budget",
+)
+st.caption(
+    T(
+        "每月以当月有检查结果的主体为样本框，三种方式检查相同数量的主体；"
+        "只使用月初之前已知的信息。",
+        "Each month the frame is the entities with a recorded outcome; every policy "
+        "inspects the same number of them, using only what was known before the month.",
+    )
+)
+
+if st.button(T("运行回测", "Run the backtest"), type="primary", key="bt_run"):
+    st.session_state["bt_args"] = (start.strip(), end.strip(), float(budget))
+args = st.session_state.get("bt_args")
+if not args:
+    st.stop()
+with common.errors(), st.status(T("正在逐月回放…", "Replaying month by month…")) as status:
+    summary, months = _run(str(path), common.signature(path), *args)
+    status.update(label=T("回测完成", "Backtest complete"), state="complete", expanded=False)
+
+m = st.columns(4)
+m[0].metric(T("月数", "Months"), i18n.fmt_int(summary["months"]))
+m[1].metric(T("检查次数", "Inspections"), i18n.fmt_int(summary["inspections"]))
+m[2].metric(T("基础发现率", "Base rate"), i18n.fmt_pct(summary["base_rate"]))
+m[3].metric("AUC", "–" if summary["auc"] is None else f"{summary['auc']:.3f}")
+p = st.columns(3)
+for col, key, zh, en in (
+    (p[0], "uniform", "纯随机", "uniform"),
+    (p[1], "tiered", "分级随机", "tiered"),
+    (p[2], "ranked", "按风险排序", "ranked"),
+):
+    v = summary["policies"][key]
+    col.metric(
+        T(f"{zh} 发现率", f"{en} hit rate"),
+        i18n.fmt_pct(v["hit_rate"]),
+        None if v["lift"] is None else T(f"提升 ×{v['lift']:.2f}", f"lift ×{v['lift']:.2f}"),
+        delta_color="off",
+        delta_arrow="off",
+    )
+
+left, right = st.columns(2)
+with left:
+    st.subheader(T("同等预算下的问题发现率", "Hit rate at the same budget"))
+    st.altair_chart(charts.policies_chart(summary, lang), width="stretch")
+with right:
+    st.subheader(T("逐月发现率", "Hit rate by month"))
+    st.altair_chart(charts.monthly_policies_chart(months, lang), width="stretch")
+
+st.subheader(T("各等级实际问题发现率", "Observed hit rate by tier"))
+st.dataframe(
+    pd.DataFrame(
+        {
+            i18n.column_label("tier", lang): [i18n.tier_label(t, lang) for t in TIERS],
+            T("问题发现率", "hit rate"): [
+                i18n.fmt_pct(summary["tier_hit_rates"].get(t)) for t in TIERS
+            ],
+        }
+    ),
+    hide_index=True,
+)
+with st.expander(T("逐月明细", "Per month")):
+    st.dataframe(months, hide_index=True)

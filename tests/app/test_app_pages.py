@@ -88,3 +88,23 @@ def test_settings_audit(app_env):
     assert not at.exception, at.exception
     at.button(key="audit").click().run()
     assert any("账本完整" in s.value for s in at.success)
+
+
+def test_backtest_page_runs(app_env):
+    at = page_test("app_pages/backtest.py", "analyst").run()
+    assert not at.exception, at.exception
+    at.text_input(key="bt_from").input("2026-01")
+    at.text_input(key="bt_to").input("2026-10")
+    at.button(key="bt_run").click().run()
+    assert not at.exception, at.exception
+    labels = {m.label: m.value for m in at.metric}
+    assert "AUC" in labels and "分级随机 发现率" in labels
+    assert int(labels["月数"]) >= 1
+
+
+def test_backtest_bad_month_is_one_error(app_env):
+    at = page_test("app_pages/backtest.py", "analyst").run()
+    at.text_input(key="bt_from").input("last year")
+    at.button(key="bt_run").click().run()
+    assert not at.exception
+    assert len(at.error) == 1

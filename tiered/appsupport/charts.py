@@ -208,3 +208,64 @@ def draws_chart(dvp: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(x=f"{m}:O", y=f"{p}:Q")
     )
     return styled((bars + line).properties(height=240))
+
+
+def policies_chart(summary: dict, lang: str) -> alt.Chart:
+    names = {
+        "uniform": pick(("纯随机", "uniform"), lang),
+        "tiered": pick(("分级随机", "tiered"), lang),
+        "ranked": pick(("按风险排序", "ranked"), lang),
+    }
+    rate = pick(("问题发现率", "hit rate"), lang)
+    pol = pick(("抽查方式", "policy"), lang)
+    df = pd.DataFrame(
+        {
+            pol: [names[p] for p in names],
+            rate: [summary["policies"][p]["hit_rate"] for p in names],
+            "lift": [summary["policies"][p]["lift"] for p in names],
+        }
+    )
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color="#5b8def")
+        .encode(
+            x=alt.X(f"{pol}:N", sort=None, title=pol, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{rate}:Q", title=rate, axis=alt.Axis(format="%")),
+            tooltip=[
+                pol,
+                alt.Tooltip(f"{rate}:Q", format=".1%"),
+                alt.Tooltip("lift:Q", format=".2f"),
+            ],
+        )
+    )
+    text = bars.mark_text(dy=-6, color="#333").encode(text=alt.Text(f"{rate}:Q", format=".1%"))
+    return styled((bars + text).properties(height=260))
+
+
+def monthly_policies_chart(months: pd.DataFrame, lang: str) -> alt.Chart:
+    m = column_label("month", lang)
+    rate = pick(("问题发现率", "hit rate"), lang)
+    pol = pick(("抽查方式", "policy"), lang)
+    names = {
+        "uniform": pick(("纯随机", "uniform"), lang),
+        "tiered": pick(("分级随机", "tiered"), lang),
+        "ranked": pick(("按风险排序", "ranked"), lang),
+    }
+    used = months[months["places"] > 0]
+    wide = pd.DataFrame({"month": used["month"].astype(str)})
+    for p in names:
+        wide[p] = used[f"{p}_hits"] / used["places"]
+    df = wide.melt("month", var_name="p", value_name=rate)
+    df[pol] = df["p"].map(names)
+    df = df.rename(columns={"month": m})
+    return styled(
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{m}:O", title=m, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{rate}:Q", title=rate, axis=alt.Axis(format="%")),
+            color=alt.Color(f"{pol}:N", sort=list(names.values())),
+            tooltip=[m, pol, alt.Tooltip(f"{rate}:Q", format=".1%")],
+        )
+        .properties(height=260)
+    )

@@ -25,9 +25,9 @@ from tiered.ledger import (
     DB_NAME,
     GENESIS,
     HEAD_NAME,
-    _connect,
     entry_hash,
     pending_ops,
+    raw_rows,
 )
 
 
@@ -92,14 +92,7 @@ def audit(ws: str | os.PathLike) -> AuditReport:
             )
         _check_unledgered(ws, {}, rep)
         return rep
-    con = _connect(ws, create=False)
-    try:
-        rows = con.execute(
-            "SELECT seq, time, actor, kind, payload, files, prev_hash, hash"
-            " FROM entries ORDER BY seq"
-        ).fetchall()
-    finally:
-        con.close()
+    rows = raw_rows(ws)
     rep = AuditReport(len(rows), rows[-1][7] if rows else GENESIS)
     _check_chain(rows, rep)
     last_seq = rows[-1][0] if rows else 0

@@ -230,22 +230,25 @@ def _write_head(ws: Path, con: sqlite3.Connection) -> None:
         con.execute("COMMIT")
 
 
-def entries(ws: str | os.PathLike) -> list[Entry]:
-    """All entries in order (empty when there is no ledger yet)."""
-    ws = Path(ws)
+def raw_rows(ws: Path) -> list[tuple]:
+    """The stored rows as they are (audit recomputes from these), oldest first."""
     if not (ws / DB_NAME).exists():
         return []
     con = _connect(ws, create=False)
     try:
-        rows = con.execute(
+        return con.execute(
             "SELECT seq, time, actor, kind, payload, files, prev_hash, hash"
             " FROM entries ORDER BY seq"
         ).fetchall()
-    except sqlite3.OperationalError:
-        rows = []
+    except sqlite3.OperationalError:  # no entries table (never written, or dropped)
+        return []
     finally:
         con.close()
-    return [_row_to_entry(r) for r in rows]
+
+
+def entries(ws: str | os.PathLike) -> list[Entry]:
+    """All entries in order (empty when there is no ledger yet)."""
+    return [_row_to_entry(r) for r in raw_rows(Path(ws))]
 
 
 def latest_files(ws: str | os.PathLike) -> dict[str, tuple[str, Entry]]:

@@ -51,11 +51,11 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_estimators: int = 300,
+        n_estimators: int = 200,
         learning_rate: float = 0.03,
-        num_leaves: int = 15,
-        min_child_samples: int = 40,
-        reg_lambda: float = 1.0,
+        num_leaves: int = 5,
+        min_child_samples: int = 50,
+        reg_lambda: float = 5.0,
         feature_fraction: float = 0.9,
         monotone: dict[str, int] | None = None,
         categorical: tuple[str, ...] = (),

@@ -21,11 +21,11 @@ class ModelConfig:
     min_inspections: int = 200  # fewer past inspections than this -> composite risk instead
     min_positives: int = 20  # fewer past inspections WITH (or without) a problem -> composite risk
     train_days: int | None = None  # train on inspections this many days back; none = all
-    n_estimators: int = 300  # boosting rounds
+    n_estimators: int = 200  # boosting rounds
     learning_rate: float = 0.03  # shrinkage per round
-    num_leaves: int = 15  # leaves per tree (small trees generalise on small offices' data)
-    min_child_samples: int = 40  # fewest inspections in a leaf
-    reg_lambda: float = 1.0  # L2 penalty on leaf values
+    num_leaves: int = 5  # leaves per tree (small trees generalise on small offices' data)
+    min_child_samples: int = 50  # fewest inspections in a leaf
+    reg_lambda: float = 5.0  # L2 penalty on leaf values
     feature_fraction: float = 0.9  # share of features tried per tree
     monotone: bool = True  # risk never falls when a negative indicator rises (and vice versa)
     categorical: tuple[str, ...] = ("sector",)  # entity columns used as categories (sector, region)

@@ -77,7 +77,7 @@ class _Rows:
 class Prepared:
     """Tables turned into integer arrays once, reusable for many evaluation dates."""
 
-    uscc: np.ndarray
+    index: pd.Index  # entity uscc -> position (its hash table is built once)
     reg_day: np.ndarray
     capital: np.ndarray
     etype: np.ndarray  # 1 enterprise, 2 individual, 3 cooperative, 0 unknown
@@ -87,8 +87,12 @@ class Prepared:
     inspections: _Rows
 
     @property
+    def uscc(self) -> np.ndarray:
+        return self.index.to_numpy()
+
+    @property
     def n(self) -> int:
-        return len(self.uscc)
+        return len(self.index)
 
 
 def to_days(values: pd.Series | np.ndarray, missing: int = NO_END) -> np.ndarray:
@@ -151,7 +155,7 @@ def prepare(
     status = entities.get("status")
     active = np.ones(n, bool) if status is None else (status.isna() | (status == "active"))
     prep = Prepared(
-        uscc=index.to_numpy(),
+        index=index,
         reg_day=to_days(entities["registered_on"])
         if "registered_on" in entities
         else np.full(n, NO_END, np.int32),
@@ -408,7 +412,7 @@ def compute_at(
     Returns one row per point in `points` order with columns uscc, date and the indicators.
     """
     prep = prepared or prepare(entities, records, inspections)
-    ent = entity_codes(points["uscc"].astype(str), pd.Index(prep.uscc))
+    ent = entity_codes(points["uscc"].astype(str), prep.index)
     if (ent < 0).any():
         bad = points["uscc"].to_numpy()[ent < 0][0]
         raise ValueError(

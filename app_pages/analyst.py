@@ -143,6 +143,7 @@ if saved is not None:
         f"{p_t:.3f} · {band[psi_band(p_t)]}",
         T(f"分数 PSI {p_s:.3f}", f"score PSI {p_s:.3f}"),
         delta_color="off",
+        delta_arrow="off",
     )
 else:
     m2[3].metric(

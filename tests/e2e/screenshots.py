@@ -24,6 +24,7 @@ SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text 
     ("analyst", None, "analyst-thresholds.png", "zh", "保存为新配置版本"),
     ("staff", None, "staff-draw.png", "zh", "抽签前预览"),
     ("staff", "数据管理", "data-validation.png", "zh", "校验报告"),
+    ("analyst", "回测", "analyst-backtest.png", "zh", "各等级实际问题发现率"),
     ("leader", None, "leader-overview-en.png", "en", "against the plan"),
 ]
 
@@ -80,6 +81,8 @@ def main() -> None:
                         page.get_by_text("English", exact=True).click()
                     if nav:
                         page.get_by_role("link", name=nav).click()
+                    if nav == "回测":
+                        page.get_by_role("button", name="运行回测").click()
                     if role == "staff" and nav is None:
                         seed = page.get_by_role("textbox", name="随机种子")
                         seed.fill("3141592653")
@@ -87,6 +90,7 @@ def main() -> None:
                         if args.draw:
                             settle(page, last)
                             page.get_by_role("button", name="抽签", exact=True).click()
+                            last = "下载 Excel 名单"
                     settle(page, last)
                     page.screenshot(path=str(out / name))
                     print("saved", out / name)

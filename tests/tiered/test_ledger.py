@@ -251,3 +251,16 @@ def test_ledger_commit_dir_replaces_a_folder_with_archive(tmp_path: Path) -> Non
     assert rep.ok and not rep.warnings, rep.lines()
     (ws / "out/draws/2026-05.replaced-1/a.csv").write_bytes(b"forged")
     assert not ledger.audit(ws).ok
+
+
+def test_ledger_record_config_only_on_change(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    e = ledger.record_config(ws, "a" * 64, actor="admin")
+    assert e is not None and e.payload == {"config_sha256": "a" * 64, "previous_sha256": None}
+    assert ledger.record_config(ws, "a" * 64) is None
+    ledger.append(ws, "score_run", {})
+    t = ledger.record_config(ws, "b" * 64, kind="threshold_change", details={"tier": "C"})
+    assert t.kind == "threshold_change" and t.payload["previous_sha256"] == "a" * 64
+    assert ledger.record_config(ws, "b" * 64) is None
+    assert len(ledger.entries(ws)) == 3 and ledger.audit(ws).ok

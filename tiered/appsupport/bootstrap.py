@@ -100,9 +100,15 @@ def first_of_month(today: dt.date | None = None) -> dt.date:
     return (today or dt.date.today()).replace(day=1)
 
 
+def demo_size() -> int:
+    """Entities in the built-in demo: `$TIERED_DEMO_ENTITIES`, else 20,000."""
+    text = os.environ.get("TIERED_DEMO_ENTITIES", "")
+    return int(text) if text.strip().isdigit() and int(text) > 0 else DEMO_ENTITIES
+
+
 def create_demo(
     ws: Path,
-    n_entities: int = DEMO_ENTITIES,
+    n_entities: int | None = None,
     seed: int = DEMO_SEED,
     progress: Progress | None = None,
 ) -> dict:
@@ -112,7 +118,7 @@ def create_demo(
 
     say = progress or (lambda _f, _m: None)
     say(0.05, "demo")
-    summary = write_demo(ws, n_entities=n_entities, seed=seed)
+    summary = write_demo(ws, n_entities=n_entities or demo_size(), seed=seed)
     say(0.6, "score")
     run_score(ws, first_of_month().isoformat(), actor="demo-setup")
     say(1.0, "done")

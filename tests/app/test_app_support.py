@@ -1,0 +1,117 @@
+"""App-side logic without Streamlit: accounts, bootstrap, the what-if model, config versions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scoring.config import ThresholdConfig
+from scoring.tiers import assign_tiers
+from tiered import ledger
+from tiered.appsupport import bootstrap, configedit, i18n, model
+from tiered.appsupport.accounts import DEMO_ACCOUNTS, AccountStore
+from tiered.config import load_config
+from tiered.errors import UsageError
+
+from .conftest import ROOT
+
+
+def test_accounts_hash_salted_and_verify(tmp_path):
+    store = AccountStore(tmp_path / "accounts.json")
+    for name, (pw, roles, _) in DEMO_ACCOUNTS.items():
+        assert store.verify(name, pw).roles == roles
+        assert store.verify(name, pw + "x") is None
+    text = (tmp_path / "accounts.json").read_text()
+    assert "staff123" not in text
+    rows = json.loads(text)["accounts"]
+    assert len({r["salt"] for r in rows}) == len(rows)  # a salt per account
+    assert store.verify("nobody", "staff123") is None
+
+
+def test_accounts_rules(tmp_path):
+    store = AccountStore(tmp_path / "a.json")
+    with pytest.raises(UsageError):
+        store.add("x y", "secret99", ("staff",))
+    with pytest.raises(UsageError):
+        store.add("clerk", "123", ("staff",))
+    with pytest.raises(UsageError):
+        store.add("clerk", "secret99", ("boss",))
+    with pytest.raises(UsageError):
+        store.remove("admin")  # the last admin stays
+    store.add("clerk", "secret99", ("staff", "analyst"), "张三")
+    store.set_password("clerk", "another1")
+    assert store.verify("clerk", "secret99") is None
+    assert store.verify("clerk", "another1").display_name == "张三"
+
+
+def test_workspace_path_order(tmp_path, monkeypatch):
+    monkeypatch.delenv("TIERED_WORKSPACE", raising=False)
+    monkeypatch.setenv("TIERED_DATA_DIR", str(tmp_path / "d"))
+    assert bootstrap.workspace_path() == (tmp_path / "d" / "demo", "demo")
+    with pytest.raises(UsageError):
+        bootstrap.choose_workspace(str(tmp_path / "missing"))
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "entities.csv").write_text("uscc,name,sector,region\n")
+    bootstrap.choose_workspace(str(tmp_path / "w"))
+    assert bootstrap.workspace_path() == ((tmp_path / "w").resolve(), "settings")
+    monkeypatch.setenv("TIERED_WORKSPACE", str(tmp_path / "e"))
+    assert bootstrap.workspace_path() == (tmp_path / "e", "env")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("TIERED_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert bootstrap.data_dir() == tmp_path / "xdg" / "tiered-supervision"
+
+
+def test_first_start_creates_demo_with_progress(tmp_path, monkeypatch):
+    monkeypatch.delenv("TIERED_WORKSPACE", raising=False)
+    monkeypatch.setenv("TIERED_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TIERED_DEMO_ENTITIES", "600")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert (tmp_path / "data" / "demo" / "entities.csv").exists()
+    assert [e.kind for e in ledger.entries(tmp_path / "data" / "demo")] == ["score_run"]
+    assert (tmp_path / "data" / "accounts.json").exists()
+    assert at.button[0].label == "登录"
+
+
+def test_retier_matches_library_and_plan():
+    rng = np.random.default_rng(1)
+    n = 5000
+    scores = rng.uniform(300, 900, n).round(1)
+    at_best = np.where(rng.random(n) < 0.05, 2, 0).astype(np.int8)
+    risk = rng.uniform(0, 1, n)
+    sector = rng.integers(0, 3, n).astype(np.int16)
+    rates = np.array([[0.01, 0.02, 0.1, 0.3]] * 3)
+    th = ThresholdConfig(700, 600, 500)
+    rt = model.retier(scores, at_best, risk, sector, 3, th, rates)
+    letters = assign_tiers(scores, th, at_best)
+    assert (np.array(list("ABCD"))[rt.codes] == letters).all()
+    assert rt.stratum_counts.sum() == n
+    assert np.isclose(rt.monthly.sum(), sum(rates[0]["ABCD".index(t)] for t in letters) / 12)
+    assert rt.expected_problems.sum() <= rt.monthly.sum()
+    assert model.shares_psi(rt.tier_counts, rt.tier_counts) == pytest.approx(0.0)
+
+
+def test_config_version_saved_and_ledgered(app_env, tmp_path):
+    cfg = load_config(app_env)
+    frag = configedit.fragment(cfg, thresholds={"a": cfg.scoring.thresholds.a, "b": 610.0})
+    assert frag == {"scoring": {"thresholds": {"b": 610.0}}}
+    with pytest.raises(UsageError):
+        configedit.save_version(app_env, frag, "  ", "analyst")
+    with pytest.raises(UsageError):  # thresholds out of order
+        configedit.save_version(app_env, {"scoring": {"thresholds": {"c": 999.0}}}, "x", "a")
+    e = configedit.save_version(app_env, frag, "测试", "analyst")
+    assert e.kind == "config_change" and e.actor == "analyst"
+    assert load_config(app_env).scoring.thresholds.b == 610.0
+    assert ledger.audit(app_env).ok
+
+
+def test_i18n_formats():
+    assert i18n.fmt_int(1234567) == "1,234,567"
+    assert i18n.fmt_pct(0.1234) == "12.3%"
+    assert i18n.sector_label("food_drug", "zh") == "食品药品"
+    assert i18n.sector_label("food_drug", "en") == "food & drugs"
+    assert i18n.tier_label("D", "zh") == "D 信用风险高"

@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from tiered import ledger
-from tiered.appsupport import i18n
+from tiered.appsupport import drawprep, i18n
 from tiered.files import csv_bom_bytes
 from tiered.publish import publish
 from tiered.results import import_results, read_draw, read_results
@@ -90,6 +90,7 @@ with tab_edit:
             "are imported.",
         )
     )
+    choices = [drawprep.YES, drawprep.NO] if lang == "zh" else ["yes", "no"]
     edited = st.data_editor(
         todo,
         hide_index=True,
@@ -101,8 +102,8 @@ with tab_edit:
             "date": st.column_config.DateColumn(
                 i18n.column_label("date", lang), max_value=dt.date.today()
             ),
-            "found_problem": st.column_config.CheckboxColumn(
-                i18n.column_label("found_problem", lang)
+            "found_problem": st.column_config.SelectboxColumn(
+                i18n.column_label("found_problem", lang), options=choices
             ),
             "item": i18n.column_label("item", lang),
             "result": i18n.column_label("result", lang),
@@ -110,7 +111,7 @@ with tab_edit:
         key="res_editor",
     )
     if st.button(T("保存录入的结果", "Save the results entered"), key="res_save"):
-        rows = edited[edited["date"].notna() & edited["found_problem"].notna()]
+        rows = drawprep.entered_results(edited)
         if rows.empty:
             st.warning(
                 T(
@@ -119,10 +120,7 @@ with tab_edit:
                 )
             )
         else:
-            out = rows[["uscc", "date", "found_problem", "item", "result"]].copy()
-            out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
-            out["found_problem"] = out["found_problem"].map({True: "true", False: "false"})
-            _import(csv_bom_bytes(out), ".csv", f"app-entry-{month}")
+            _import(csv_bom_bytes(rows), ".csv", f"app-entry-{month}")
 
 rej = path / "out" / "rejected" / f"results-{month}.csv"
 if rej.exists() and rej.stat().st_size > 200:

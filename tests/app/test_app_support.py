@@ -115,3 +115,29 @@ def test_i18n_formats():
     assert i18n.sector_label("food_drug", "zh") == "食品药品"
     assert i18n.sector_label("food_drug", "en") == "food & drugs"
     assert i18n.tier_label("D", "zh") == "D 信用风险高"
+
+
+def test_entered_results_keeps_complete_rows_only():
+    import pandas as pd
+
+    from tiered.appsupport.drawprep import entered_results
+
+    edited = pd.DataFrame(
+        {
+            "uscc": ["A", "B", "C", "D"],
+            "name": ["a", "b", "c", "d"],
+            "date": [
+                pd.Timestamp("2026-11-02"),
+                pd.NaT,
+                pd.Timestamp("2026-11-03"),
+                pd.Timestamp("2026-11-04"),
+            ],
+            "found_problem": ["是", "否", None, "no"],
+            "item": ["x", "", "", "y"],
+            "result": ["r", "", "", "s"],
+        }
+    )
+    out = entered_results(edited)
+    assert out["uscc"].tolist() == ["A", "D"]
+    assert out["found_problem"].tolist() == ["true", "false"]
+    assert out["date"].tolist() == ["2026-11-02", "2026-11-04"]

@@ -31,3 +31,19 @@ def drawn_months(ws: Path) -> list[str]:
     return sorted(
         (p.parent.name for p in (ws / "out" / "draws").glob("*/manifest.json")), reverse=True
     )
+
+
+YES, NO = ("是", "否")
+
+
+def entered_results(edited: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the staff's results table that are complete (a date and 是/否), in the results
+    file's columns; `found_problem` may be 是/否 or yes/no."""
+    fp = edited["found_problem"].map(
+        lambda v: {YES: "true", NO: "false", "yes": "true", "no": "false"}.get(v)
+    )
+    ok = edited["date"].notna() & fp.notna()
+    out = edited.loc[ok, ["uscc", "date", "item", "result"]].copy()
+    out.insert(2, "found_problem", fp[ok])
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    return out[["uscc", "date", "found_problem", "item", "result"]].reset_index(drop=True)

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "FEATURE_LABELS",
     "RiskModel",
+    "compare_on_holdout",
     "features_at",
     "model_from_config",
     "monotone_directions",
@@ -117,6 +118,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         )
         self.calibration_ = {"method": "none"}
         self.holdout_metrics_: dict[str, float] = {}
+        self.holdout_rows_ = np.sort(cal_idx) if usable else np.zeros(0, np.int64)
         if usable:
             first = self._lgbm().fit(self._frame(mat[fit_idx]), y[fit_idx], **self._fit_kw())
             cal_x = self._frame(mat[cal_idx])
@@ -268,6 +270,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.train_rows_ = meta["train_rows"]
         model.train_positives_ = meta["train_positives"]
         model.holdout_metrics_ = meta.get("holdout_metrics", {})
+        model.holdout_rows_ = np.zeros(0, np.int64)
         return model
 
 
@@ -376,3 +379,18 @@ def tier_basis_codes(
     if w > 0:
         basis = (1.0 - w) * basis + w * risk_as_points(risk, scoring_config)
     return tier_codes(basis, scoring_config.thresholds, at_best)
+
+
+def compare_on_holdout(model: RiskModel, y, baseline_risk) -> dict[str, float | bool | None]:
+    """Does the model rank the held-out (latest) inspections at least as well as a baseline
+    risk (e.g. the composite score's)? Both AUCs on the same rows; `better` is False when the
+    model had no usable holdout, so a caller falls back to the transparent baseline."""
+    from sklearn.metrics import roc_auc_score
+
+    idx = model.holdout_rows_
+    y = np.asarray(y, bool)
+    if not len(idx) or y[idx].all() or not y[idx].any():
+        return {"model_auc": None, "baseline_auc": None, "better": False}
+    m_auc = float(model.holdout_metrics_["holdout_auc"])
+    b_auc = float(roc_auc_score(y[idx], np.asarray(baseline_risk, np.float64)[idx]))
+    return {"model_auc": m_auc, "baseline_auc": b_auc, "better": m_auc >= b_auc}

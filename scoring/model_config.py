@@ -32,6 +32,9 @@ class ModelConfig:
     calibration: str = "sigmoid"  # sigmoid | isotonic | none, fitted on the latest history
     calibration_fraction: float = 0.2  # share of the latest past inspections held out to calibrate
     refit: bool = True  # after calibrating, refit the trees on all past inspections
+    # use the model only if it ranks the held-out latest inspections at least as well as the
+    # composite score does (AUC); otherwise risk stays the composite score's mapping
+    require_better: bool = True
     seed: int = 0  # random_state of the model; the same data and seed give the same model
     tier_basis: str = "score"  # what the tier follows: score (default, transparent) | risk | blend
     blend_weight: float = 0.5  # blend: weight of the model's risk (as score points) vs the score

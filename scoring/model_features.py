@@ -11,13 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring import indicators
+from scoring import composite, indicators
 from scoring.config import ScoringConfig
 
 HISTORY_FEATURES = ("inspections_n", "last_found", "days_since_inspection")
-# Known directions of the history features (+1: risk never falls as the value grows).
-HISTORY_DIRECTIONS: dict[str, int] = {"last_found": 1}
+# The composite score itself is a feature too: the trees start from the transparent score's
+# ranking and learn where the data disagrees with it.
+SCORE_FEATURE = "composite_score"
+# Known directions of the extra features (+1: risk never falls as the value grows).
+HISTORY_DIRECTIONS: dict[str, int] = {"last_found": 1, SCORE_FEATURE: -1}
 FEATURE_LABELS: dict[str, str] = {
+    SCORE_FEATURE: "综合信用评分",
     "inspections_n": "既往抽查次数",
     "last_found": "上次抽查发现问题",
     "days_since_inspection": "距上次抽查天数",
@@ -35,7 +39,13 @@ FEATURE_LABELS: dict[str, str] = {
 
 def feature_names(config: ScoringConfig, categorical: tuple[str, ...] = ()) -> list[str]:
     """Column order of `features_at` (the model's inputs)."""
-    return [*indicators.INDICATOR_NAMES, *indicators.COUNT_NAMES, *HISTORY_FEATURES, *categorical]
+    return [
+        *indicators.INDICATOR_NAMES,
+        *indicators.COUNT_NAMES,
+        *HISTORY_FEATURES,
+        SCORE_FEATURE,
+        *categorical,
+    ]
 
 
 def labels(config: ScoringConfig) -> dict[str, str]:
@@ -78,6 +88,7 @@ def features_at(
     ent = indicators.entity_codes(points["uscc"].astype(str), pd.Index(prep.uscc))
     day = indicators.to_days(points["date"]).astype(np.int64)
     feats = pd.concat([feats, _history(prep, ent, day)], axis=1)
+    feats[SCORE_FEATURE] = composite.points(feats, config).score
     for col in categorical:
         if col in entities:
             feats[col] = pd.Series(entities[col].astype(object).to_numpy()[ent], dtype="string")

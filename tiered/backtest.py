@@ -31,7 +31,7 @@ import pandas as pd
 
 from scoring import composite, indicators
 from scoring.config import TIERS, ScoringConfig
-from scoring.model import model_from_config, tier_basis_codes
+from scoring.model import compare_on_holdout, model_from_config, tier_basis_codes
 from scoring.model_config import ModelConfig, ModelConfigError, check_model_config
 from scoring.model_features import features_at
 from tiered.errors import UsageError
@@ -195,17 +195,21 @@ def _month_risk(feats_all, fx, insp, y_all, past, start, scfg, mcfg):
     """(risk, tie-breaker, source) for the month's frame, from data before `start` only."""
     y = y_all[past]
     n_pos, n_neg = int(y.sum()), int((~y).sum())
+    source = "composite"
     if mcfg.enabled and len(y) >= mcfg.min_inspections and min(n_pos, n_neg) >= mcfg.min_positives:
         model = model_from_config(mcfg, scfg)
         model.fit(feats_all[past], y, insp.loc[past, "date"].to_numpy())
-        return model.predict_proba(fx)[:, 1], model.predict_raw(fx), "model"
+        base = -composite.points(feats_all[past], scfg).score
+        if not mcfg.require_better or compare_on_holdout(model, y, base)["better"]:
+            return model.predict_proba(fx)[:, 1], model.predict_raw(fx), "model"
+        source = "composite(model not better)"
     # fallback: the composite score's risk, calibrated on past inspections as `tiered score` does
     window = past & (insp["date"] >= start - pd.Timedelta(days=scfg.risk.history_days)).to_numpy()
     mapping = composite.fit_risk(
         composite.points(feats_all[window], scfg).score, y_all[window], scfg
     )
     score = composite.points(fx, scfg).score
-    return mapping(score), -score, f"composite:{mapping.method}"
+    return mapping(score), -score, f"{source}:{mapping.method}"
 
 
 def _auc(y: np.ndarray, risk: np.ndarray) -> float | None:

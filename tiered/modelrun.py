@@ -24,7 +24,7 @@ import pandas as pd
 import scoring
 from scoring import composite, indicators
 from scoring.config import TIERS
-from scoring.model import RiskModel, model_from_config, tier_basis_codes
+from scoring.model import RiskModel, compare_on_holdout, model_from_config, tier_basis_codes
 from scoring.model_config import ModelConfig, ModelConfigError, check_model_config
 from scoring.model_features import features_at, labels
 from tiered.errors import UsageError
@@ -83,6 +83,10 @@ def train(
         ent, ws.tables.get("records"), insp, past[["uscc", "date"]], scfg, mcfg.categorical, prep
     )
     model = model_from_config(mcfg, scfg).fit(x, y, past["date"].to_numpy())
+    versus = compare_on_holdout(model, y, -composite.points(x, scfg).score)
+    if mcfg.require_better and not versus["better"]:
+        log.info("model not used: it does not beat the composite score on the holdout %s", versus)
+        return None
     meta = {
         "as_of": as_of.date().isoformat(),
         "training_window": {
@@ -93,7 +97,7 @@ def train(
         "positives": int(y.sum()),
         "features": list(x.columns),
         "monotone": {k: v for k, v in (model.monotone or {}).items() if k in x.columns},
-        "metrics": model.holdout_metrics_,
+        "metrics": {**model.holdout_metrics_, "composite_holdout_auc": versus["baseline_auc"]},
         "tier_basis": mcfg.tier_basis,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

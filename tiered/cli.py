@@ -169,9 +169,10 @@ def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.config import load_config
     from tiered.publish import publish
 
-    s = publish(Path(args.workspace), args.month)
+    s = publish(Path(args.workspace), args.month, config=load_config(args.workspace).publish)
     lines = [f"已公示 (published) {s.rows:,} 条：" + "、".join(s.files)]
     for late in s.late:
         lines.append(f"超期 (late): {late}")
@@ -202,6 +203,18 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
     "audit": ("核验账本与文件 (check the ledger's hash chain and files)", _cmd_audit),
 }
+
+
+# Commands whose results depend on config.yaml: a changed config gets a ledger entry first.
+RECORDS_CONFIG = ("score", "draw", "results", "publish")
+
+
+def _record_config(ws: Path) -> None:
+    from tiered import ledger
+    from tiered.config import config_digest, load_config
+
+    if ws.is_dir():
+        ledger.record_config(ws, config_digest(load_config(ws)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
     )
     try:
+        if args.command in RECORDS_CONFIG:
+            _record_config(Path(args.workspace))
         code, payload, text = args.handler(args)
     except TieredError as exc:
         return _fail(args, str(exc), exc.exit_code)

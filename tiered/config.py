@@ -23,6 +23,7 @@ from sampling.config import SamplingConfig
 from scoring.config import ScoringConfig
 from scoring.schema import DEFAULT_SECTORS
 from tiered.errors import ConfigError
+from tiered.workdays import PublishConfig
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Config:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     # The monthly draw: rates, floors, caps, exclusions and inspector assignment.
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    # Publication of results: the deadline and the working-day calendar.
+    publish: PublishConfig = field(default_factory=PublishConfig)
 
 
 def load_config(ws: str | Path) -> Config:
@@ -213,15 +216,22 @@ def reference_markdown() -> str:
     return "\n".join(lines)
 
 
-README_MARKERS = ("<!-- config-reference:start -->", "<!-- config-reference:end -->")
-
-
 def readme_with_reference(readme: str) -> str:
-    """`readme` with the text between the config-reference markers replaced by the table."""
-    start, end = README_MARKERS
-    head, rest = readme.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{reference_markdown()}\n{end}{tail}"
+    """`readme` with its generated tables (config reference, indicator table) brought up to
+    date: the text between each pair of markers is replaced."""
+    from scoring.config import indicator_table_markdown
+
+    for name, table in (
+        ("config-reference", reference_markdown()),
+        ("indicator-table", indicator_table_markdown()),
+    ):
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start not in readme:
+            continue
+        head, rest = readme.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme = f"{head}{start}\n{table}\n{end}{tail}"
+    return readme
 
 
 if __name__ == "__main__":  # python -m tiered.config README.md  rewrites the README's table

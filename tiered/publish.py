@@ -22,20 +22,10 @@ from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.masking import mask_name, mask_text
 from tiered.results import month_bounds, read_draw, read_results
-from tiered.workdays import CN_ADJUSTED_WORKDAYS_2025_2026, CN_HOLIDAYS_2025_2026, Calendar
+from tiered.workdays import Calendar, PublishConfig
 from tiered.workspace import find_table_files, read_table
 
 PUBLIC_COLUMNS = ("名称", "统一社会信用代码", "抽查事项", "检查日期", "检查结果")
-
-
-@dataclass(frozen=True)
-class PublishConfig:
-    # Working days allowed between an inspection and the publication of its result.
-    deadline_working_days: int = 20
-    # Public holidays (ISO dates) not counted as working days; default: State Council 2025–2026.
-    holidays: tuple[str, ...] = CN_HOLIDAYS_2025_2026
-    # Weekend days that are working days (调休上班); default: State Council 2025–2026.
-    adjusted_workdays: tuple[str, ...] = CN_ADJUSTED_WORKDAYS_2025_2026
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -72,3 +73,13 @@ class Calendar:
             d += dt.timedelta(days=1)
             n -= self.is_workday(d)
         return d
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    # Working days allowed between an inspection and the publication of its result.
+    deadline_working_days: int = 20
+    # Public holidays (ISO dates) not counted as working days; default: State Council 2025–2026.
+    holidays: tuple[str, ...] = CN_HOLIDAYS_2025_2026
+    # Weekend days that are working days (调休上班); default: State Council 2025–2026.
+    adjusted_workdays: tuple[str, ...] = CN_ADJUSTED_WORKDAYS_2025_2026

@@ -24,7 +24,7 @@ def test_score_writes_contract_columns_and_ledgers(demo_ws: Path) -> None:
     assert set(df["tier"]) <= {"A", "B", "C", "D"}
     assert abs(sum(out["tier_mix"].values()) - 1) < 1e-3  # shares are rounded to 4 places
     kinds = [e.kind for e in ledger.entries(demo_ws)]
-    assert kinds == ["score_run"]
+    assert kinds == ["config_change", "score_run"]  # the config in use is recorded first
     assert ledger.audit(demo_ws).ok
 
 

@@ -145,12 +145,34 @@ def assign_inspectors(
                 uscc=u,
                 name=names[row],
             )
-        tie = _mix(insp_hash[cand] ^ _h64(ns + "|e|" + u))
-        pick = cand[np.lexsort((tie, load[cand]))[:k]]
+        pick = _least_loaded(cand, load, insp_hash, _h64(ns + "|e|" + u), k)
         load[pick] += 1
         chosen[row] = ";".join(sorted(ids[pick]))
     out["inspectors"] = chosen
     return out
+
+
+def _least_loaded(
+    cand: np.ndarray, load: np.ndarray, insp_hash: np.ndarray, entity: np.uint64, k: int
+) -> np.ndarray:
+    """The k candidates with the least load; ties by the seeded (entity, inspector) key.
+
+    Same result as sorting all candidates by (load, key), but only the lowest load levels are
+    keyed, which keeps large directories fast.
+    """
+    lc = load[cand]
+    picked: list[np.ndarray] = []
+    need = k
+    while need > 0:
+        level = lc.min()
+        here = cand[lc == level]
+        if len(here) > need:
+            tie = _mix(insp_hash[here] ^ entity)
+            here = here[np.argsort(tie, kind="stable")[:need]]
+        picked.append(here)
+        need -= len(here)
+        lc = np.where(lc == level, np.iinfo(np.int64).max, lc)
+    return np.concatenate(picked)
 
 
 def _reason(

@@ -18,8 +18,8 @@ import pandas as pd
 
 from sampling.config import SamplingConfig, config_as_dict, config_sha256
 from sampling.errors import SeedError
-from sampling.plan import STRATUM, mark_eligibility, month_start, plan_quotas
-from sampling.tickets import TICKET_METHOD, ticket_keys, ticket_strings, tie_ranks
+from sampling.plan import eligibility_flags, month_start, plan_quotas, stratum_codes
+from sampling.tickets import TICKET_METHOD, smallest, ticket_keys, ticket_strings, tie_ranks
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +50,43 @@ def normalise_seed(seed: str | None) -> str:
     return text
 
 
-def _column_bytes(col: pd.Series) -> bytes:
+def _column_bytes(col: pd.Series, idx: np.ndarray) -> bytes:
+    """One column's canonical bytes, rows taken in `idx` order."""
     if pd.api.types.is_datetime64_any_dtype(col):
-        values = col.astype("datetime64[ns]").to_numpy().view("<i8")
-        return values.astype("<i8").tobytes()
+        return col.astype("datetime64[ns]").to_numpy().view("<i8")[idx].astype("<i8").tobytes()
     if pd.api.types.is_bool_dtype(col) and not col.isna().any():
-        return col.to_numpy(dtype=np.uint8).tobytes()
+        return col.to_numpy(dtype=np.uint8)[idx].tobytes()
     if pd.api.types.is_float_dtype(col) or pd.api.types.is_integer_dtype(col):
-        return col.to_numpy(dtype="<f8", na_value=np.nan).tobytes()
-    text = col.astype(object).where(col.notna(), "\x00")
-    return "\x1f".join(map(str, text.tolist())).encode("utf-8")
+        return col.to_numpy(dtype="<f8", na_value=np.nan)[idx].tobytes()
+    values = col.to_numpy(dtype=object)[idx]
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = "\x00"
+    items = values.tolist()
+    try:
+        text = "\x1f".join(items)
+    except TypeError:
+        text = "\x1f".join(map(str, items))
+    return text.encode("utf-8")
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the frame, independent of row and column order.
 
-    Canonical form: rows sorted by uscc; columns in name order; per column its name, then text
-    values joined by U+001F (missing = U+0000), datetimes as int64 ns, numbers as float64,
-    booleans as bytes; each column's bytes hashed and the column hashes hashed together.
+    Canonical form: rows sorted by uscc (as UTF-8 text); columns in name order; per column its
+    name, then text values joined by U+001F (missing = U+0000), datetimes as int64 ns, numbers
+    as float64, booleans as bytes; each column's bytes hashed and the column hashes hashed
+    together with the row count.
     """
-    ordered = frame.sort_values("uscc", kind="stable").reset_index(drop=True)
-    outer = hashlib.sha256(f"rows={len(ordered)}".encode())
-    for name in sorted(map(str, ordered.columns)):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.array(frame["uscc"].astype(str).to_numpy(dtype=object))
+    idx = pc.sort_indices(keys).to_numpy()
+    outer = hashlib.sha256(f"rows={len(frame)}".encode())
+    for name in sorted(map(str, frame.columns)):
         inner = hashlib.sha256(name.encode("utf-8") + b"\x1e")
-        inner.update(_column_bytes(ordered[name]))
+        inner.update(_column_bytes(frame[name], idx))
         outer.update(inner.digest())
     return outer.hexdigest()
 
@@ -87,36 +100,64 @@ def _tool_version() -> str:
         return "0+unknown"
 
 
-def select(marked: pd.DataFrame, strata: pd.DataFrame, seed: str, digits: int = 20) -> pd.DataFrame:
-    """Must-inspect entities plus each stratum's `quota` smallest tickets of the random pool."""
-    pool = marked[marked["eligible"] & ~marked["must_inspect"]]
-    must = marked[marked["must_inspect"]]
-    usccs = pool["uscc"].astype(str).tolist()
-    keys = ticket_keys(usccs, seed)
-    ties = tie_ranks(usccs, keys, seed)
-    code = pool.groupby(STRATUM, observed=True, sort=True).ngroup().to_numpy()
-    order = np.lexsort((ties, keys, code))
-    ranked = pool.iloc[order]
-    rank = ranked.groupby(STRATUM, observed=True, sort=False).cumcount().to_numpy()
-    quota = (
-        ranked[STRATUM]
-        .astype(str)
-        .merge(strata[STRATUM + ["quota", "inclusion_probability"]], on=STRATUM, how="left")
+def select(
+    frame: pd.DataFrame,
+    strata: pd.DataFrame,
+    seed: str,
+    digits: int = 20,
+    *,
+    flags: tuple[np.ndarray, np.ndarray] | None = None,
+    code: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Must-inspect entities plus each stratum's `quota` smallest tickets of the random pool.
+
+    `flags` = (eligible, must_inspect) arrays, else read from `frame`'s columns of those names;
+    `code` = row -> stratum index in `strata` (from `stratum_codes`), else computed.
+    """
+    if flags is None:
+        eligible = frame["eligible"].to_numpy(dtype=bool)
+        must = frame["must_inspect"].to_numpy(dtype=bool)
+    else:
+        eligible, must = flags
+    if code is None:
+        code, found = stratum_codes(frame)
+        lookup = {
+            (a, b): i for i, (a, b) in enumerate(zip(strata["sector"], strata["tier"], strict=True))
+        }
+        code = np.array(
+            [lookup[(a, b)] for a, b in zip(found["sector"], found["tier"], strict=True)]
+        )[code]
+    uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
+    pool = np.flatnonzero(eligible & ~must)
+    pool_ids = uscc[pool]
+    keys = ticket_keys(pool_ids.tolist(), seed)
+    pool_code = code[pool]
+    grouped = np.argsort(pool_code, kind="stable")
+    bounds = np.searchsorted(pool_code[grouped], np.arange(len(strata) + 1))
+    quota = strata["quota"].to_numpy()
+    chosen, ranks = [], []
+    for h in range(len(strata)):
+        members = grouped[bounds[h] : bounds[h + 1]]
+        if quota[h] > 0 and len(members):
+            first = members[smallest(pool_ids[members], seed, int(quota[h]), keys[members])]
+            chosen.append(first)
+            ranks.append(np.arange(len(first)))
+    picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    drawn_rows = pool[picked]
+    forced_rows = np.flatnonzero(must)
+    rows = np.concatenate([forced_rows, drawn_rows])
+    out = frame.iloc[rows].reset_index(drop=True)
+    out["must_inspect"] = must[rows]
+    prob = strata["inclusion_probability"].to_numpy()[code[rows]]
+    prob[: len(forced_rows)] = 1.0
+    out["inclusion_probability"] = prob
+    fk = ticket_keys(uscc[forced_rows].tolist(), seed)
+    out["ticket_key"] = np.concatenate([fk, keys[picked]])
+    out["ticket_rank"] = np.concatenate(
+        [tie_ranks(uscc[forced_rows].tolist(), fk, seed)] + (ranks or [np.zeros(0, np.int64)])
     )
-    take = rank < quota["quota"].to_numpy()
-    drawn = ranked[take].copy()
-    drawn["inclusion_probability"] = quota["inclusion_probability"].to_numpy()[take]
-    drawn["ticket_key"] = keys[order][take]
-    drawn["ticket_tie"] = ties[order][take]
-    forced = must.copy()
-    forced["inclusion_probability"] = 1.0
-    fk = ticket_keys(forced["uscc"].astype(str).tolist(), seed)
-    forced["ticket_key"] = fk
-    forced["ticket_tie"] = tie_ranks(forced["uscc"].astype(str).tolist(), fk, seed)
-    out = pd.concat([forced, drawn], ignore_index=True)
-    out["must_inspect"] = out["must_inspect"].astype(bool)
     out = out.sort_values(
-        ["sector", "tier", "must_inspect", "ticket_key", "ticket_tie", "uscc"],
+        ["sector", "tier", "must_inspect", "ticket_key", "ticket_rank", "uscc"],
         ascending=[True, True, False, True, True, True],
         kind="stable",
     ).reset_index(drop=True)
@@ -138,10 +179,11 @@ def draw(
     month_start(month)
     digest = frame_digest(frame)  # before the seed is used
     seed = normalise_seed(seed)
-    marked = mark_eligibility(frame, month, config)
-    strata = plan_quotas(marked, config, seed)
-    selected = select(marked, strata, seed, config.ticket_digits)
-    selected = selected.drop(columns=["eligible", "excluded_reason"])
+    eligible, must, _ = eligibility_flags(frame, month, config)
+    code, strata_keys = stratum_codes(frame)
+    flags = pd.DataFrame({"eligible": eligible, "must_inspect": must})
+    strata = plan_quotas(flags, config, seed, (code, strata_keys))
+    selected = select(frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code)
     manifest = {
         "month": str(month).strip(),
         "seed": seed,

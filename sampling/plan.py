@@ -70,45 +70,85 @@ def check_config(config: SamplingConfig) -> None:
         )
 
 
-def mark_eligibility(frame: pd.DataFrame, month: str, config: SamplingConfig) -> pd.DataFrame:
-    """Add `eligible`, `must_inspect` and `excluded_reason` columns (a copy)."""
+def _check_frame(frame: pd.DataFrame) -> None:
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise PlanError(f"抽查对象缺少列：{', '.join(missing)} (frame lacks columns {missing})")
-    if frame["uscc"].duplicated().any():
+    if not frame["uscc"].is_unique:
         dup = frame.loc[frame["uscc"].duplicated(), "uscc"].iloc[0]
         raise PlanError(f"统一社会信用代码重复：{dup} (duplicate uscc)")
     if frame["tier"].isna().any():
         u = frame.loc[frame["tier"].isna(), "uscc"].iloc[0]
         raise PlanError(f"主体 {u} 没有信用风险等级 (entity has no tier)")
+
+
+def eligibility_flags(
+    frame: pd.DataFrame, month: str, config: SamplingConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eligible, must_inspect, active) boolean arrays aligned with `frame`'s rows."""
+    _check_frame(frame)
     start = month_start(month)
-    out = frame.copy()
-    status = out["status"].fillna("active")
-    active = (status == "active").to_numpy()
-    if "last_inspected" in out.columns:
-        last = pd.to_datetime(out["last_inspected"]).to_numpy()
+    status = frame["status"]
+    active = (status.isna() | (status == "active")).to_numpy()
+    n = len(frame)
+    if "last_inspected" in frame.columns:
+        col = frame["last_inspected"]
+        if col.dtype != "datetime64[ns]":
+            col = pd.to_datetime(col).astype("datetime64[ns]")
+        last = col.to_numpy()
     else:
-        last = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+        last = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     never = np.isnat(last)
-    tiers = out["tier"].astype(str).to_numpy()
-    cooling = np.zeros(len(out), dtype=bool)
-    for tier in np.unique(tiers):
-        months = config.cooldown(tier)
+    t_codes, t_uni = pd.factorize(frame["tier"])
+    start64 = np.datetime64(start, "ns")
+    cooling = np.zeros(n, dtype=bool)
+    for i, tier in enumerate(t_uni):
+        months = config.cooldown(str(tier))
         if months > 0:
             cut = np.datetime64(start - pd.DateOffset(months=months), "ns")
-            sel = tiers == tier
-            cooling[sel] = ~never[sel] & (last[sel] >= cut) & (last[sel] < np.datetime64(start))
+            sel = t_codes == i
+            cooling[sel] = ~never[sel] & (last[sel] >= cut) & (last[sel] < start64)
     eligible = active & ~cooling
-    must = np.zeros(len(out), dtype=bool)
+    must = np.zeros(n, dtype=bool)
     if config.must_inspect_months is not None and config.must_inspect_tiers:
         cut = np.datetime64(start - pd.DateOffset(months=config.must_inspect_months), "ns")
         stale = never | (last < cut)
-        must = eligible & np.isin(tiers, list(config.must_inspect_tiers)) & stale
-    reason = np.where(~active, "inactive", np.where(cooling, "cooldown", ""))
+        in_tier = np.isin(
+            t_codes, [i for i, t in enumerate(t_uni) if str(t) in config.must_inspect_tiers]
+        )
+        must = eligible & in_tier & stale
+    return eligible, must, active
+
+
+def mark_eligibility(frame: pd.DataFrame, month: str, config: SamplingConfig) -> pd.DataFrame:
+    """A copy of `frame` with `eligible`, `must_inspect` and `excluded_reason` columns."""
+    eligible, must, active = eligibility_flags(frame, month, config)
+    out = frame.copy()
     out["eligible"] = eligible
     out["must_inspect"] = must
-    out["excluded_reason"] = reason
+    out["excluded_reason"] = np.where(~active, "inactive", np.where(~eligible, "cooldown", ""))
     return out
+
+
+def stratum_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(row -> stratum index, strata frame of sector and tier sorted as text)."""
+    s_codes, s_uni = pd.factorize(frame["sector"])
+    t_codes, t_uni = pd.factorize(frame["tier"])
+    combined = s_codes.astype(np.int64) * max(len(t_uni), 1) + t_codes
+    present = np.flatnonzero(np.bincount(combined)) if len(combined) else combined
+    lut = np.zeros(int(present.max()) + 1 if len(present) else 1, dtype=np.int64)
+    lut[present] = np.arange(len(present))
+    inverse = lut[combined]
+    strata = pd.DataFrame(
+        {
+            "sector": [str(s_uni[c // max(len(t_uni), 1)]) for c in present],
+            "tier": [str(t_uni[c % max(len(t_uni), 1)]) for c in present],
+        }
+    )
+    order = strata.sort_values(STRATUM, kind="stable").index.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.reshape(-1)], strata.iloc[order].reset_index(drop=True)
 
 
 def _unit_fraction(text: str) -> float:
@@ -149,22 +189,24 @@ def _round(target: np.ndarray, method: str, seed: str) -> np.ndarray:
     return (whole + extra).astype(np.int64)
 
 
-def plan_quotas(marked: pd.DataFrame, config: SamplingConfig, seed: str) -> pd.DataFrame:
-    """Per-stratum counts, rates, targets and quotas, sorted by (sector, tier)."""
+def plan_quotas(
+    marked: pd.DataFrame,
+    config: SamplingConfig,
+    seed: str,
+    codes: tuple[np.ndarray, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Per-stratum counts, rates, targets and quotas, sorted by (sector, tier).
+
+    `marked` needs `eligible` and `must_inspect` (see `mark_eligibility`); `codes` may pass a
+    precomputed `stratum_codes(marked)`.
+    """
     check_config(config)
-    el = marked[marked["eligible"]]
-    all_strata = marked[STRATUM].drop_duplicates().astype(str)
-    counts = (
-        el.assign(one=1, must=el["must_inspect"].astype(int))
-        .groupby(STRATUM, observed=True)
-        .agg(eligible=("one", "sum"), must_inspect=("must", "sum"))
-        .reset_index()
-    )
-    counts[STRATUM] = counts[STRATUM].astype(str)
-    st = all_strata.merge(counts, on=STRATUM, how="left").fillna({"eligible": 0, "must_inspect": 0})
-    st = st.sort_values(STRATUM, kind="stable").reset_index(drop=True)
-    st["eligible"] = st["eligible"].astype(np.int64)
-    st["must_inspect"] = st["must_inspect"].astype(np.int64)
+    code, st = codes if codes is not None else stratum_codes(marked)
+    el = marked["eligible"].to_numpy(dtype=bool)
+    must = marked["must_inspect"].to_numpy(dtype=bool)
+    st = st.copy()
+    st["eligible"] = np.bincount(code[el], minlength=len(st)).astype(np.int64)
+    st["must_inspect"] = np.bincount(code[must & el], minlength=len(st)).astype(np.int64)
     st["pool"] = st["eligible"] - st["must_inspect"]
     base = np.array([config.rate(s, t) for s, t in zip(st["sector"], st["tier"], strict=True)])
     annual = np.minimum(1.0, np.maximum(base, config.floor_rate))

@@ -78,28 +78,94 @@ def ticket_strings(usccs: Iterable[str], seed: str, digits: int = 20) -> list[st
     return out
 
 
-def _reverse_digits(x: np.ndarray, width: int) -> np.ndarray:
-    x = x.copy()
-    rev = np.zeros_like(x)
-    ten = np.uint64(10)
+def _reverse_table(width: int) -> np.ndarray:
+    """rev[i] = the `width`-digit zero-padded decimal of i, reversed, as an integer."""
+    i = np.arange(10**width, dtype=np.uint64)
+    rev = np.zeros_like(i)
     for _ in range(width):
-        rev = rev * ten + x % ten
-        x //= ten
+        rev = rev * np.uint64(10) + i % np.uint64(10)
+        i //= np.uint64(10)
     return rev
+
+
+_REV5 = _reverse_table(5)
+_REV4 = _reverse_table(4)
+_P5 = np.uint64(10**5)
+
+
+def _reverse19(x: np.ndarray) -> np.ndarray:
+    """Reverse the 19 zero-padded decimal digits of each value (5 + 5 + 5 + 4 by table)."""
+    c0 = x % _P5
+    x = x // _P5
+    c1 = x % _P5
+    x = x // _P5
+    c2 = x % _P5
+    c3 = x // _P5
+    return (
+        _REV5[c0] * np.uint64(10**14)
+        + _REV5[c1] * np.uint64(10**9)
+        + _REV5[c2] * np.uint64(10**4)
+        + _REV4[c3]
+    )
+
+
+# N mod 10**19 from the 32-byte digests without Python integers: N mod 2**19 is the low bits;
+# N mod 5**19 (< 2**45) is a sum of 16-bit limbs times 2**(16 j) mod 5**19 (each product
+# < 2**61, reduced every 8 terms); the Chinese remainder theorem joins the two.
+_M5 = 5**KEY_DIGITS
+_LIMB_WEIGHTS = [np.uint64(pow(2, 16 * (15 - j), _M5)) for j in range(16)]
+_INV5 = np.uint64(pow(_M5, -1, 2**KEY_DIGITS))
+_MASK2 = np.uint64(2**KEY_DIGITS - 1)
+
+
+def _mod_key(digests: bytes, n: int) -> np.ndarray:
+    limbs = np.frombuffer(digests, dtype=">u2").reshape(n, 16)
+    m5 = np.uint64(_M5)
+    acc = np.zeros(n, dtype=np.uint64)
+    for j in range(16):
+        acc += limbs[:, j].astype(np.uint64) * _LIMB_WEIGHTS[j]
+        if j == 7:
+            acc %= m5
+    acc %= m5
+    low = limbs[:, 15].astype(np.uint64) | (
+        (limbs[:, 14].astype(np.uint64) & np.uint64(7)) << np.uint64(16)
+    )
+    t = (((low - (acc & _MASK2)) & _MASK2) * _INV5) & _MASK2
+    return acc + m5 * t
+
+
+def _encoded(usccs: Sequence[str]) -> list[bytes]:
+    """UTF-8 bytes of each identifier, encoded in one go (split on NUL, which ids never hold)."""
+    items = [u if isinstance(u, str) else str(u) for u in usccs]
+    if not items:
+        return []
+    parts = "\x00".join(items).encode("utf-8").split(b"\x00")
+    return parts if len(parts) == len(items) else [u.encode("utf-8") for u in items]
 
 
 def ticket_keys(usccs: Sequence[str], seed: str) -> np.ndarray:
     """uint64 sort keys: the first 19 digits of each entity's ticket, as an integer."""
-    base = _hasher(seed)
-    copy = base.copy
-    from_bytes = int.from_bytes
-    low: list[int] = []
-    append = low.append
-    for u in usccs:
+    encoded = _encoded(usccs)
+    if not encoded:
+        return np.zeros(0, dtype=np.uint64)
+    copy = _hasher(seed).copy
+    digests: list[bytes] = []
+    append = digests.append
+    for u in encoded:
         h = copy()
-        h.update(u.encode("utf-8") if isinstance(u, str) else str(u).encode("utf-8"))
-        append(from_bytes(h.digest(), "big") % _KEY_MOD)
-    return _reverse_digits(np.array(low, dtype=np.uint64), KEY_DIGITS)
+        h.update(u)
+        append(h.digest())
+    return _reverse19(_mod_key(b"".join(digests), len(encoded)))
+
+
+def ticket_order(usccs: Sequence[str], seed: str, keys: np.ndarray | None = None) -> np.ndarray:
+    """Indices that put `usccs` in ticket order (the reference sampler's output order)."""
+    keys = ticket_keys(usccs, seed) if keys is None else keys
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    if len(sk) > 1 and (sk[1:] == sk[:-1]).any():
+        return np.lexsort((tie_ranks(usccs, keys, seed), keys))
+    return order
 
 
 def tie_ranks(usccs: Sequence[str], keys: np.ndarray, seed: str) -> np.ndarray:
@@ -126,7 +192,25 @@ def tie_ranks(usccs: Sequence[str], keys: np.ndarray, seed: str) -> np.ndarray:
     return ranks
 
 
-def ticket_order(usccs: Sequence[str], seed: str) -> np.ndarray:
-    """Indices that put `usccs` in ticket order (the reference sampler's output order)."""
-    keys = ticket_keys(usccs, seed)
-    return np.lexsort((tie_ranks(usccs, keys, seed), keys))
+def smallest(
+    usccs: Sequence[str], seed: str, take: int, keys: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices of the `take` smallest tickets, in ticket order (= the reference sampler's first
+    `take` outputs), without sorting everything: a partition, then a sort of the few."""
+    keys = ticket_keys(usccs, seed) if keys is None else keys
+    n = len(keys)
+    if take <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if take >= n:
+        return ticket_order(usccs, seed, keys)
+    part = np.argpartition(keys, take - 1)[:take]
+    edge = keys[part].max()
+    if np.count_nonzero(keys == edge) != np.count_nonzero(keys[part] == edge):
+        return ticket_order(usccs, seed, keys)[:take]  # a tie straddles the cut: exact path
+    sub = keys[part]
+    order = np.argsort(sub, kind="stable")
+    ss = sub[order]
+    if len(ss) > 1 and (ss[1:] == ss[:-1]).any():
+        ids = [usccs[i] for i in part]
+        return part[ticket_order(ids, seed, sub)]
+    return part[order]

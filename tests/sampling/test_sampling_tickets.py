@@ -7,7 +7,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling.tickets import full_fraction, ticket_keys, ticket_order, ticket_strings, tie_ranks
+from sampling.tickets import (
+    full_fraction,
+    smallest,
+    ticket_keys,
+    ticket_order,
+    ticket_strings,
+    tie_ranks,
+)
 
 ids_strategy = st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=60, unique=True)
 seed_strategy = st.text(min_size=1, max_size=20)
@@ -61,3 +68,21 @@ def test_subset_order_is_filtered_whole_order() -> None:
     subset = ids[::3]
     part = [subset[i] for i in ticket_order(subset, "7")]
     assert part == [u for u in whole if u in set(subset)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 6), min_size=1, max_size=40),
+    take=st.integers(0, 45),
+)
+def test_smallest_equals_head_of_full_order_even_with_ties(keys: list[int], take: int) -> None:
+    ids = [f"E{i}" for i in range(len(keys))]
+    k = np.array(keys, dtype=np.uint64)  # tiny key range: many forced ties
+    expected = ticket_order(ids, "t", k)[:take]
+    assert smallest(ids, "t", take, k).tolist() == expected.tolist()
+
+
+def test_smallest_matches_reference_take() -> None:
+    ids = [f"91630200MA{i:08d}" for i in range(3000)]
+    got = [ids[i] for i in smallest(ids, "seed 2", 25)]
+    assert got == list(cs.sampler(ids, seed="seed 2", take=25, output="id"))

@@ -202,6 +202,8 @@ def draw(
                 "drawn": int(r.drawn),
                 "inclusion_probability": float(r.inclusion_probability),
                 "must_inspect": int(r.must_inspect),
+                "pool": int(r.pool),
+                "quota": int(r.quota),
                 "target": round(float(r.target), 6),
             }
             for r in strata.itertuples(index=False)

@@ -19,7 +19,8 @@ A stratum is one sector x tier cell. For each stratum:
   pass over the strata in key order), so that every stratum keeps a chance each month and the
   expected quota equals the target; "largest_remainder" hands the `round(total)` extra places to
   the largest fractional parts, ties by stratum key;
-* **inclusion probability** (of a random-pool entity) = quota / pool.
+* **inclusion probability** (of a random-pool entity) = quota / pool; must-inspect entities
+  have probability 1 (a stratum with an empty pool and must-inspect entities reports 1).
 """
 
 from __future__ import annotations
@@ -221,6 +222,9 @@ def plan_quotas(
     st["target"] = target
     st["quota"] = quota
     st["drawn"] = st["quota"] + st["must_inspect"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        st["inclusion_probability"] = np.where(pool > 0, quota / np.where(pool > 0, pool, 1), 0.0)
+    # a random-pool entity's probability; a stratum that is all must-inspect reports 1
+    must_n = st["must_inspect"].to_numpy()
+    st["inclusion_probability"] = np.where(
+        pool > 0, quota / np.where(pool > 0, pool, 1), np.where(must_n > 0, 1.0, 0.0)
+    )
     return st

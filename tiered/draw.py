@@ -219,6 +219,8 @@ def run_draw(
     config: SamplingConfig | None = None,
 ) -> DrawResult:
     """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT]`."""
+    if seed is None or not str(seed).strip():
+        sampling.normalise_seed(seed)  # raises the clerk-readable SeedError
     ws = load_workspace(ws_path)
     month = str(month).strip()
     month_start(month)

@@ -116,6 +116,7 @@ def risk_for(
     as_of: pd.Timestamp | str,
     with_reasons: bool = False,
     lang: str = "zh",
+    model_config: ModelConfig | None = None,
 ) -> pd.DataFrame | None:
     """DataFrame[uscc, risk(, risk_reasons)] for every active entity, sorted by uscc, or None
     when no model can be trained (then keep the composite score's risk)."""
@@ -123,7 +124,7 @@ def risk_for(
     as_of = pd.Timestamp(as_of)
     ent, rec, insp = ws.table("entities"), ws.tables.get("records"), ws.tables.get("inspections")
     prep = indicators.prepare(ent, rec, insp)
-    trained = train(ws, as_of, prepared=prep)
+    trained = train(ws, as_of, model_config, prepared=prep)
     if trained is None:
         return None
     pts = _active_points(ws, as_of)
@@ -138,7 +139,10 @@ def risk_for(
 
 
 def score_with_model(
-    ws: str | Path | Workspace, as_of: pd.Timestamp | str, lang: str = "zh"
+    ws: str | Path | Workspace,
+    as_of: pd.Timestamp | str,
+    lang: str = "zh",
+    model_config: ModelConfig | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The scores frame (CONTRACT columns) with `risk` from the model when one can be trained,
     and `tier` on the configured basis. Returns (frame, risk source: "model" or the composite
@@ -148,11 +152,11 @@ def score_with_model(
     ent, rec, insp = ws.table("entities"), ws.tables.get("records"), ws.tables.get("inspections")
     run = scoring.score_details(ent, rec, insp, as_of, ws.config.scoring, lang=lang)
     frame = run.frame.copy()
-    risk = risk_for(ws, as_of)
+    mcfg = model_config or model_config_of(ws)
+    risk = risk_for(ws, as_of, model_config=mcfg)
     if risk is None:
         return frame, run.risk_mapping.method
     frame["risk"] = frame[["uscc"]].merge(risk, on="uscc", how="left")["risk"].to_numpy()
-    mcfg = model_config_of(ws)
     if mcfg.tier_basis != "score":
         ind = indicators.compute(ent, rec, insp, as_of, ws.config.scoring)
         ind = ind.reindex(frame["uscc"].to_numpy())
@@ -183,8 +187,12 @@ def save_model(ws: str | Path | Workspace, trained: TrainedModel) -> Path:
     return target
 
 
-def train_and_save(ws: str | Path | Workspace, as_of: pd.Timestamp | str) -> Path | None:
+def train_and_save(
+    ws: str | Path | Workspace,
+    as_of: pd.Timestamp | str,
+    model_config: ModelConfig | None = None,
+) -> Path | None:
     """Train as of `as_of` and store it; None when there is not enough history to train."""
     ws = _ws(ws)
-    trained = train(ws, as_of)
+    trained = train(ws, as_of, model_config)
     return None if trained is None else save_model(ws, trained)

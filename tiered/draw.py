@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -104,28 +105,78 @@ def _active(entities: pd.DataFrame) -> pd.DataFrame:
     return entities if status is None else entities[status == "active"]
 
 
-def _history(inspections: pd.DataFrame | None, start: pd.Timestamp):
-    """(last inspection date per uscc, long frame of the last inspection's inspectors)."""
-    empty_last = pd.DataFrame(
-        {"uscc": pd.Series(dtype=object), "last_inspected": pd.Series(dtype="datetime64[ns]")}
+def _scheduled(ws: Path, start: pd.Timestamp) -> pd.DataFrame:
+    """Entities on earlier months' draw lists (uscc, date = that month, inspectors assigned).
+
+    A drawn entity counts as inspected in its draw month even before its result is recorded,
+    so the cooldown and must-inspect rules never draw it again the next month.
+    """
+    parts = []
+    root = ws / "out" / "draws"
+    for d in sorted(root.glob("*")) if root.is_dir() else []:
+        if not re.fullmatch(r"\d{4}-\d{2}", d.name) or not (d / CSV_NAME).is_file():
+            continue
+        when = month_start(d.name)
+        if when >= start:
+            continue
+        lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if {"uscc", "inspectors"} <= set(lst.columns):
+            parts.append(lst[["uscc", "inspectors"]].assign(date=when, actual=False))
+    if not parts:
+        return pd.DataFrame({"uscc": [], "inspectors": [], "date": [], "actual": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: pd.Timestamp):
+    """(last inspection month per uscc, long frame of the inspectors of that inspection).
+
+    Dates count by month (an inspection on 2025-03-15 counts as 2025-03), so recording the
+    result of a drawn entity within its draw month does not change later frames. Within the
+    latest month, recorded inspections win over a draw list's assignment.
+    """
+    events = [scheduled]
+    if inspections is not None and len(inspections):
+        past = inspections[inspections["date"] < start]
+        events.append(
+            pd.DataFrame(
+                {
+                    "uscc": past["uscc"],
+                    "inspectors": past["inspectors"].fillna("").astype(str),
+                    "date": past["date"].dt.to_period("M").dt.to_timestamp(),
+                    "actual": True,
+                }
+            )
+        )
+    ev = (
+        pd.concat([e for e in events if len(e)], ignore_index=True)
+        if any(len(e) for e in events)
+        else None
     )
-    empty_prev = pd.DataFrame(
-        {"uscc": pd.Series(dtype=object), "inspector_id": pd.Series(dtype=object)}
-    )
-    if inspections is None or len(inspections) == 0:
-        return empty_last, empty_prev
-    past = inspections[inspections["date"] < start]
-    if len(past) == 0:
-        return empty_last, empty_prev
-    last = past.groupby("uscc", as_index=False)["date"].max()
-    last = last.rename(columns={"date": "last_inspected"})
-    latest = past.merge(last, on="uscc")
-    latest = latest[latest["date"] == latest["last_inspected"]]
-    ids = latest["inspectors"].fillna("").astype(str).str.split(";")
+    if ev is None:
+        return (
+            pd.DataFrame(
+                {
+                    "uscc": pd.Series(dtype=object),
+                    "last_inspected": pd.Series(dtype="datetime64[ns]"),
+                }
+            ),
+            pd.DataFrame(
+                {"uscc": pd.Series(dtype=object), "inspector_id": pd.Series(dtype=object)}
+            ),
+        )
+    ev["date"] = pd.to_datetime(ev["date"]).astype("datetime64[ns]")
+    ev["actual"] = ev["actual"].astype(bool)
+    last = ev.groupby("uscc", as_index=False)["date"].max()
+    latest = ev.merge(last.rename(columns={"date": "last"}), on="uscc")
+    latest = latest[latest["date"] == latest["last"]]
+    has_actual = latest.groupby("uscc")["actual"].transform("any")
+    latest = latest[latest["actual"] | ~has_actual]
+    ids = latest["inspectors"].astype(str).str.split(";")
     prev = pd.DataFrame({"uscc": latest["uscc"], "inspector_id": ids}).explode("inspector_id")
     prev["inspector_id"] = prev["inspector_id"].str.strip()
-    prev = prev[prev["inspector_id"] != ""].drop_duplicates().reset_index(drop=True)
-    return last, prev
+    prev = prev[prev["inspector_id"] != ""].drop_duplicates()
+    prev = prev.sort_values(["uscc", "inspector_id"]).reset_index(drop=True)
+    return last.rename(columns={"date": "last_inspected"}), prev
 
 
 def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple:
@@ -151,7 +202,7 @@ def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple
             "请先运行 tiered score (active entities without a tier: score them first)"
         )
     frame["status"] = frame["status"].fillna("active")
-    last, prev = _history(ws.tables.get("inspections"), start)
+    last, prev = _history(ws.tables.get("inspections"), _scheduled(ws.path, start), start)
     frame = frame.merge(last, on="uscc", how="left")
     frame["last_inspected"] = pd.to_datetime(frame["last_inspected"]).astype("datetime64[ns]")
     return frame.reset_index(drop=True), prev
@@ -195,7 +246,10 @@ def compute(
     csv = csv_bom_bytes(table)
     xlsx = xlsx_bytes(table, HEADERS, sheet="抽查名单")
     manifest = dict(outcome.manifest)
-    manifest["assignment_inputs_sha256"] = _assignment_digest(inspectors, conflicts, prev)
+    drawn = set(outcome.selected["uscc"])  # only what could affect this list
+    manifest["assignment_inputs_sha256"] = _assignment_digest(
+        inspectors, conflicts[conflicts["uscc"].isin(drawn)], prev[prev["uscc"].isin(drawn)]
+    )
     manifest["files"] = {CSV_NAME: sha256_bytes(csv), XLSX_NAME: sha256_bytes(xlsx)}
     return _Computed(table, outcome.strata, manifest, csv, xlsx)
 

@@ -173,3 +173,20 @@ def test_formula_like_names_are_escaped(ws: Path, base_scores: pd.DataFrame) -> 
     assert "'=HYPERLINK" in text
     cell = openpyxl.load_workbook(res.out_dir / XLSX_NAME).active["B2"]
     assert cell.data_type == "s" and str(cell.value).startswith("'=")
+
+
+def test_drawn_entities_count_as_inspected_and_results_keep_later_draws_verifiable(
+    ws: Path, base_scores: pd.DataFrame
+) -> None:
+    from tiered.results import import_results
+
+    jan = run_draw(ws, "2026-01", "11", scores=base_scores)
+    feb = run_draw(ws, "2026-02", "11", scores=base_scores)
+    assert not set(jan.table["uscc"]) & set(feb.table["uscc"])  # no result recorded yet
+    results = jan.table[["uscc"]].assign(
+        date="2026-01-20", found_problem="否", result="合格", item="日常检查"
+    )
+    path = ws / "jan_results.csv"
+    results.to_csv(path, index=False)
+    import_results(ws, "2026-01", path)
+    assert verify_draw(feb.out_dir, ws, scores=base_scores).ok

@@ -139,7 +139,11 @@ def backtest(
         start = month.start_time
         in_month = (insp["date"] >= start) & (insp["date"] < (month + 1).start_time)
         if not in_month.any():
-            rows.append({"month": str(month), "inspections": 0})
+            rows.append(
+                {"month": str(month), "inspections": 0, "problems": 0, "places": 0,
+                 **{f"{p}_hits": 0.0 for p in POLICIES}, "auc": None, "risk_source": "",
+                 "train_inspections": int((insp["date"] < start).sum())}
+            )  # fmt: skip
             continue
         fr = (
             pd.DataFrame({"uscc": insp.loc[in_month, "uscc"].astype(str), "found": y_all[in_month]})
@@ -187,7 +191,6 @@ def backtest(
         raise UsageError(
             f"{first}–{last} 没有抽查结果，无法回测 (no inspection outcomes in these months)"
         )
-    months = months.fillna({"inspections": 0})
     return BacktestResult(_summary(months, frame, budget), months, frame, time.perf_counter() - t0)
 
 

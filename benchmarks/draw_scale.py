@@ -3,12 +3,15 @@
 Prints:
 * end-to-end draw time for N entities with tiers given (plan + tickets + selection + manifest +
   inspector assignment + the list's CSV and XLSX bytes), peak RSS;
-* ticketing + per-stratum selection time, ours vs `consistent_sampler.sampler` run per stratum
-  with take=quota on the same pools, and whether the selections are identical. The reference is
-  slow, so by default it runs on a random `--ref-n` subset (200,000) and its time is also
-  extrapolated linearly to N; `--ref-n 0` runs it on all N.
+* ticketing all N entities grouped into sector x tier strata, taking each stratum's planned
+  quota: ours vs `consistent_sampler.sampler` (per stratum, take=quota) on the same id lists,
+  and whether both return the same ids in the same order. By default the reference runs on all
+  N (about 4-5 s per million); `--ref-n K` runs it on a random subset of K instead and
+  extrapolates its time linearly to N.
 
-Usage: .venv/bin/python benchmarks/draw_scale.py [--n 1000000] [--ref-n 200000]
+Wall and CPU time are both printed: on a shared machine CPU time is the fairer figure.
+
+Usage: .venv/bin/python benchmarks/draw_scale.py [--n 1000000] [--ref-n 0] [--inspectors 9000]
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
         "out": str(target),
         "entities": len(result.frame),
         "tier_mix": mix,
-        "risk_method": result.run.risk_mapping.method,
+        "risk_method": result.risk_source,
         "seconds": round(result.seconds, 3),
         "rejected": ws.report.n_rejected,
     }
@@ -154,6 +154,13 @@ def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
     return (0 if res.ok else 1), res.to_dict(), text
 
 
+def _cmd_backtest(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.backtest import backtest_workspace, format_report
+
+    result = backtest_workspace(Path(args.workspace), args.month_from, args.month_to, args.budget)
+    return 0, result.summary, format_report(result)
+
+
 def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.results import import_results
 
@@ -198,6 +205,10 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "verify": (
         "按工作区与 manifest 重算并核对抽查名单 (recompute and compare a draw)",
         _cmd_verify,
+    ),
+    "backtest": (
+        "按历史逐月回放，比较抽查策略 (replay history, compare draw policies)",
+        _cmd_backtest,
     ),
     "results": ("导入本月抽查结果 (record the results of a month's draw)", _cmd_results),
     "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
@@ -257,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("verify")
     sp.add_argument("draw_dir")
     sp.add_argument("--workspace", required=True)
+    sp = add("backtest")
+    sp.add_argument("workspace")
+    sp.add_argument("--from", dest="month_from", required=True, help="YYYY-MM")
+    sp.add_argument("--to", dest="month_to", required=True, help="YYYY-MM")
+    sp.add_argument(
+        "--budget",
+        type=float,
+        required=True,
+        help="share of each month's frame inspected, e.g. 0.1",
+    )
     sp = add("results")
     sp.add_argument("workspace")
     sp.add_argument("--month", required=True, help="YYYY-MM")

@@ -21,6 +21,7 @@ import yaml
 
 from sampling.config import SamplingConfig
 from scoring.config import ScoringConfig
+from scoring.model_config import ModelConfig
 from scoring.schema import DEFAULT_SECTORS
 from tiered.errors import ConfigError
 from tiered.workdays import PublishConfig
@@ -48,6 +49,8 @@ class Config:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     # The monthly draw: rates, floors, caps, exclusions and inspector assignment.
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    # The learned risk model (LightGBM) and what the tier is based on.
+    model: ModelConfig = field(default_factory=ModelConfig)
     # Publication of results: the deadline and the working-day calendar.
     publish: PublishConfig = field(default_factory=PublishConfig)
 

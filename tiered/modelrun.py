@@ -143,14 +143,16 @@ def score_with_model(
     as_of: pd.Timestamp | str,
     lang: str = "zh",
     model_config: ModelConfig | None = None,
+    run: scoring.ScoreRun | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The scores frame (CONTRACT columns) with `risk` from the model when one can be trained,
     and `tier` on the configured basis. Returns (frame, risk source: "model" or the composite
-    mapping's method)."""
+    mapping's method). `run` is the composite score run as of `as_of`, if already computed."""
     ws = _ws(ws)
     as_of = pd.Timestamp(as_of)
     ent, rec, insp = ws.table("entities"), ws.tables.get("records"), ws.tables.get("inspections")
-    run = scoring.score_details(ent, rec, insp, as_of, ws.config.scoring, lang=lang)
+    if run is None:
+        run = scoring.score_details(ent, rec, insp, as_of, ws.config.scoring, lang=lang)
     frame = run.frame.copy()
     mcfg = model_config or model_config_of(ws)
     risk = risk_for(ws, as_of, model_config=mcfg)

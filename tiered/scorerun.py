@@ -11,10 +11,12 @@ import pandas as pd
 
 import scoring
 from scoring.config import TIERS, ScoringConfigError
+from scoring.model_config import ModelConfigError
 from scoring.validate import parse_dates
 from tiered import ledger
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
+from tiered.modelrun import score_with_model
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,11 @@ def parse_as_of(text: str) -> pd.Timestamp:
 
 @dataclass
 class ScoreResult:
-    frame: pd.DataFrame
-    run: scoring.ScoreRun
+    frame: pd.DataFrame  # the scores file: risk from the learned model when one is used
+    run: scoring.ScoreRun  # the composite score run (its risk mapping drives what-if analysis)
     as_of: pd.Timestamp
     seconds: float
+    risk_source: str  # "model", or the composite mapping's method (logistic, isotonic, prior)
 
     def tier_mix(self) -> dict[str, float]:
         counts = self.frame["tier"].value_counts()
@@ -55,7 +58,13 @@ def score_workspace(ws: Workspace, as_of: pd.Timestamp, lang: str = "zh") -> Sco
         )
     except ScoringConfigError as exc:
         raise UsageError(f"config.yaml scoring 配置有误 (invalid scoring config): {exc}") from None
-    return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
+    frame, source = run.frame, run.risk_mapping.method
+    if ws.config.model.enabled:
+        try:
+            frame, source = score_with_model(ws, as_of, lang, run=run)
+        except ModelConfigError as exc:
+            raise UsageError(f"config.yaml model 配置有误 (invalid model config): {exc}") from None
+    return ScoreResult(frame, run, as_of, time.perf_counter() - start, source)
 
 
 def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
@@ -75,7 +84,7 @@ def run_score(
         "as_of": when.date().isoformat(),
         "entities": len(result.frame),
         "tier_mix": result.tier_mix(),
-        "risk_method": result.run.risk_mapping.method,
+        "risk_method": result.risk_source,
     }
     inside = _inside(ws.path, target)
     if inside:

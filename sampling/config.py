@@ -51,8 +51,10 @@ class SamplingConfig:
     floor_rate: float = 0.005
     # Cap on inspections per month (random draws plus must-inspect); none = no cap.
     monthly_budget: int | None = None
-    # Tiers whose entities not inspected for `must_inspect_months` are always drawn.
-    must_inspect_tiers: tuple[str, ...] = ("D",)
+    # Tiers whose entities not inspected for `must_inspect_months` are always drawn; off by
+    # default because [D] with 12 months covers every D entity yearly (overriding the D rate)
+    # and the first month then catches up the whole backlog; set [D] for Hebei-style coverage.
+    must_inspect_tiers: tuple[str, ...] = ()
     # Months without inspection after which a must-inspect-tier entity is always drawn; none = off.
     must_inspect_months: int | None = 12
     # Months after an inspection during which an entity is not drawn, per tier (0 = no cooldown).

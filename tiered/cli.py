@@ -8,8 +8,10 @@ one line naming file, row and column where there is one; never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import tempfile
 import traceback
@@ -320,10 +322,15 @@ def main(argv: list[str] | None = None) -> int:
             f"— 详情见 (details in) {f.name}",
             2,
         )
-    if args.json:
-        print(json.dumps(payload, ensure_ascii=False, default=str))
-    elif text:
-        print(text)
+    try:
+        if args.json:
+            print(json.dumps(payload, ensure_ascii=False, default=str))
+        elif text:
+            print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return code
 
 

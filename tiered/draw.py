@@ -271,8 +271,11 @@ def run_draw(
     reason: str | None = None,
     scores: pd.DataFrame | None = None,
     config: SamplingConfig | None = None,
+    actor: str | None = None,
 ) -> DrawResult:
-    """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT]`."""
+    """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT]`.
+
+    `actor` is the signed-in user of the app (default: the OS user), kept in the ledger."""
     if seed is None or not str(seed).strip():
         sampling.normalise_seed(seed)  # raises the clerk-readable SeedError
     ws = load_workspace(ws_path)
@@ -301,16 +304,12 @@ def run_draw(
             "previous_manifest_sha256": sha256_bytes(old.read_bytes()) if old.exists() else None,
             "previous_dir": archive.name,
         }
-    _write_atomically(
-        target,
-        archive,
-        {
-            CSV_NAME: result.csv,
-            XLSX_NAME: result.xlsx,
-            MANIFEST_NAME: _manifest_bytes(manifest),
-        },
-    )
-    _ledger_record(ws.path, target, archive, manifest)
+    files = {
+        CSV_NAME: result.csv,
+        XLSX_NAME: result.xlsx,
+        MANIFEST_NAME: _manifest_bytes(manifest),
+    }
+    _write_and_record(ws.path, target, archive, files, manifest, actor)
     return DrawResult(target, manifest, result.table, result.strata, archive)
 
 
@@ -340,19 +339,23 @@ def _write_atomically(target: Path, archive: Path | None, files: dict[str, bytes
         raise
 
 
-def _ledger_record(ws: Path, target: Path, archive: Path | None, manifest: dict) -> None:
-    # ==== LEDGER CALL SITE (draws) =========================================================
-    # One entry per draw or replacement, naming the list files, the manifest and (for a
-    # replacement) the archived previous folder's files. Only for draws inside the workspace.
-    try:
-        target.resolve().relative_to(ws.resolve())
-    except ValueError:
-        return
+def _write_and_record(
+    ws: Path,
+    target: Path,
+    archive: Path | None,
+    files: dict[str, bytes],
+    manifest: dict,
+    actor: str | None,
+) -> None:
+    """Write the draw folder and its ledger entry as one crash-safe operation.
+
+    Inside the workspace `ledger.commit_dir` stages the folder, renames it into place (archiving
+    a replaced draw first) and appends the entry; a crash at any point leaves the old draw or the
+    whole new one, and the next command finishes a pending entry. A folder outside the workspace
+    (`--out`) cannot be audited later: it is written atomically and the entry only names it.
+    """
     from tiered import ledger
 
-    files = [target / n for n in (CSV_NAME, XLSX_NAME, MANIFEST_NAME)]
-    if archive is not None:
-        files += sorted(p for p in archive.iterdir() if p.is_file())
     payload = {
         "month": manifest["month"],
         "seed": manifest["seed"],
@@ -362,8 +365,14 @@ def _ledger_record(ws: Path, target: Path, archive: Path | None, manifest: dict)
     }
     if "replaced" in manifest:
         payload["replaced"] = manifest["replaced"]
-    ledger.append(ws, "draw_replaced" if archive is not None else "draw", payload, files)
-    # ========================================================================================
+    kind = "draw_replaced" if archive is not None else "draw"
+    try:
+        target.resolve().relative_to(ws.resolve())
+    except ValueError:
+        _write_atomically(target, archive, files)
+        ledger.append(ws, kind, {**payload, "out": str(target)}, actor=actor)
+        return
+    ledger.commit_dir(ws, kind, payload, target, files, archive=archive, actor=actor)
 
 
 def verify_draw(

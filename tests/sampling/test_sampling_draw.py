@@ -103,7 +103,7 @@ def test_frame_digest_is_order_free_and_content_sensitive() -> None:
 
 def test_manifest_fields_and_must_inspect_first() -> None:
     frame = build_frame(400, seed=9, inspected_share=0.0)
-    out = draw(frame, "2026-03", "9", SamplingConfig())
+    out = draw(frame, "2026-03", "9", SamplingConfig(must_inspect_tiers=("D",)))
     m = out.manifest
     for key in (
         "month",

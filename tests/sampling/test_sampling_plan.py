@@ -33,7 +33,9 @@ def test_exclusions_and_must_inspect() -> None:
             ),
         }
     )
-    m = mark_eligibility(frame, "2026-03", SamplingConfig()).set_index("uscc")
+    assert not mark_eligibility(frame, "2026-03", SamplingConfig())["must_inspect"].any()
+    cfg = SamplingConfig(must_inspect_tiers=("D",))  # off by default
+    m = mark_eligibility(frame, "2026-03", cfg).set_index("uscc")
     assert m.loc["a", "excluded_reason"] == "cooldown" and not m.loc["a", "eligible"]
     assert m.loc["b", "must_inspect"] and m.loc["e", "must_inspect"]  # missing status = active
     assert m.loc["c", "excluded_reason"] == "inactive"

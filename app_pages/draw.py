@@ -141,7 +141,7 @@ if not (folder / "manifest.json").exists():
     )
     if go:
         with common.errors(), st.status(T("正在抽签…", "Drawing…")) as status:
-            run_draw(path, month, seed, scores=base.frame)
+            run_draw(path, month, seed, scores=base.frame, actor=common.actor())
             status.update(label=T("抽签完成", "Draw complete"), state="complete")
         common.flash(T(f"{month} 抽签完成", f"Draw for {month} complete"))
         st.rerun()
@@ -223,6 +223,14 @@ with st.expander(
         disabled=not seed or bool(changes),
     ):
         with common.errors(), st.spinner(T("正在重抽…", "Redrawing…")):
-            run_draw(path, month, seed, replace=True, reason=why, scores=base.frame)
+            run_draw(
+                path,
+                month,
+                seed,
+                replace=True,
+                reason=why,
+                scores=base.frame,
+                actor=common.actor(),
+            )
         common.flash(T(f"{month} 已重抽", f"{month} redrawn"))
         st.rerun()

@@ -16,7 +16,10 @@ MONTH = TODAY.strftime("%Y-%m")
 
 
 def test_draw_preview_draw_verify(app_env):
-    at = page_test("app_pages/draw.py", "staff").run()
+    at = page_test("app_pages/draw.py", "staff")
+    # a user name unlike the OS user, so the ledger's actor can only come from the sign-in
+    at.session_state["user"] = {"username": "clerk-wang", "display": "王", "roles": ["staff"]}
+    at.run()
     assert not at.exception, at.exception
     at.text_input(key="draw_month").input(MONTH).run()
     draw = at.button(key="draw_go")
@@ -28,6 +31,8 @@ def test_draw_preview_draw_verify(app_env):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert "抽查名单" in texts(at)
+    last = ledger.entries(app_env)[-1]
+    assert (last.kind, last.actor, last.payload["month"]) == ("draw", "clerk-wang", MONTH)
     lst = pd.read_csv(app_env / "out" / "draws" / MONTH / "inspection_list.csv", dtype=str)
     assert len(lst) == metrics["本月检查合计"]
     assert lst["inspectors"].str.count(";").ge(1).all()  # two inspectors each

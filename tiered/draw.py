@@ -184,15 +184,22 @@ def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple
     start = month_start(month)
     entities = _active(ws.table("entities"))
     if scores is None:
-        import scoring
+        # The same tiers as `tiered score` as of the month's first day. With the default tier
+        # basis (the composite score) the learned model cannot change a tier: skip training it.
+        if ws.config.model.tier_basis == "score":
+            import scoring
 
-        scores = scoring.score(
-            ws.table("entities"),
-            ws.tables.get("records"),
-            ws.tables.get("inspections"),
-            as_of=start,
-            config=ws.config.scoring,
-        )
+            scores = scoring.score(
+                ws.table("entities"),
+                ws.tables.get("records"),
+                ws.tables.get("inspections"),
+                as_of=start,
+                config=ws.config.scoring,
+            )
+        else:
+            from tiered.scorerun import score_workspace
+
+            scores = score_workspace(ws, start).frame
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
     frame = entities[cols].merge(scores[["uscc", "tier"]], on="uscc", how="left")
     missing = frame[frame["tier"].isna()]

@@ -12,22 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.schema import DEFAULT_RECORD_KINDS
 from tiered import demo_names as nm
 
 NONE = np.int64(-1)  # "no date" / "no code" sentinel in the int arrays below
-KINDS: tuple[str, ...] = (
-    "penalty",
-    "abnormal_operation",
-    "serious_dishonesty",
-    "court_dishonest_debtor",
-    "tax_grade",
-    "sector_rating",
-    "commitment_kept",
-    "commitment_broken",
-    "commendation",
-    "complaint",
-    "annual_report_late",
-)
+KINDS: tuple[str, ...] = DEFAULT_RECORD_KINDS
 K = {k: i for i, k in enumerate(KINDS)}
 SEVERITIES: tuple[str, ...] = ("minor", "general", "serious")
 GRADES: tuple[str, ...] = ("A", "B", "M", "C", "D")

@@ -6,6 +6,8 @@ sector mixes, department names, inspection items) sit in one readable place.
 
 from __future__ import annotations
 
+from scoring.schema import DEFAULT_SECTORS
+
 # District / county -> (division code, share of market entities). Shares follow population.
 REGIONS: dict[str, tuple[str, float]] = {
     "乐都区": ("630202", 0.25),
@@ -31,20 +33,7 @@ TYPE_SHARES: tuple[float, ...] = (0.67, 0.28, 0.05)
 # First two USCC characters: registration authority 9 (market regulation) + type.
 TYPE_PREFIX: dict[str, str] = {"individual": "92", "enterprise": "91", "cooperative": "93"}
 
-SECTORS: tuple[str, ...] = (
-    "tax",
-    "power",
-    "culture_tourism",
-    "construction",
-    "environment",
-    "transport",
-    "food_drug",
-    "health",
-    "labour",
-    "work_safety",
-    "civil_defence",
-    "other",
-)
+SECTORS: tuple[str, ...] = DEFAULT_SECTORS  # the order SECTOR_SHARES rows follow
 
 # Sector shares by entity type (same order as SECTORS); each row sums to 1.
 SECTOR_SHARES: dict[str, tuple[float, ...]] = {

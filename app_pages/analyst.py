@@ -11,7 +11,7 @@ from app_pages import common
 from app_pages.common import T
 from scoring.config import DIMENSIONS, TIERS, ThresholdConfig
 from scoring.tiers import psi_band, thresholds_for_mix
-from tiered.appsupport import charts, configedit, i18n, model
+from tiered.appsupport import charts, configedit, i18n, model, modelinfo
 from tiered.scorerun import run_score
 
 common.guard(__file__)
@@ -177,6 +177,56 @@ for t in piv.columns:
 show.index = [i18n.sector_label(s, lang, cfg.sector_labels) for s in show.index]
 show.index.name = i18n.column_label("sector", lang)
 st.dataframe(show)
+
+# ------------------------------------------------------------------------------ risk source
+st.subheader(T("问题概率来源", "Where the risk comes from"))
+info = common.model_info(base)
+st.caption(
+    T("当前评分的问题概率：", "Risk in the current scores: ")
+    + modelinfo.source_label(base.risk_source, lang)
+    + " · "
+    + modelinfo.verdict(info, lang)
+)
+if info.trained:
+    mc = st.columns(4)
+    mc[0].metric(
+        T("训练窗口", "Training window"),
+        f"{info.first} – {info.last}",
+        T(f"截至 {info.as_of}（不含当日）", f"before {info.as_of}"),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    mc[1].metric(
+        T("训练检查次数", "Training inspections"),
+        i18n.fmt_int(info.inspections),
+        T(
+            f"发现问题 {i18n.fmt_int(info.positives)} 次",
+            f"{i18n.fmt_int(info.positives)} with a problem",
+        ),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    auc = "–" if info.model_auc is None else f"{info.model_auc:.3f}"
+    mc[2].metric(
+        T("模型 AUC（留出）", "Model AUC (held out)"),
+        auc,
+        T(
+            f"最近 {i18n.fmt_int(info.holdout_rows)} 次检查",
+            f"latest {i18n.fmt_int(info.holdout_rows)} inspections",
+        ),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    mc[3].metric(
+        T("信用分 AUC（同一留出）", "Score AUC (same holdout)"),
+        "–" if info.composite_auc is None else f"{info.composite_auc:.3f}",
+        T(
+            f"分级依据：{modelinfo.basis_label(info.tier_basis, 'zh')}",
+            f"tiers follow: {modelinfo.basis_label(info.tier_basis, 'en')}",
+        ),
+        delta_color="off",
+        delta_arrow="off",
+    )
 
 # ------------------------------------------------------------------------------------ save
 st.subheader(T("保存为新配置版本", "Save as a new config version"))

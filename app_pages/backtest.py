@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from scoring.config import TIERS
-from tiered.appsupport import charts, i18n
+from tiered.appsupport import charts, i18n, modelinfo
 from tiered.backtest import backtest_workspace
 
 common.guard(__file__)
@@ -93,5 +93,8 @@ st.dataframe(
     ),
     hide_index=True,
 )
+src = modelinfo.source_counts(months, lang)
+if src:
+    st.caption(T("各月问题概率来源：", "Risk source by month: ") + src)
 with st.expander(T("逐月明细", "Per month")):
-    st.dataframe(months, hide_index=True)
+    st.dataframe(modelinfo.months_table(months, lang), hide_index=True)

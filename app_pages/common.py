@@ -15,7 +15,7 @@ import streamlit as st
 from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
 from scoring.validate import SchemaError
-from tiered.appsupport import bootstrap, model
+from tiered.appsupport import bootstrap, model, modelinfo
 from tiered.errors import TieredError
 from tiered.workspace import Workspace, load_workspace
 
@@ -147,6 +147,11 @@ def _baseline(path: str, sig: tuple, as_of: str) -> model.Baseline:
     return model.build_baseline(_load(path, sig), pd.Timestamp(as_of))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _model_info(path: str, sig: tuple, as_of: str, source: str) -> modelinfo.ModelInfo:
+    return modelinfo.model_info(_load(path, sig), pd.Timestamp(as_of), source)
+
+
 def workspace() -> Workspace:
     p = ws_path()
     with errors(), st.spinner(T("正在读取工作区…", "Reading the workspace…")):
@@ -160,9 +165,17 @@ def baseline(as_of: pd.Timestamp | None = None) -> model.Baseline:
         return _baseline(str(p), signature(p), day)
 
 
+def model_info(base: model.Baseline) -> modelinfo.ModelInfo:
+    """The learned model's figures as of the baseline's date (cached per workspace signature)."""
+    p = ws_path()
+    with errors(), st.spinner(T("正在读取模型指标…", "Model figures…")):
+        return _model_info(str(p), signature(p), f"{base.as_of:%Y-%m-%d}", base.risk_source)
+
+
 def clear_caches() -> None:
     _load.clear()
     _baseline.clear()
+    _model_info.clear()
     st.cache_data.clear()
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered.appsupport import charts, i18n, model
+from tiered.appsupport import charts, i18n, model, modelinfo
 
 common.guard(__file__)
 lang = common.lang()
@@ -30,6 +30,7 @@ st.caption(
         f"workspace {ws.path}",
     )
 )
+st.caption(modelinfo.source_note(base.risk_source, cfg.model.tier_basis, lang))
 cols = st.columns(4)
 for col, tier, c in zip(cols, "ABCD", counts, strict=True):
     col.metric(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+
 import pandas as pd
+import pytest
 
 from tiered import ledger
+from tiered.appsupport import modelinfo
 
 from .conftest import page_test, texts
 
@@ -22,6 +27,7 @@ def test_leader_overview(app_env):
         "抽查完成情况",
     ):
         assert heading in said
+    assert "问题概率来源" in said and "风险等级依据：信用分" in said
     tiers = [m for m in at.metric if m.label.startswith(("A ", "B ", "C ", "D "))]
     total = sum(int(m.value.replace(",", "")) for m in tiers)
     assert total == len(
@@ -34,6 +40,44 @@ def test_leader_english(app_env):
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert "Tier mix" in texts(at)
+
+
+def test_analyst_shows_prior_risk_source_on_thin_history(app_env):
+    at = page_test("app_pages/analyst.py", "analyst").run()
+    assert not at.exception, at.exception
+    said = texts(at)
+    # 1,500 entities have ~180 past inspections: fewer than model.min_inspections (200)
+    assert modelinfo.source_label("prior", "zh") in said and "历史检查不足" in said
+    assert "训练检查次数" not in {m.label for m in at.metric}
+
+
+def test_analyst_shows_model_figures(app_env, tmp_path, monkeypatch):
+    """A copy of the workspace whose config lets the model train: its figures appear."""
+    from tiered.workspace import load_workspace
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(app_env, ws_path, ignore=shutil.ignore_patterns("out", "*.sqlite*"))
+    (ws_path / "config.yaml").write_text(
+        "model:\n  min_inspections: 50\n  min_positives: 5\n  require_better: false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TIERED_WORKSPACE", str(ws_path))
+    at = page_test("app_pages/analyst.py", "analyst").run()
+    assert not at.exception, at.exception
+    said = texts(at)
+    assert modelinfo.source_label("model", "zh") in said
+    info = modelinfo.model_info(
+        load_workspace(ws_path), pd.Timestamp(dt.date.today().replace(day=1)), "model"
+    )
+    assert info.trained and info.used
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["训练检查次数"] == f"{info.inspections:,}"
+    assert labels["训练窗口"] == f"{info.first} – {info.last}"
+    assert float(labels["模型 AUC（留出）"]) == pytest.approx(info.model_auc, abs=1e-3)
+    assert float(labels["信用分 AUC（同一留出）"]) == pytest.approx(info.composite_auc, abs=1e-3)
+    lead = page_test("app_pages/leader.py", "leader").run()
+    assert not lead.exception, lead.exception
+    assert "问题概率来源：学习模型" in texts(lead)
 
 
 def test_analyst_threshold_change_updates_mix_and_saves_version(app_env):
@@ -100,6 +144,13 @@ def test_backtest_page_runs(app_env):
     labels = {m.label: m.value for m in at.metric}
     assert "AUC" in labels and "分级随机 发现率" in labels
     assert int(labels["月数"]) >= 1
+    assert "各等级实际问题发现率" in texts(at)
+    tiers = at.dataframe[0].value
+    assert list(tiers.columns) == ["风险等级", "问题发现率"]
+    assert tiers["风险等级"].tolist()[0] == "A 信用风险低"
+    per_month = at.dataframe[1].value
+    assert {"月份", "检查次数", "问题概率来源"} <= set(per_month.columns)
+    assert not any(c.endswith("_hits") for c in per_month.columns)
 
 
 def test_backtest_bad_month_is_one_error(app_env):

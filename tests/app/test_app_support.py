@@ -141,3 +141,36 @@ def test_entered_results_keeps_complete_rows_only():
     assert out["uscc"].tolist() == ["A", "D"]
     assert out["found_problem"].tolist() == ["true", "false"]
     assert out["date"].tolist() == ["2026-11-02", "2026-11-04"]
+
+
+def test_model_verdicts_and_backtest_months_table():
+    import pandas as pd
+
+    from tiered.appsupport import modelinfo
+
+    base = dict(enabled=True, trained=True, as_of="2026-11-01", min_inspections=200)
+    assert "关闭" in modelinfo.verdict(
+        modelinfo.ModelInfo(used=False, **{**base, "enabled": False}), "zh"
+    )
+    thin = modelinfo.ModelInfo(used=False, **{**base, "trained": False})
+    assert "200" in modelinfo.verdict(thin, "zh") and "Too few" in modelinfo.verdict(thin, "en")
+    won = modelinfo.ModelInfo(used=True, model_auc=0.83, composite_auc=0.80, **base)
+    assert "优于" in modelinfo.verdict(won, "zh")
+    lost = modelinfo.ModelInfo(used=False, model_auc=0.78, composite_auc=0.80, **base)
+    assert "未优于" in modelinfo.verdict(lost, "zh")
+    forced = modelinfo.ModelInfo(used=True, model_auc=0.78, composite_auc=0.80, **base)
+    assert "require_better" in modelinfo.verdict(forced, "zh")
+    months = pd.DataFrame(
+        {
+            "month": ["2026-01", "2026-02"],
+            "inspections": [60, 0],
+            "uniform_hits": [2.4394, 0.0],
+            "auc": [0.69514, None],
+            "risk_source": ["model", ""],
+        }
+    )
+    t = modelinfo.months_table(months, "zh")
+    assert list(t.columns) == ["月份", "检查次数", "纯随机 预计发现", "AUC", "问题概率来源"]
+    assert t["问题概率来源"].tolist() == ["学习模型（LightGBM，已校准）", "–"]
+    assert t["纯随机 预计发现"].tolist() == [2.4, 0.0]
+    assert modelinfo.source_counts(months, "en") == "learned model (LightGBM, calibrated) 1 month"

@@ -81,6 +81,14 @@ COLUMNS = {
     "plan": ("计划", "plan"),
     "rate": ("比例", "rate"),
     "multiplier": ("行业系数", "sector multiplier"),
+    "inspections": ("检查次数", "inspections"),
+    "places": ("同等预算检查数", "inspections at the budget"),
+    "uniform_hits": ("纯随机 预计发现", "uniform: expected hits"),
+    "tiered_hits": ("分级随机 预计发现", "tiered: expected hits"),
+    "ranked_hits": ("按风险排序 发现", "ranked: hits"),
+    "auc": ("AUC", "AUC"),
+    "risk_source": ("问题概率来源", "risk from"),
+    "train_inspections": ("训练检查次数", "training inspections"),
     **{d: (DIMENSIONS[d], DIMENSION_LABELS_EN[d]) for d in DIMENSIONS},
 }
 

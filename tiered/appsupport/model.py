@@ -39,6 +39,7 @@ class Baseline:
     at_best: np.ndarray
     risk: np.ndarray
     risk_mapping: composite.RiskMapping
+    risk_source: str = "prior"  # "model", or the composite mapping's method
 
     @property
     def n(self) -> int:
@@ -72,13 +73,18 @@ def build_baseline(ws: Workspace, as_of: pd.Timestamp) -> Baseline:
         at_best=pts.at_best,
         risk=frame["risk"].to_numpy(np.float64),
         risk_mapping=result.run.risk_mapping,
+        risk_source=result.risk_source,
     )
 
 
 def rescore(base: Baseline, config: ScoringConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(scores, override codes, risk) under another indicator table; same entities."""
+    """(scores, override codes, risk) under another indicator table; same entities.
+
+    A learned model's risk is the entity's own estimated problem probability, so re-weighting the
+    score leaves it as it is; the composite mapping's risk follows the new score."""
     pts = composite.points(base.indicators, config)
-    return pts.score, pts.at_best, base.risk_mapping(pts.score)
+    risk = base.risk if base.risk_source == "model" else base.risk_mapping(pts.score)
+    return pts.score, pts.at_best, risk
 
 
 def annual_rates(sectors: tuple[str, ...], sampling) -> np.ndarray:

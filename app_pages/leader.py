@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered.appsupport import charts, i18n, model, modelinfo
+from tiered.appsupport import charts, drawprep, i18n, model, modelinfo
 
 common.guard(__file__)
 lang = common.lang()
@@ -109,7 +109,10 @@ rt = model.retier(
     cfg.scoring.thresholds,
     rates,
 )
-planned = float(rt.monthly.sum())
+nominal = float(rt.monthly.sum())  # every active entity x its annual rate / 12
+month = f"{base.as_of:%Y-%m}"
+with common.errors():
+    planned = drawprep.expected_draws(ws, month, base.frame, cfg.sampling)
 dvp = model.draws_vs_plan(ws.path, year, planned)
 done = dvp["drawn"].notna().sum()
 c1, c2, c3 = st.columns(3)
@@ -117,5 +120,21 @@ c1.metric(T("已完成抽签月份", "Months drawn"), f"{done} / 12")
 c2.metric(
     T("已抽取检查对象", "Entities drawn"), i18n.fmt_int(pd.to_numeric(dvp["drawn"]).fillna(0).sum())
 )
-c3.metric(T("全年计划（按当前比例）", "Annual plan (current rates)"), i18n.fmt_int(planned * 12))
+c3.metric(
+    T("全年计划（按当前比例）", "Annual plan (current rates)"),
+    i18n.fmt_int(planned * 12),
+    T(f"每月约 {planned:,.1f} 户", f"about {planned:,.1f} a month"),
+    delta_color="off",
+    delta_arrow="off",
+)
+st.caption(
+    T(
+        f"计划线按 {month} 的抽签规则测算：各层可抽主体 × 年抽查比例 ÷ 12。"
+        f"近期已检查（冷却期内）的主体不可抽，故低于全部在营主体 × 比例的名义数"
+        f"（每月 {nominal:,.1f} 户）。",
+        f"The plan line uses {month}'s draw rules: eligible entities per stratum x annual rate "
+        f"/ 12. Entities inspected recently (in their cooldown) cannot be drawn, so it is below "
+        f"the nominal all active entities x rate ({nominal:,.1f} a month).",
+    )
+)
 st.altair_chart(charts.draws_chart(dvp, lang), width="stretch")

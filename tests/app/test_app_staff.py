@@ -82,3 +82,16 @@ def test_results_and_publish(app_env, tmp_path):
     assert not lead.exception, lead.exception
     assert "尚无已录入的抽查结果" not in texts(lead)
     assert lead.dataframe  # the estimates table
+
+
+def test_leader_plan_matches_draw(app_env):
+    """The leader's plan line is the draw's own expectation: a month drawn as planned meets it."""
+    if not (app_env / "out" / "draws" / MONTH).exists():
+        test_draw_preview_draw_verify(app_env)
+    lst = pd.read_csv(app_env / "out" / "draws" / MONTH / "inspection_list.csv", dtype=str)
+    lead = page_test("app_pages/leader.py", "leader").run()
+    assert not lead.exception, lead.exception
+    plan = next(m for m in lead.metric if m.label == "全年计划（按当前比例）")
+    per_month = float(plan.delta.removeprefix("每月约 ").removesuffix(" 户").replace(",", ""))
+    assert abs(per_month - len(lst)) <= 1.5, (per_month, len(lst))
+    assert abs(int(plan.value.replace(",", "")) - per_month * 12) <= 1

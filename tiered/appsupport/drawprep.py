@@ -23,6 +23,18 @@ def preview(frame: pd.DataFrame, month: str, config: SamplingConfig, seed: str) 
     return st[cols + ["quota", "drawn", "inclusion_probability"]]
 
 
+def expected_draws(ws, month: str, scores: pd.DataFrame, config: SamplingConfig) -> float:
+    """The month's expected inspections under the draw's own rules: each stratum's eligible
+    entities (after the cooldown and earlier draws) x annual rate / 12, plus must-inspect ones,
+    within the monthly budget. This is the plan the leader's chart compares the draws with, so a
+    month drawn as planned meets the line."""
+    from tiered.draw import build_frame
+
+    frame, _ = build_frame(ws, month, scores)
+    pv = preview(frame, month, config, "")
+    return float(pv["target"].sum() + pv["must_inspect"].sum())
+
+
 def draw_dir(ws: Path, month: str) -> Path:
     return ws / "out" / "draws" / month
 

@@ -188,15 +188,14 @@ st.caption(
     + modelinfo.verdict(info, lang)
 )
 if info.trained:
-    mc = st.columns(4)
-    mc[0].metric(
-        T("训练窗口", "Training window"),
-        f"{info.first} – {info.last}",
-        T(f"截至 {info.as_of}（不含当日）", f"before {info.as_of}"),
-        delta_color="off",
-        delta_arrow="off",
+    st.caption(
+        T(
+            f"模型训练窗口：{info.first} 至 {info.last}（{info.as_of} 之前的全部检查）",
+            f"Training window: {info.first} to {info.last} (every inspection before {info.as_of})",
+        )
     )
-    mc[1].metric(
+    mc = st.columns(3)
+    mc[0].metric(
         T("训练检查次数", "Training inspections"),
         i18n.fmt_int(info.inspections),
         T(
@@ -206,10 +205,9 @@ if info.trained:
         delta_color="off",
         delta_arrow="off",
     )
-    auc = "–" if info.model_auc is None else f"{info.model_auc:.3f}"
-    mc[2].metric(
+    mc[1].metric(
         T("模型 AUC（留出）", "Model AUC (held out)"),
-        auc,
+        "–" if info.model_auc is None else f"{info.model_auc:.3f}",
         T(
             f"最近 {i18n.fmt_int(info.holdout_rows)} 次检查",
             f"latest {i18n.fmt_int(info.holdout_rows)} inspections",
@@ -217,7 +215,7 @@ if info.trained:
         delta_color="off",
         delta_arrow="off",
     )
-    mc[3].metric(
+    mc[2].metric(
         T("信用分 AUC（同一留出）", "Score AUC (same holdout)"),
         "–" if info.composite_auc is None else f"{info.composite_auc:.3f}",
         T(

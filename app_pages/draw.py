@@ -127,7 +127,7 @@ show = pv.copy()
 show["sector"] = [i18n.sector_label(s, lang, cfg.sector_labels) for s in show["sector"]]
 show["annual_rate"] = show["annual_rate"].map(lambda v: f"{v:.1%}")
 show["target"] = show["target"].map(lambda v: f"{v:,.2f}")
-show["inclusion_probability"] = show["inclusion_probability"].map(lambda v: f"{v:.2%}")
+show["inclusion_probability"] = show["inclusion_probability"].map(i18n.fmt_prob)
 show = show.rename(
     columns={**i18n.column_labels(show.columns, lang), "target": T("期望数", "target")}
 )
@@ -163,6 +163,9 @@ lst = pd.read_csv(
 view = lst.copy()
 if "sector" in view:
     view["sector"] = [i18n.sector_label(s, lang, cfg.sector_labels) for s in view["sector"]]
+if "inclusion_probability" in view:
+    p_incl = pd.to_numeric(view["inclusion_probability"], errors="coerce")
+    view["inclusion_probability"] = [i18n.fmt_prob(v) for v in p_incl]
 st.dataframe(view.rename(columns=i18n.column_labels(view.columns, lang)), hide_index=True)
 
 d = st.columns(3)

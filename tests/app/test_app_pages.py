@@ -72,7 +72,7 @@ def test_analyst_shows_model_figures(app_env, tmp_path, monkeypatch):
     assert info.trained and info.used
     labels = {m.label: m.value for m in at.metric}
     assert labels["训练检查次数"] == f"{info.inspections:,}"
-    assert labels["训练窗口"] == f"{info.first} – {info.last}"
+    assert f"模型训练窗口：{info.first} 至 {info.last}" in said
     assert float(labels["模型 AUC（留出）"]) == pytest.approx(info.model_auc, abs=1e-3)
     assert float(labels["信用分 AUC（同一留出）"]) == pytest.approx(info.composite_auc, abs=1e-3)
     lead = page_test("app_pages/leader.py", "leader").run()

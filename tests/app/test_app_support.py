@@ -173,4 +173,15 @@ def test_model_verdicts_and_backtest_months_table():
     assert list(t.columns) == ["月份", "检查次数", "纯随机 预计发现", "AUC", "问题概率来源"]
     assert t["问题概率来源"].tolist() == ["学习模型（LightGBM，已校准）", "–"]
     assert t["纯随机 预计发现"].tolist() == [2.4, 0.0]
+    assert modelinfo.source_label("composite(model not better):logistic", "zh") == (
+        "信用分映射（逻辑回归），模型未优于信用分"
+    )
+    assert modelinfo.source_label("composite:prior", "en") == modelinfo.source_label("prior", "en")
     assert modelinfo.source_counts(months, "en") == "learned model (LightGBM, calibrated) 1 month"
+
+
+def test_fmt_prob_never_hides_a_small_probability():
+    assert i18n.fmt_prob(1 / 1077) == "0.093%"
+    assert i18n.fmt_prob(0.0) == "0%"
+    assert i18n.fmt_prob(0.0194174757) == "1.94%"
+    assert i18n.fmt_prob(1.0) == "100.00%"

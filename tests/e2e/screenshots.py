@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))
 from tiered.appsupport import bootstrap, serve  # noqa: E402
 
 SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text shown last)
+    # the staff draw first, so that the leader's "draws against the plan" shows it
+    ("staff", None, "staff-draw.png", "zh", "抽签前预览"),
     ("leader", None, "leader-overview.png", "zh", "抽查完成情况与计划"),
     ("analyst", None, "analyst-thresholds.png", "zh", "保存为新配置版本"),
-    ("staff", None, "staff-draw.png", "zh", "抽签前预览"),
     ("staff", "数据管理", "data-validation.png", "zh", "校验报告"),
     ("analyst", "回测", "analyst-backtest.png", "zh", "各等级实际问题发现率"),
     ("leader", None, "leader-overview-en.png", "en", "against the plan"),

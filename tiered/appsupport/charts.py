@@ -87,8 +87,10 @@ def heat_map(heat: pd.DataFrame, lang: str, extra_labels: dict | None = None) ->
             ],
         )
     )
+    dark = 0.65 * float(df[share].max()) if len(df) else 1.0  # cells dark enough for white text
     text = chart.mark_text(fontSize=10).encode(
-        text=alt.Text(f"{share}:Q", format=".0%"), color=alt.value("#222")
+        text=alt.Text(f"{share}:Q", format=".0%"),
+        color=alt.condition(alt.datum[share] >= dark, alt.value("white"), alt.value("#222")),
     )
     return styled((chart + text).properties(height=380))
 

@@ -136,6 +136,16 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def fmt_prob(value: float | None) -> str:
+    """An inclusion probability: small ones keep three decimals (0.093%), so a stratum that
+    drew one of a thousand never shows as 0.00%; only a true zero shows as 0%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value == 0:
+        return "0%"
+    return f"{value * 100:.3f}%" if value < 0.01 else f"{value * 100:.2f}%"
+
+
 def fmt_pct(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

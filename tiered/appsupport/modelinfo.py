@@ -35,7 +35,12 @@ def basis_label(basis: str, lang: str) -> str:
 
 
 def source_label(source: str, lang: str) -> str:
-    zh, en = SOURCE_LABELS.get(source, (f"信用分映射（{source}）", f"score mapping ({source})"))
+    """'model', a mapping method, or the backtest's 'composite[(model not better)]:method'."""
+    not_better = source.startswith("composite(model not better)")
+    method = source.rsplit(":", 1)[-1] if source.startswith("composite") else source
+    zh, en = SOURCE_LABELS.get(method, (f"信用分映射（{method}）", f"score mapping ({method})"))
+    if not_better:
+        zh, en = zh + "，模型未优于信用分", en + ", model not better"
     return en if lang == "en" else zh
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from scoring.schema import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from scoring.validate import ROW, Report, Rules, SchemaError, validate_tables
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
-from tiered.files import atomic_write_bytes, csv_bom_bytes
+from tiered.files import atomic_dir, atomic_write_bytes, csv_bom_bytes, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +167,32 @@ def load_workspace(
             ".parquet (required table 'entities' is missing)",
             file=str(ws),
         )
-    raw: dict[str, pd.DataFrame] = {}
-    sources: dict[str, list[Path]] = {}
-    for name, path in files.items():
-        raw[name] = read_table(path, name)
-        sources[name] = [path]
+    sources: dict[str, list[Path]] = {name: [path] for name, path in files.items()}
     results = sorted((ws / RESULTS_DIR).glob("*.csv"))
+    if results:
+        sources.setdefault("inspections", []).extend(results)
+    key = _cache_key(ws, sources, today or dt.date.today())
+    report = _cache_read(ws, key)
+    if report is None:
+        report = _validate(ws, config, files, results, sources, today)
+        _cache_write(ws, key, report)
+    if write_rejected:
+        _write_rejected(ws, report)
+    tables = dict(report.tables)
+    if "inspections" in tables and FILE_COLUMN in tables["inspections"].columns:
+        tables["inspections"] = tables["inspections"].drop(columns=FILE_COLUMN)
+    return Workspace(ws, config, tables, report, sources)
+
+
+def _validate(
+    ws: Path,
+    config: Config,
+    files: dict[str, Path],
+    results: list[Path],
+    sources: dict[str, list[Path]],
+    today: dt.date | None,
+) -> Report:
+    raw: dict[str, pd.DataFrame] = {name: read_table(path, name) for name, path in files.items()}
     if results:
         parts = (
             [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})]
@@ -181,7 +204,6 @@ def load_workspace(
                 read_table(p, "inspections").assign(**{FILE_COLUMN: str(p.relative_to(ws))})
             )
         raw["inspections"] = pd.concat(parts, ignore_index=True)
-        sources.setdefault("inspections", []).extend(results)
     try:
         report = validate_tables(raw, rules_for(config, today))
     except SchemaError as exc:
@@ -189,12 +211,60 @@ def load_workspace(
         raise UsageError(exc.message, file=str(path), column=exc.column) from None
     for e in report.errors + report.warnings:
         e.setdefault("file", str(sources[e["table"]][0].name))
-    if write_rejected:
-        _write_rejected(ws, report)
-    tables = dict(report.tables)
-    if "inspections" in tables and FILE_COLUMN in tables["inspections"].columns:
-        tables["inspections"] = tables["inspections"].drop(columns=FILE_COLUMN)
-    return Workspace(ws, config, tables, report, sources)
+    return report
+
+
+# ------------------------------------------------------------------------- validated cache
+# Reading and validating a million-entity directory takes ~40 s; the monthly workflow reads the
+# same files several times (validate, score, draw, verify). The typed tables are kept as Parquet
+# under out/cache/, keyed by the digest of every input file, config.yaml, the code that validates
+# and the date (a date "in the future" today may not be tomorrow). Any change gives a new key.
+
+CACHE_DIR = Path("out") / "cache"
+_CODE = ("scoring/schema.py", "scoring/validate.py", "tiered/workspace.py", "tiered/config.py")
+
+
+def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:
+    h = hashlib.sha256(f"v1|{today.isoformat()}".encode())
+    root = Path(__file__).resolve().parents[1]
+    for rel in _CODE:
+        h.update(sha256_file(root / rel).encode())
+    inputs = sorted({p for paths in sources.values() for p in paths})
+    if (ws / "config.yaml").exists():
+        inputs.append(ws / "config.yaml")
+    for p in inputs:
+        h.update(f"|{p.relative_to(ws).as_posix()}={sha256_file(p)}".encode())
+    return h.hexdigest()[:32]
+
+
+def _cache_read(ws: Path, key: str) -> Report | None:
+    folder = ws / CACHE_DIR / key
+    try:
+        meta = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["counts"]}
+        rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
+    except (OSError, ValueError, KeyError):
+        return None  # no cache (or a damaged one): validate afresh
+    return Report(tables, rejected, meta["counts"], meta["errors"], meta["warnings"])
+
+
+def _cache_write(ws: Path, key: str, report: Report) -> None:
+    base = ws / CACHE_DIR
+    try:
+        if base.exists():
+            for old in base.iterdir():  # keep only the newest validated copy
+                shutil.rmtree(old, ignore_errors=True)
+        with atomic_dir(base / key) as tmp:
+            for n, df in report.tables.items():
+                df.to_parquet(tmp / f"{n}.parquet", index=False)
+            for n, df in report.rejected.items():
+                df.astype(object).where(df.notna(), None).astype(str).where(
+                    df.notna(), None
+                ).to_parquet(tmp / f"rejected-{n}.parquet", index=False)
+            meta = {"counts": report.counts, "errors": report.errors, "warnings": report.warnings}
+            (tmp / "report.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    except (OSError, ValueError) as exc:  # a cache is an optimisation: never fail a command
+        log.warning("validated-table cache not written: %s", exc)
 
 
 def _write_rejected(ws: Path, report: Report) -> None:

@@ -256,3 +256,28 @@ def test_accept_bad_check_digit_warns(tmp_path: Path) -> None:
     code, out, _, _ = run_cli("validate", str(ws), "--json")
     assert code == 0
     assert out["warnings"] and out["warnings"][0]["row"] == 2
+
+
+def test_validated_cache_follows_every_input(tmp_path: Path) -> None:
+    import datetime as dt
+
+    ws = write_tables(tmp_path / "ws", small_tables())
+    first = load_workspace(ws)
+    assert first.report.n_rejected == 0
+    cached = load_workspace(ws)  # served from out/cache
+    for name in first.tables:
+        pd.testing.assert_frame_equal(first.tables[name], cached.tables[name])
+    # an edited input file is validated afresh
+    recs = pd.read_csv(ws / "records.csv", dtype=str)
+    recs.loc[0, "amount"] = "-1"
+    recs.to_csv(ws / "records.csv", index=False)
+    assert load_workspace(ws).report.counts["records"]["rejected"] == 1
+    # so is a changed config, and a different day (a future date may have become past)
+    (ws / "config.yaml").write_text("identifiers:\n  check_digit: false\n")
+    assert load_workspace(ws).report.counts["records"]["rejected"] == 1
+    recs.loc[0, "amount"] = "5"
+    recs.loc[0, "date"] = "2030-01-01"
+    recs.to_csv(ws / "records.csv", index=False)
+    assert load_workspace(ws, today=dt.date(2029, 1, 1)).report.n_rejected == 1
+    assert load_workspace(ws, today=dt.date(2031, 1, 1)).report.n_rejected == 0
+    assert len(list((ws / "out" / "cache").iterdir())) == 1  # only the newest copy is kept

@@ -14,7 +14,8 @@ from app_pages.common import T
 from sampling.plan import month_start
 from scoring.config import TIERS
 from tiered.appsupport import configedit, drawprep, i18n
-from tiered.draw import build_frame, run_draw, verify_draw
+from tiered.draw import build_frame, run_draw
+from tiered.verify import verify_draw
 
 common.guard(__file__)
 lang = common.lang()

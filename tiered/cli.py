@@ -145,7 +145,7 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.draw import verify_draw
+    from tiered.verify import verify_draw
 
     res = verify_draw(Path(args.draw_dir), Path(args.workspace))
     text = (

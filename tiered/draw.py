@@ -1,4 +1,4 @@
-"""`tiered draw` and `tiered verify`: the monthly draw as files, and its independent re-check.
+"""`tiered draw`: the monthly draw as files (`tiered.verify` re-checks it).
 
 A draw reads the workspace, builds the frame (active entities with their tier, the date of their
 last inspection before the month), runs `sampling.draw` and `sampling.assign_inspectors`, and
@@ -6,28 +6,25 @@ writes `out/draws/YYYY-MM/` (inspection_list.csv, inspection_list.xlsx, manifest
 atomic step: everything is computed first, so a failed assignment writes nothing.
 
 The list files are byte-for-byte reproducible: they hold nothing that depends on the clock
-(`created_at` lives only in the manifest). `verify_draw` recomputes the draw from the workspace
-and the manifest (month, seed, the effective sampling config) and says in plain words what
-differs.
+(`created_at` lives only in the manifest).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 import sampling
-from sampling.config import SamplingConfig, config_from_dict, config_sha256
+from sampling.config import SamplingConfig
 from sampling.plan import month_start
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
@@ -69,26 +66,6 @@ class DrawResult:
     table: pd.DataFrame  # the list as written (LIST_COLUMNS)
     strata: pd.DataFrame
     replaced_dir: Path | None = None
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    differences: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)  # in the recomputed list, not in the file
-    removed: list[str] = field(default_factory=list)  # in the file, not recomputed
-    inspectors_changed: list[str] = field(default_factory=list)
-    workspace_changed: bool = False
-
-    def to_dict(self) -> dict:
-        return {
-            "ok": self.ok,
-            "differences": self.differences,
-            "added": self.added,
-            "removed": self.removed,
-            "inspectors_changed": self.inspectors_changed,
-            "workspace_changed": self.workspace_changed,
-        }
 
 
 @dataclass
@@ -380,99 +357,3 @@ def _write_and_record(
         ledger.append(ws, kind, {**payload, "out": str(target)}, actor=actor)
         return
     ledger.commit_dir(ws, kind, payload, target, files, archive=archive, actor=actor)
-
-
-def verify_draw(
-    draw_dir: str | os.PathLike,
-    ws_path: str | os.PathLike,
-    scores: pd.DataFrame | None = None,
-) -> VerifyResult:
-    """`tiered verify DIR --workspace WS`: recompute and compare; ok only if identical."""
-    draw_dir = Path(draw_dir)
-    mpath = draw_dir / MANIFEST_NAME
-    if not mpath.is_file():
-        raise UsageError(
-            "找不到 manifest.json (no manifest.json in the draw folder)", file=str(draw_dir)
-        )
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        config = config_from_dict(manifest["sampling_config"])
-        month, seed = manifest["month"], manifest["seed"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(
-            f"manifest.json 无法读取 (unreadable manifest): {exc}", file=str(mpath)
-        ) from None
-    res = VerifyResult(ok=True)
-    diffs = res.differences
-    if config_sha256(config) != manifest.get("config_sha256"):
-        diffs.append(
-            "清单中的配置与其摘要不符：manifest 被改动过 (the manifest's config does not "
-            "match its config_sha256: the manifest was edited)"
-        )
-    ws = load_workspace(ws_path, write_rejected=False)
-    again = compute(ws, month, seed, config, scores, created_at=manifest.get("created_at"))
-    if again.manifest["frame_sha256"] != manifest.get("frame_sha256"):
-        res.workspace_changed = True
-        diffs.append(
-            "抽查时的名录库与现在不同：抽签后工作区被改动 (the workspace changed since "
-            "the draw: entities, tiers or inspection history differ; frame digest "
-            f"{manifest.get('frame_sha256', '')[:12]}… now "
-            f"{again.manifest['frame_sha256'][:12]}…)"
-        )
-    if again.manifest["assignment_inputs_sha256"] != manifest.get("assignment_inputs_sha256"):
-        diffs.append(
-            "执法人员名录、回避或上次检查人员与抽签时不同 (inspectors, conflicts or "
-            "previous inspectors changed since the draw)"
-        )
-    _compare_lists(draw_dir, again, res)
-    for name, data in ((CSV_NAME, again.csv), (XLSX_NAME, again.xlsx)):
-        path = draw_dir / name
-        if not path.is_file():
-            diffs.append(f"缺少文件 {name} (file {name} is missing)")
-        elif sha256_bytes(path.read_bytes()) != sha256_bytes(data):
-            diffs.append(
-                f"{name} 与重新计算的结果不是逐字节相同 ({name} is not byte-identical "
-                "to the recomputed list)"
-            )
-    res.ok = not diffs
-    return res
-
-
-def _compare_lists(draw_dir: Path, again: _Computed, res: VerifyResult) -> None:
-    path = draw_dir / CSV_NAME
-    if not path.is_file():
-        return
-    old = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    new = pd.read_csv(io.BytesIO(again.csv), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    if "uscc" not in old.columns:
-        res.differences.append(f"{CSV_NAME} 没有 uscc 列 (no uscc column)")
-        return
-    o, n = old.set_index("uscc"), new.set_index("uscc")
-    res.added = sorted(set(n.index) - set(o.index))
-    res.removed = sorted(set(o.index) - set(n.index))
-    both = sorted(set(n.index) & set(o.index))
-    if "inspectors" in o.columns:
-        res.inspectors_changed = [u for u in both if o.at[u, "inspectors"] != n.at[u, "inspectors"]]
-    if res.added:
-        res.differences.append(
-            f"重新抽取多出 {len(res.added)} 家：{', '.join(res.added[:10])} "
-            f"(recomputed draw has {len(res.added)} entities not in the file)"
-        )
-    if res.removed:
-        res.differences.append(
-            f"名单中有 {len(res.removed)} 家不应入选："
-            f"{', '.join(res.removed[:10])} (the file lists "
-            f"{len(res.removed)} entities the recomputed draw does not)"
-        )
-    for u in res.inspectors_changed[:10]:
-        res.differences.append(
-            f"{u} 的执法检查人员不同：名单 {o.at[u, 'inspectors']}，重算 "
-            f"{n.at[u, 'inspectors']} (inspectors differ)"
-        )
-    other = [c for c in LIST_COLUMNS[1:] if c != "inspectors" and c in o.columns]
-    for u in both:
-        changed = [c for c in other if o.at[u, c] != n.at[u, c]]
-        if changed:
-            res.differences.append(
-                f"{u} 的 {', '.join(changed)} 与重算不同 ({', '.join(changed)} differ)"
-            )

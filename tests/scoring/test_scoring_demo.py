@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from scoring import ScoringConfig, composite, indicators, score, tiers
+from tiered import demo as tiered_demo
 
-tiered_demo = pytest.importorskip("tiered.demo")
 AS_OF = pd.Timestamp("2026-11-01")
 
 

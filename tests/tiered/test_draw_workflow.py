@@ -23,9 +23,9 @@ from tiered.draw import (
     XLSX_NAME,
     DrawExistsError,
     run_draw,
-    verify_draw,
 )
 from tiered.errors import UsageError
+from tiered.verify import verify_draw
 from tiered.workspace import load_workspace
 
 MONTH = "2026-01"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from tiered.demo_history import (
     inspections,
 )
 from tiered.errors import UsageError
+from tiered.files import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -370,11 +372,14 @@ def write_tables(tables: dict[str, pd.DataFrame], ws: Path) -> None:
         for i, field in enumerate(table.schema):
             if pa.types.is_timestamp(field.type):
                 table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
-        with open(ws / f"{name}.csv", "wb") as fh:  # plain header row (arrow quotes names)
+        target = ws / f"{name}.csv"
+        tmp = ws / f".{name}.csv.tmp"
+        with open(tmp, "wb") as fh:  # plain header row (arrow quotes names)
             fh.write((",".join(table.column_names) + "\n").encode())
             pacsv.write_csv(
                 table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed")
             )
+        os.replace(tmp, target)  # a reader never sees half a table
 
 
 def write_demo(ws: Path, n_entities: int = 20000, seed: int = 0, end: str | None = None) -> dict:
@@ -382,10 +387,13 @@ def write_demo(ws: Path, n_entities: int = 20000, seed: int = 0, end: str | None
     {"workspace", "entities", "seed", "end", "rows": {table: count}, "seconds"}."""
     t0 = time.perf_counter()
     ws = Path(ws)
-    ws.mkdir(parents=True, exist_ok=True)
     end = end or default_end()
     tables = generate(n_entities, seed, end)
-    write_tables(tables, ws)
+    if ws.exists() and any(ws.iterdir()):
+        write_tables(tables, ws)  # each table replaced whole
+    else:  # a new workspace appears whole or not at all
+        with atomic_dir(ws) as tmp:
+            write_tables(tables, tmp)
     summary = {
         "workspace": str(ws),
         "entities": n_entities,

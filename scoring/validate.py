@@ -87,7 +87,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if not present.any():
         return out, pd.Series(False, index=s.index)
-    text = s[present].astype(str).str.strip()
+    text = s[present].astype(str)  # callers pass cells already stripped by _clean_text
     fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     rest = fast.isna()
     if rest.any():
@@ -195,22 +195,26 @@ class _Collector:
         return out
 
 
-def _clean_text(s: pd.Series) -> pd.Series:
-    """Strip whitespace; an empty cell is missing (None). Done in Arrow: ten million Python
-    string calls per column would dominate reading a large directory."""
+def _clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
+    """Strip whitespace (and fold case to "upper"/"lower" if asked); an empty cell is missing
+    (None). Done in Arrow: ten million Python string calls per column would dominate reading a
+    large directory."""
     values = s.to_numpy(dtype=object)
     try:
         arr = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # non-text cells (rare): the slow path
-        stripped = s.astype(object).where(s.isna(), s.astype(str).str.strip())
-        return stripped.where(stripped.notna() & (stripped != ""), None)
+        arr = pa.array([None if v is None or v != v else str(v) for v in values], pa.string())
     arr = pc.utf8_trim_whitespace(arr)
+    if case == "upper":
+        arr = pc.utf8_upper(arr)
+    elif case == "lower":
+        arr = pc.utf8_lower(arr)
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
 
 
 def validate_table(
-    table: Table, raw: pd.DataFrame, rules: Rules, known: dict[str, set[str]] | None = None
+    table: Table, raw: pd.DataFrame, rules: Rules, known: dict[str, pd.Index] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[dict]]:
     """Validate one raw table; returns (accepted typed frame, rejected rows, errors, warnings).
 
@@ -234,14 +238,13 @@ def validate_table(
     warnings: list[dict] = []
     typed: dict[str, pd.Series] = {}
     for c in table.columns:
-        col = _clean_text(df[c.name])
+        col = _clean_text(df[c.name], "upper" if c.kind == "uscc" else None)
         if c.required:
             fails.add(
                 col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)"
             )
         present = col.notna()
         if c.kind == "uscc":
-            col = col.where(col.isna(), col.str.upper())
             if rules.check_digit and table.name == "entities":
                 codes = col[present].to_numpy(dtype=object)
                 ok = uscc_mod.valid_mask(codes)
@@ -263,8 +266,10 @@ def validate_table(
                     fails.add(col.index.isin(bad_idx), c.name, "{v}", msgs.reindex(col.index))
         elif c.kind == "date":
             parsed, bad = parse_dates(col)
-            year = pd.to_numeric(col.where(bad).str.extract(r"^\s*(\d{4})")[0], errors="coerce")
-            far = bad & (year > today.year)  # beyond what datetime64 holds: still "future"
+            far = pd.Series(False, index=col.index)  # beyond what datetime64 holds: "future"
+            if bad.any():
+                year = pd.to_numeric(col[bad].str.extract(r"^\s*(\d{4})")[0], errors="coerce")
+                far[bad] = (year > today.year).to_numpy()
             fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
             fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
             fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
@@ -282,8 +287,9 @@ def validate_table(
             col = parsed
         elif c.kind == "choice":
             vocab = _vocabulary(c.vocabulary, rules)
-            low = col.astype(str).str.lower().where(present, None)
-            mapped = low.map(vocab)
+            codes, uniques = pd.factorize(col)  # a handful of distinct values: map those
+            lookup = np.array([vocab.get(str(u).lower()) for u in uniques] + [None], object)
+            mapped = pd.Series(lookup[codes], index=col.index, dtype=object)
             bad = present & mapped.isna()
             allowed = _allowed(c.vocabulary, rules)
             fails.add(
@@ -337,7 +343,7 @@ def validate_table(
         if known is None or target not in known:
             continue
         k = typed[col_name]
-        unknown = k.notna() & ~k.isin(known[target])
+        unknown = k.notna() & ~k.isin(known[target])  # known: a pandas Index (hashed once)
         what = "检查对象名录库" if target == "entities" else "执法检查人员名录库"
         fails.add(unknown, col_name, f"'{{v}}' 不在{what}中或其行已被拒收 (unknown in {target})", k)
 
@@ -374,7 +380,7 @@ def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
     counts: dict[str, dict[str, int]] = {}
     errors: list[dict] = []
     warnings: list[dict] = []
-    known: dict[str, set[str]] = {}
+    known: dict[str, pd.Index] = {}
     for name in TABLE_ORDER:
         if name not in raw:
             continue
@@ -385,5 +391,5 @@ def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
         errors.extend(errs)
         warnings.extend(warns)
         if spec.key:
-            known[name] = set(acc[spec.key[0]])
+            known[name] = pd.Index(acc[spec.key[0]].to_numpy(dtype=object))
     return Report(tables, rejected, counts, errors, warnings)

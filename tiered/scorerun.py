@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def parse_as_of(text: str) -> pd.Timestamp:
     """A date the way staff type it (2025-01-01, 2025/1/1, 2025年1月1日, 20250101)."""
-    parsed, bad = parse_dates(pd.Series([text]))
+    parsed, bad = parse_dates(pd.Series([str(text).strip()]))
     if bad.iloc[0] or pd.isna(parsed.iloc[0]):
         raise UsageError(f"无法识别的日期 '{text}'，请写成 2025-01-01 (unrecognised date)")
     return pd.Timestamp(parsed.iloc[0])

@@ -12,7 +12,6 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from sampling.plan import month_start
-from scoring.config import TIERS
 from tiered.appsupport import configedit, drawprep, i18n
 from tiered.draw import build_frame, run_draw
 from tiered.verify import verify_draw
@@ -42,66 +41,52 @@ with common.errors():
     start = month_start(month)
 
 # ------------------------------------------------------------------------------ rate table
+# Codes live in drawprep.CODE, labels in drawprep.LABEL: display names come from column_config,
+# so a label equal to a code's column name (English "tier", "sector") can never replace it.
+tr, sm = drawprep.rate_tables(cfg, lang)
 with st.expander(T("抽查比例表（年比例 × 行业系数）", "Rate table (annual rate × sector factor)")):
-    tr = pd.DataFrame(
-        {
-            "tier": list(TIERS),
-            i18n.column_label("tier", lang): [i18n.tier_label(t, lang) for t in TIERS],
-            i18n.column_label("annual_rate", lang): [
-                cfg.sampling.tier_rates.get(t, 0.0) for t in TIERS
-            ],
-        }
-    )
     tr_ed = st.data_editor(
         tr,
         hide_index=True,
         key="rates_tier",
-        column_order=tr.columns[1:],
-        disabled=[i18n.column_label("tier", lang)],
-    )
-    sm = pd.DataFrame(
-        {
-            "sector": list(cfg.sectors),
-            i18n.column_label("sector", lang): [
-                i18n.sector_label(s, lang, cfg.sector_labels) for s in cfg.sectors
-            ],
-            i18n.column_label("multiplier", lang): [
-                cfg.sampling.sector_multipliers.get(s, cfg.sampling.default_multiplier)
-                for s in cfg.sectors
-            ],
-        }
+        column_order=[drawprep.LABEL, drawprep.VALUE],
+        disabled=[drawprep.LABEL],
+        column_config={
+            drawprep.LABEL: i18n.column_label("tier", lang),
+            drawprep.VALUE: i18n.column_label("annual_rate", lang),
+        },
     )
     sm_ed = st.data_editor(
         sm,
         hide_index=True,
         key="rates_sector",
-        column_order=sm.columns[1:],
-        disabled=[i18n.column_label("sector", lang)],
+        column_order=[drawprep.LABEL, drawprep.VALUE],
+        disabled=[drawprep.LABEL],
+        column_config={
+            drawprep.LABEL: i18n.column_label("sector", lang),
+            drawprep.VALUE: i18n.column_label("multiplier", lang),
+        },
     )
-    tier_rates = dict(
-        zip(tr_ed["tier"], tr_ed[i18n.column_label("annual_rate", lang)].astype(float), strict=True)
-    )
-    mults = dict(
-        zip(
-            sm_ed["sector"], sm_ed[i18n.column_label("multiplier", lang)].astype(float), strict=True
+changes = configedit.fragment(
+    cfg,
+    tier_rates=drawprep.edited_values(tr_ed),
+    sector_multipliers=drawprep.edited_values(sm_ed),
+)
+if changes:  # outside the expander: it blocks the draw, so it must be seen
+    st.warning(
+        T(
+            "比例表已修改：保存为新配置版本后才能抽签（抽签按已保存的配置进行，便于复核）。",
+            "The rate table was changed: save it as a config version before drawing "
+            "(draws use the saved config, so they can be verified).",
         )
     )
-    changes = configedit.fragment(cfg, tier_rates=tier_rates, sector_multipliers=mults)
-    if changes:
-        st.warning(
-            T(
-                "比例表已修改：保存为新配置版本后才能抽签（抽签按已保存的配置进行，便于复核）。",
-                "The rate table was changed: save it as a config version before drawing "
-                "(draws use the saved config, so they can be verified).",
-            )
-        )
-        reason = st.text_input(T("修改原因", "Reason"), key="rates_reason")
-        if st.button(T("保存比例表", "Save the rate table"), key="rates_save"):
-            with common.errors():
-                e = configedit.save_version(path, changes, reason, common.actor())
-            common.clear_caches()
-            common.flash(T(f"比例表已保存（账本 #{e.seq}）", f"Rate table saved (ledger #{e.seq})"))
-            st.rerun()
+    reason = st.text_input(T("修改原因", "Reason"), key="rates_reason")
+    if st.button(T("保存比例表", "Save the rate table"), key="rates_save"):
+        with common.errors():
+            e = configedit.save_version(path, changes, reason, common.actor())
+        common.clear_caches()
+        common.flash(T(f"比例表已保存（账本 #{e.seq}）", f"Rate table saved (ledger #{e.seq})"))
+        st.rerun()
 with common.errors():
     sampling_cfg = configedit.preview(path, changes).sampling if changes else cfg.sampling
 
@@ -137,8 +122,15 @@ st.dataframe(show, hide_index=True, height=300)
 # ----------------------------------------------------------------------------------- draw
 folder = drawprep.draw_dir(path, month)
 if not (folder / "manifest.json").exists():
+    why_not = (
+        T("请先输入随机种子。", "Enter the seed first.")
+        if not seed
+        else T("请先保存修改过的比例表。", "Save the changed rate table first.")
+        if changes
+        else None
+    )
     go = st.button(
-        T("抽签", "Draw"), type="primary", disabled=bool(changes) or not seed, key="draw_go"
+        T("抽签", "Draw"), type="primary", disabled=why_not is not None, key="draw_go", help=why_not
     )
     if go:
         with common.errors(), st.status(T("正在抽签…", "Drawing…")) as status:

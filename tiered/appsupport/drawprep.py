@@ -59,3 +59,38 @@ def entered_results(edited: pd.DataFrame) -> pd.DataFrame:
     out.insert(2, "found_problem", fp[ok])
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
     return out[["uscc", "date", "found_problem", "item", "result"]].reset_index(drop=True)
+
+
+# The rate tables' own column keys: the code column is never a display label, so no language's
+# label ("tier", "sector" in English) can overwrite it. Labels go through column_config only.
+CODE, LABEL, VALUE = "_code", "_label", "_value"
+
+
+def rate_tables(cfg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(tier rates, sector multipliers) as editor tables keyed by code: CODE, LABEL, VALUE."""
+    from scoring.config import TIERS
+    from tiered.appsupport import i18n
+
+    sa = cfg.sampling
+    tiers = pd.DataFrame(
+        {
+            CODE: list(TIERS),
+            LABEL: [i18n.tier_label(t, lang) for t in TIERS],
+            VALUE: [float(sa.tier_rates.get(t, 0.0)) for t in TIERS],
+        }
+    )
+    sectors = pd.DataFrame(
+        {
+            CODE: list(cfg.sectors),
+            LABEL: [i18n.sector_label(s, lang, cfg.sector_labels) for s in cfg.sectors],
+            VALUE: [
+                float(sa.sector_multipliers.get(s, sa.default_multiplier)) for s in cfg.sectors
+            ],
+        }
+    )
+    return tiers, sectors
+
+
+def edited_values(edited: pd.DataFrame) -> dict[str, float]:
+    """An edited rate table back to {code: value}, keyed by the codes it was built with."""
+    return dict(zip(edited[CODE].astype(str), edited[VALUE].astype(float), strict=True))

@@ -1,0 +1,92 @@
+"""English mode end to end in AppTest: signing in, drawing, and the English texts of the
+data, settings, results and leader pages (QA found Chinese strings and a blocked draw)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from scoring.config import TIERS
+from tiered import ledger
+from tiered.appsupport import configedit, drawprep
+from tiered.config import load_config
+
+from .conftest import ROOT, page_test, texts
+
+MONTH = dt.date.today().strftime("%Y-%m")
+
+
+@pytest.fixture
+def own_ws(app_env, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo workspace (no draws yet), so drawing here disturbs no test."""
+    ws = tmp_path / "ws"
+    shutil.copytree(app_env, ws, ignore=shutil.ignore_patterns("out", "*.sqlite*", "ledger*"))
+    monkeypatch.setenv("TIERED_WORKSPACE", str(ws))
+    return ws
+
+
+def test_english_staff_signs_in_and_draws(own_ws):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.sidebar.radio[0].set_value("English").run()
+    at.text_input[0].input("staff")
+    at.text_input[1].input("staff123")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Monthly draw"
+    at.text_input(key="draw_month").input(MONTH).run()
+    at.text_input(key="draw_seed").input("3 1 4 1 5 9").run()
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]  # nothing "changed" in the rate table
+    assert not at.button(key="draw_go").disabled
+    at.button(key="draw_go").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert f"Inspection list for {MONTH}" in texts(at)
+    assert (own_ws / "out" / "draws" / MONTH / "manifest.json").exists()
+    assert [e.kind for e in ledger.entries(own_ws)].count("config_change") == 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rate_tables_keep_codes_in_both_languages(app_env, lang):
+    cfg = load_config(app_env)
+    tiers, sectors = drawprep.rate_tables(cfg, lang)
+    assert list(drawprep.edited_values(tiers)) == list(TIERS)
+    assert list(drawprep.edited_values(sectors)) == list(cfg.sectors)
+    # an unchanged table is no change at all
+    assert (
+        configedit.fragment(
+            cfg,
+            tier_rates=drawprep.edited_values(tiers),
+            sector_multipliers=drawprep.edited_values(sectors),
+        )
+        == {}
+    )
+
+
+def test_english_rate_table_saves_only_codes(own_ws):
+    """Editing one rate in English and saving writes tier and sector codes only, never labels."""
+    at = page_test("app_pages/draw.py", "staff", lang="en")
+    at.session_state["rates_tier"] = {
+        "edited_rows": {0: {drawprep.VALUE: 0.02}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert any("rate table was changed" in w.value for w in at.warning)
+    assert at.button(key="draw_go").disabled
+    at.text_input(key="rates_reason").input("more checks of tier A")
+    at.button(key="rates_save").click().run()
+    assert not at.exception, at.exception
+    saved = yaml.safe_load((own_ws / "config.yaml").read_text(encoding="utf-8"))
+    sampling = saved["sampling"]
+    assert set(sampling["tier_rates"]) <= set(TIERS) and sampling["tier_rates"]["A"] == 0.02
+    assert set(sampling.get("sector_multipliers", {})) <= set(load_config(own_ws).sectors)
+    last = ledger.entries(own_ws)[-1]
+    assert last.kind == "config_change" and json.dumps(last.payload["changes"]).count("risk") == 0

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tiered.errors import UsageError
 from tiered.files import sha256_file
 from tiered.ledger import (
     ARTEFACT_DIRS,
@@ -80,6 +81,8 @@ class AuditReport:
 def audit(ws: str | os.PathLike) -> AuditReport:
     """Recompute the chain, compare the head file and every named file's current digest."""
     ws = Path(ws)
+    if not ws.is_dir():
+        raise UsageError("工作区目录不存在 (workspace folder not found)", file=str(ws))
     head = _read_head(ws)
     if not (ws / DB_NAME).exists():
         rep = AuditReport(0, GENESIS)
@@ -91,6 +94,17 @@ def audit(ws: str | os.PathLike) -> AuditReport:
                 )
             )
         _check_unledgered(ws, {}, rep)
+        unledgered = [w for w in rep.warnings if w.path]
+        # Outputs exist, but the ledger and its head are gone (a first operation interrupted
+        # before its entry leaves a pending operation instead, which is not tampering).
+        if unledgered and head is None and not pending_ops(ws):
+            rep.problems.append(
+                Finding(
+                    f"账本 {DB_NAME} 与 {HEAD_NAME} 均不存在，但 out/ 中有 {len(unledgered)} "
+                    "个应有记录的输出文件：账本被删除 (the ledger is missing although out/ holds "
+                    "outputs it must record: the ledger was deleted)"
+                )
+            )
         return rep
     rows = raw_rows(ws)
     rep = AuditReport(len(rows), rows[-1][7] if rows else GENESIS)

@@ -77,7 +77,41 @@ def parse_config(data: Any, source: str = "config.yaml") -> Config:
         raise ConfigError(
             "config.yaml 顶层必须是键值映射 (top level must be a mapping)", file=source
         )
-    return _build(Config, data, Config(), "", source)
+    cfg = _build(Config, data, Config(), "", source)
+    check_config(cfg, source)
+    return cfg
+
+
+def check_config(cfg: Config, source: str = "config.yaml") -> None:
+    """Check what the types cannot: keys of free-form mappings, ranges, and each library's own
+    rules, so that `tiered validate` reports a broken config (exit 2) before a draw trips on it."""
+    from sampling.errors import SamplingError
+    from sampling.plan import check_config as check_sampling
+    from scoring.config import TIERS, ScoringConfigError
+    from scoring.config import check_config as check_scoring
+    from scoring.model_config import ModelConfigError, check_model_config
+
+    s = cfg.sampling
+    for key, values, allowed in (
+        ("sampling.tier_rates", s.tier_rates, TIERS),
+        ("sampling.cooldown_months", s.cooldown_months, TIERS),
+        ("sampling.must_inspect_tiers", s.must_inspect_tiers, TIERS),
+        ("sampling.sector_multipliers", s.sector_multipliers, cfg.sectors),
+    ):
+        defaults = getattr(SamplingConfig(), key.split(".")[1])
+        for k in values:
+            if k not in allowed and k not in defaults:  # a default entry may outlive `sectors`
+                raise ConfigError(
+                    f"配置项 '{key}.{k}' 无效：应为 {', '.join(allowed)} 之一 "
+                    f"(unknown key '{key}.{k}'; expected one of {', '.join(allowed)})",
+                    file=source,
+                )
+    try:
+        check_scoring(cfg.scoring)
+        check_sampling(s)
+        check_model_config(cfg.model)
+    except (ScoringConfigError, SamplingError, ModelConfigError) as exc:
+        raise ConfigError(f"配置有误 (invalid config): {exc}", file=source) from None
 
 
 def _build(cls: type, data: dict, default: Any, prefix: str, source: str) -> Any:
@@ -116,7 +150,27 @@ def _convert(tp: Any, value: Any, default: Any, key: str, source: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise bad("a mapping")
-        return _build(tp, value, default if default is not None else tp(), key + ".", source)
+        if default is None:  # a new entry of a mapping of sections: every field must be given
+            required = [
+                f.name
+                for f in dataclasses.fields(tp)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            ]
+            missing = [f for f in required if f not in value]
+            if missing:
+                raise ConfigError(
+                    f"未知配置项 '{key}'，或缺少 {', '.join(missing)} "
+                    f"(unknown key '{key}', or a new entry lacking {', '.join(missing)})",
+                    file=source,
+                )
+            hints = typing.get_type_hints(tp)
+            unknown = [k for k in value if k not in hints]
+            if unknown:
+                raise ConfigError(f"未知配置项 '{key}.{unknown[0]}' (unknown key)", file=source)
+            return tp(
+                **{k: _convert(hints[k], v, None, f"{key}.{k}", source) for k, v in value.items()}
+            )
+        return _build(tp, value, default, key + ".", source)
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise bad("a list")

@@ -37,12 +37,18 @@ def test_mappings_merge_and_lists_replace() -> None:
         ({"sampling": {"tier_rates": {"A": "lots"}}}, "sampling.tier_rates.A"),
         ({"sectors": "food_drug"}, "sectors"),
         ({"scoring": {"thresholds": []}}, "scoring.thresholds"),
+        ({"sampling": {"sector_multipliers": {"foood_drug": 3.0}}}, "sampling.sector_multipliers"),
+        ({"sampling": {"tier_rates": {"d": 0.5}}}, "sampling.tier_rates.d"),
+        ({"scoring": {"indicators": {"penalty_generl": {"points": 80}}}}, "penalty_generl"),
+        ({"scoring": {"thresholds": {"a": 500, "b": 600, "c": 700}}}, "scoring.thresholds"),
+        ({"sampling": {"floor_rate": 0}}, "floor_rate"),
+        ({"sampling": {"tier_rates": {"D": 1.5}}}, "tier_rates"),
     ],
 )
 def test_errors_name_the_key(data: dict, key: str) -> None:
     with pytest.raises(ConfigError) as exc:
         parse_config(data)
-    assert f"'{key}'" in str(exc.value)
+    assert key in str(exc.value)
 
 
 def test_readme_documents_every_key() -> None:

@@ -264,3 +264,23 @@ def test_ledger_record_config_only_on_change(tmp_path: Path) -> None:
     assert t.kind == "threshold_change" and t.payload["previous_sha256"] == "a" * 64
     assert ledger.record_config(ws, "b" * 64) is None
     assert len(ledger.entries(ws)) == 3 and ledger.audit(ws).ok
+
+
+def test_audit_catches_a_wiped_ledger_and_refuses_a_missing_workspace(tmp_path) -> None:
+    from tiered.audit import audit
+    from tiered.errors import UsageError
+
+    ws = tmp_path / "ws"
+    ledger.commit_files(ws, "publication", {"month": "2026-11"}, {"out/publish/x.csv": b"a,b\n"})
+    assert audit(ws).ok
+    for name in (
+        "out/ledger.sqlite",
+        "out/ledger.sqlite-wal",
+        "out/ledger.sqlite-shm",
+        "out/ledger.head",
+    ):
+        (ws / name).unlink(missing_ok=True)
+    rep = audit(ws)
+    assert not rep.ok and "deleted" in rep.problems[0].message
+    with pytest.raises(UsageError):
+        audit(tmp_path / "nowhere")

@@ -122,8 +122,28 @@ with tab_edit:
         else:
             _import(csv_bom_bytes(rows), ".csv", f"app-entry-{month}")
 
+# The rejected file holds the latest import's refusals; its ledger entry says how many.
+imports = [
+    e
+    for e in ledger.entries(path)
+    if e.kind == "results_import" and e.payload.get("month") == month
+]
+n_rej = int(imports[-1].payload.get("rejected", 0)) if imports else 0
 rej = path / "out" / "rejected" / f"results-{month}.csv"
-if rej.exists() and rej.stat().st_size > 200:
+if n_rej and rej.exists():
+    st.warning(
+        T(
+            f"最近一次导入拒收 {n_rej:,} 行，原因如下；可下载后修改再导入。",
+            f"The latest import rejected {n_rej:,} rows (reasons below); download, fix and "
+            "import again.",
+        )
+    )
+    rej_df = pd.read_csv(rej, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    why = rej_df[[c for c in ("row", "reason") if c in rej_df.columns]]
+    st.dataframe(
+        why.rename(columns={"row": i18n.column_label("row", lang), "reason": T("原因", "reason")}),
+        hide_index=True,
+    )
     st.download_button(
         T("下载被拒收的结果行", "Download rejected result rows"),
         rej.read_bytes(),

@@ -90,3 +90,26 @@ def test_english_rate_table_saves_only_codes(own_ws):
     assert set(sampling.get("sector_multipliers", {})) <= set(load_config(own_ws).sectors)
     last = ledger.entries(own_ws)[-1]
     assert last.kind == "config_change" and json.dumps(last.payload["changes"]).count("risk") == 0
+
+
+def test_small_rejected_results_file_can_be_downloaded(own_ws, tmp_path):
+    """One rejected row makes a file under 200 bytes: the button and the reason still show."""
+
+    from tiered.draw import run_draw
+    from tiered.results import import_results
+
+    run_draw(own_ws, MONTH, "2718")
+    f = tmp_path / "one.csv"
+    f.write_text(
+        f"uscc,date,found_problem,item\n91630202MA0000000X,{dt.date.today()},false,x\n",
+        encoding="utf-8",
+    )
+    assert import_results(own_ws, MONTH, f).rejected == 1
+    assert (own_ws / "out" / "rejected" / f"results-{MONTH}.csv").stat().st_size <= 200
+    at = page_test("app_pages/results.py", "staff", lang="en").run()
+    assert not at.exception, at.exception
+    assert any(b.label == "Download rejected result rows" for b in at.get("download_button"))
+    reasons = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert list(reasons.columns) == ["row", "reason"] and len(reasons) == 1
+    assert "not drawn" in reasons["reason"].iloc[0]
+    assert any("rejected 1 rows" in w.value for w in at.warning)

@@ -22,7 +22,7 @@ path = common.ws_path()
 
 st.subheader(T("上传数据表", "Upload a table"))
 table = st.selectbox(
-    T("表", "Table"), list(TABLES), format_func=lambda n: f"{TABLES[n].label} ({n})", key="tbl"
+    T("表", "Table"), list(TABLES), format_func=lambda n: i18n.table_label(n, lang), key="tbl"
 )
 up = st.file_uploader(
     T(
@@ -63,7 +63,7 @@ st.subheader(T("校验报告", "Validation report"))
 counts = pd.DataFrame(
     [
         {
-            i18n.column_label("table", lang): f"{TABLES[n].label} ({n})",
+            i18n.column_label("table", lang): i18n.table_label(n, lang),
             T("文件", "file"): ", ".join(p.name for p in ws.files.get(n, [])),
             i18n.column_label("rows", lang): i18n.fmt_int(c["rows"]),
             i18n.column_label("accepted", lang): i18n.fmt_int(c["accepted"]),

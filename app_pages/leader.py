@@ -83,18 +83,34 @@ if est.empty:
     )
 else:
     st.altair_chart(charts.rates_chart(est, lang), width="stretch")
-    show = est[["group", "inspected", "problems", "estimate", "ci_low", "ci_high"]].copy()
-    show["group"] = [
-        T("全部", "overall") if lv == "overall" else i18n.tier_label(g, lang)
-        for lv, g in zip(est["level"], est["group"], strict=True)
-    ]
+    few = est["inspected"] < model.MIN_ESTIMATE_N
+    too_few = T("样本过少", "too few inspections")
+    show = pd.DataFrame(
+        {
+            i18n.column_label("tier", lang): [
+                T("全部", "overall") if lv == "overall" else i18n.tier_label(g, lang)
+                for lv, g in zip(est["level"], est["group"], strict=True)
+            ],
+            i18n.column_label("inspected", lang): est["inspected"].map(i18n.fmt_int),
+            i18n.column_label("problems", lang): est["problems"].map(i18n.fmt_int),
+            T("原始 k/n", "raw k/n"): [
+                f"{int(k)}/{int(n)}" for k, n in zip(est["problems"], est["inspected"], strict=True)
+            ],
+        }
+    )
     for c in ("estimate", "ci_low", "ci_high"):
-        show[c] = show[c].map(i18n.fmt_pct)
-    for c in ("inspected", "problems"):
-        show[c] = show[c].map(i18n.fmt_int)
-    show.columns = [i18n.column_label("tier", lang)] + [
-        i18n.column_label(c, lang) for c in show.columns[1:]
-    ]
+        shown = est[c].map(i18n.fmt_pct)
+        show[i18n.column_label(c, lang)] = shown.where(~few, too_few if c == "estimate" else "–")
+    if few.any():
+        st.caption(
+            T(
+                f"“样本过少”：检查少于 {model.MIN_ESTIMATE_N} 次的等级不给出加权估计和区间，"
+                "只列原始发现数/检查数。",
+                f"'too few inspections': groups with fewer than {model.MIN_ESTIMATE_N} "
+                "inspections get no weighted estimate or interval, only the raw problems / "
+                "inspections.",
+            )
+        )
     st.dataframe(show, hide_index=True)
 
 year = base.as_of.year

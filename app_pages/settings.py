@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pandas as pd
@@ -10,7 +11,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from tiered import ledger
-from tiered.appsupport import bootstrap
+from tiered.appsupport import bootstrap, i18n
 
 u = common.guard(__file__)
 path, source = bootstrap.workspace_path()
@@ -46,7 +47,7 @@ st.subheader(T("账本审计", "Ledger audit"))
 if st.button(T("检查账本", "Check the ledger"), key="audit"):
     with common.errors(), st.spinner(T("正在核对…", "Checking…")):
         rep = ledger.audit(path)
-    (st.success if rep.ok else st.error)("\n\n".join(rep.lines()))
+    (st.success if rep.ok else st.error)("\n\n".join(i18n.audit_lines(rep, common.lang())))
 
 entries = ledger.entries(path)
 st.caption(
@@ -64,7 +65,11 @@ if entries:
                     T("时间 (UTC)", "time (UTC)"): e.time[:19],
                     T("操作人", "actor"): e.actor,
                     T("类型", "kind"): e.kind,
-                    T("内容", "payload"): str({k: v for k, v in e.payload.items() if k != "op"}),
+                    T("内容", "payload"): json.dumps(
+                        {k: v for k, v in e.payload.items() if k != "op"},
+                        ensure_ascii=False,
+                        default=str,
+                    ),
                 }
                 for e in reversed(entries[-50:])
             ]

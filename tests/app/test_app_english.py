@@ -113,3 +113,77 @@ def test_small_rejected_results_file_can_be_downloaded(own_ws, tmp_path):
     assert list(reasons.columns) == ["row", "reason"] and len(reasons) == 1
     assert "not drawn" in reasons["reason"].iloc[0]
     assert any("rejected 1 rows" in w.value for w in at.warning)
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_data_page_english_table_names(app_env):
+    at = page_test("app_pages/data.py", "staff", lang="en").run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="tbl")
+    assert box.options[0] == "entities to inspect (entities)"
+    assert not any(_has_chinese(o) for o in box.options)
+    report = at.dataframe[0].value
+    assert not any(_has_chinese(str(v)) for v in report["table"])
+    zh = page_test("app_pages/data.py", "staff").run()
+    assert zh.selectbox(key="tbl").options[0] == "检查对象名录库 (entities)"
+
+
+def test_settings_audit_english_and_payload_json(app_env):
+    at = page_test("app_pages/settings.py", "admin", lang="en").run()
+    assert not at.exception, at.exception
+    at.button(key="audit").click().run()
+    assert not at.exception, at.exception
+    said = [s.value for s in at.success]
+    assert any(s.startswith("Ledger intact: ") for s in said), said
+    assert not any(_has_chinese(s) for s in said)
+    payloads = at.dataframe[0].value["payload"]
+    parsed = [json.loads(p) for p in payloads]  # JSON, not Python dict text
+    assert all(isinstance(p, dict) for p in parsed)
+    assert not any("'" in p and '"' not in p for p in payloads)
+
+
+def test_leader_marks_thin_estimates(own_ws, tmp_path):
+    """With a handful of results, groups under 5 inspections say so and show the raw k/n."""
+    import pandas as pd
+
+    from tiered.appsupport import model
+    from tiered.draw import run_draw
+    from tiered.results import import_results
+
+    run_draw(own_ws, MONTH, "1618")
+    lst = pd.read_csv(own_ws / "out" / "draws" / MONTH / "inspection_list.csv", dtype=str)
+    rows = lst.head(6)
+    f = tmp_path / "res.csv"
+    pd.DataFrame(
+        {
+            "uscc": rows["uscc"],
+            "date": dt.date.today().isoformat(),
+            "found_problem": ["true", "false", "true", "false", "false", "false"][: len(rows)],
+            "item": "营业执照检查",
+        }
+    ).to_csv(f, index=False)
+    assert import_results(own_ws, MONTH, f).added == len(rows) >= 3
+    at = page_test("app_pages/leader.py", "leader", lang="en").run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "raw k/n" in d.value.columns)
+    inspected = table["inspected"].astype(int)
+    assert (inspected < model.MIN_ESTIMATE_N).any()
+    for n, raw, est, lo, hi in zip(
+        inspected,
+        table["raw k/n"],
+        table["problem rate"],
+        table["CI low"],
+        table["CI high"],
+        strict=True,
+    ):
+        assert raw.endswith(f"/{n}")
+        if n < model.MIN_ESTIMATE_N:
+            assert (est, lo, hi) == ("too few inspections", "–", "–")
+        else:
+            assert est.endswith("%") and lo.endswith("%")
+    overall = table.iloc[0]
+    assert overall["raw k/n"] == f"2/{len(rows)}"
+    assert "样本过少" not in texts(at)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from scoring.config import TIERS
 from tiered.appsupport.i18n import column_label, pick, sector_label, tier_label
+from tiered.appsupport.model import MIN_ESTIMATE_N
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 TIER_COLORS = ["#2e7d32", "#9ccc65", "#ffa726", "#c62828"]
@@ -188,7 +189,12 @@ def rates_chart(est: pd.DataFrame, lang: str) -> alt.Chart:
             alt.Tooltip("n:Q", format=",", title=column_label("inspected", lang)),
         ],
     )
-    ci = base.mark_rule(color="#222", strokeWidth=2).encode(x=f"{lo}:Q", x2=f"{hi}:Q")
+    # no interval where too few inspections make it meaningless (the table says so)
+    ci = (
+        base.transform_filter(alt.datum.n >= MIN_ESTIMATE_N)
+        .mark_rule(color="#222", strokeWidth=2)
+        .encode(x=f"{lo}:Q", x2=f"{hi}:Q")
+    )
     return styled((bars + ci).properties(height=200))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
-from scoring.schema import FIXED_VOCABULARIES, SECTOR_LABELS
+from scoring.schema import FIXED_VOCABULARIES, SECTOR_LABELS, TABLES
 
 LANGS = ("zh", "en")
 
@@ -38,6 +38,13 @@ SECTOR_LABELS_EN = {
     "work_safety": "work safety",
     "civil_defence": "civil air defence",
     "other": "other",
+}
+TABLE_LABELS_EN = {
+    "entities": "entities to inspect",
+    "records": "credit records",
+    "inspections": "inspection results",
+    "inspectors": "inspectors",
+    "conflicts": "conflicts of interest",
 }
 COLUMNS = {
     "uscc": ("统一社会信用代码", "USCC"),
@@ -111,6 +118,13 @@ def sector_label(code: str, lang: str, extra: dict[str, str] | None = None) -> s
     return SECTOR_LABELS.get(code) or (extra or {}).get(code) or code
 
 
+def table_label(name: str, lang: str) -> str:
+    """ "检查对象名录库 (entities)" in Chinese, "entities to inspect (entities)" in English: the
+    file name in brackets either way, since that is what the clerk saves."""
+    label = TABLE_LABELS_EN.get(name, name) if lang == "en" else TABLES[name].label
+    return f"{label} ({name})" if label != name else name
+
+
 def status_label(code: str, lang: str) -> str:
     return code if lang == "en" else FIXED_VOCABULARIES["status"].get(code, code)
 
@@ -150,3 +164,20 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value * 100:,.{digits}f}%"
+
+
+def audit_lines(report, lang: str) -> list[str]:
+    """A `tiered.audit.AuditReport` as lines in the app's language (its own `lines()` are the
+    CLI's bilingual ones). Findings keep their message, which already carries English."""
+    if lang != "en":
+        return report.lines()
+    head = (
+        f"Ledger intact: {report.entries:,} entries, head {report.head_hash[:16]}"
+        if report.ok
+        else f"Ledger broken: {len(report.problems):,} problems"
+    )
+    return (
+        [head]
+        + [f"Problem: {p.message}" for p in report.problems]
+        + [f"Warning: {w.message}" for w in report.warnings]
+    )

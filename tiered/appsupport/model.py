@@ -24,6 +24,9 @@ from tiered.scorerun import score_workspace
 from tiered.workspace import Workspace
 
 N_TIERS = len(TIERS)
+# Below this many inspections in a group, a problem-rate estimate and its interval say nothing
+# (the interval spans most of 0-100%): the app shows the raw k/n and says so instead.
+MIN_ESTIMATE_N = 5
 
 
 @dataclass

@@ -40,6 +40,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.demo import write_demo
+    from tiered.workspace import find_table_files
+
+    ws = Path(args.workspace)
+    if ws.exists() and not ws.is_dir():
+        raise UsageError("这是一个文件，不是文件夹 (not a folder)", file=str(ws))
+    if ws.is_dir() and find_table_files(ws) and not args.force:
+        names = "、".join(sorted(p.name for p in find_table_files(ws).values()))
+        raise UsageError(
+            f"文件夹中已有数据表（{names}），演示数据会覆盖它们；确需覆盖请加 --force "
+            "(the folder already holds tables the demo would overwrite: add --force)",
+            file=str(ws),
+        )
 
     summary = write_demo(
         Path(args.workspace), n_entities=args.entities, seed=args.seed, end=args.end
@@ -230,6 +242,23 @@ def _record_config(ws: Path) -> None:
         ledger.record_config(ws, config_digest(load_config(ws)))
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数 (not an integer): {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"不能为负数 (must not be negative): {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("应大于 0 (must be at least 1)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -245,8 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("demo")
     sp.add_argument("workspace")
-    sp.add_argument("--entities", type=int, default=20000)
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--entities", type=_positive_int, default=20000)
+    sp.add_argument("--seed", type=_non_negative_int, default=0)
+    sp.add_argument("--force", action="store_true", help="overwrite tables already in WS")
     sp.add_argument(
         "--end", default=None, help="last month of history, YYYY-MM (default: last month)"
     )
@@ -309,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, str(exc), 2)
     except KeyboardInterrupt:
         return _fail(args, "已中断 (interrupted)", 2)
+    except OSError as exc:  # a path that is a folder, a full disk, no permission: one line
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        return _fail(args, f"文件读写失败 (file error): {exc.strerror or exc}{where}", 2)
     except MemoryError:
         return _fail(args, "内存不足 (out of memory)", 2)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback to a file

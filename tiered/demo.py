@@ -62,6 +62,10 @@ def default_end(today: dt.date | None = None) -> str:
 def _window(end: str) -> Window:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end or ""):
         raise UsageError(f"结束月份应为 YYYY-MM 格式：{end!r} (end month must be YYYY-MM)")
+    if end > default_end():  # history cannot reach into the future: validate would reject it
+        raise UsageError(
+            f"结束月份 {end} 晚于上个月 {default_end()} (--end must not be after last month)"
+        )
     last = np.datetime64(end, "M")
     months = np.arange(last - (HISTORY_MONTHS - 1), last + 2).astype("datetime64[D]")
     days = months.astype(np.int64)

@@ -79,6 +79,10 @@ def run_score(
     when = parse_as_of(as_of)
     result = score_workspace(ws, when)
     target = Path(out).absolute() if out else default_scores_path(ws.path, when)
+    if target.is_dir():
+        raise UsageError(
+            "--out 应为文件路径，而这是一个文件夹 (--out must name a file)", file=str(target)
+        )
     data = csv_bom_bytes(result.frame)
     payload = {
         "as_of": when.date().isoformat(),

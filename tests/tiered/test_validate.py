@@ -281,3 +281,18 @@ def test_validated_cache_follows_every_input(tmp_path: Path) -> None:
     assert load_workspace(ws, today=dt.date(2029, 1, 1)).report.n_rejected == 1
     assert load_workspace(ws, today=dt.date(2031, 1, 1)).report.n_rejected == 0
     assert len(list((ws / "out" / "cache").iterdir())) == 1  # only the newest copy is kept
+
+
+def test_demo_and_score_refuse_unsafe_targets_in_one_line(tmp_path: Path) -> None:
+    ws = write_tables(tmp_path / "ws", small_tables())
+    for args, words in [
+        (("demo", str(ws)), "--force"),  # would overwrite real tables
+        (("demo", str(ws / "entities.csv")), "not a folder"),
+        (("demo", str(tmp_path / "new"), "--seed", "-1"), "negative"),
+        (("demo", str(tmp_path / "new"), "--end", "2999-01"), "--end"),
+        (("score", str(ws), "--as-of", "2026-11-01", "--out", str(tmp_path)), "--out"),
+    ]:
+        code, _, out, err = run_cli(*args)
+        assert code == 2 and words in err, (args, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert (ws / "entities.csv").read_text(encoding="utf-8").count("\n") == 7  # untouched

@@ -192,7 +192,7 @@ def score_details(
     clock = _Clock()
     prep = prepared or indicators.prepare(entities, records, inspections)
     ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
-    ind = ind[prep.active]
+    ind = ind[prep.active & indicators.existing(prep, as_of)]
     clock.lap("indicators")
     pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
     dims = dimension_scores(pts, config)

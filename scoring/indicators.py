@@ -95,6 +95,12 @@ class Prepared:
         return len(self.index)
 
 
+def existing(prep: Prepared, as_of: pd.Timestamp | str) -> np.ndarray:
+    """Entities registered before `as_of` (or with no registration date): only those existed
+    then, so only those are scored as of that date."""
+    return (prep.reg_day < day_of(as_of)) | (prep.reg_day == NO_END)
+
+
 def to_days(values: pd.Series | np.ndarray, missing: int = NO_END) -> np.ndarray:
     """Dates -> int32 days since 1970-01-01; NaT -> `missing`."""
     if not (isinstance(values, pd.Series) and values.dtype == "datetime64[ns]"):

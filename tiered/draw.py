@@ -77,9 +77,15 @@ class _Computed:
     xlsx: bytes
 
 
-def _active(entities: pd.DataFrame) -> pd.DataFrame:
-    status = entities["status"].fillna("active") if "status" in entities else None
-    return entities if status is None else entities[status == "active"]
+def _active(entities: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Active entities that existed when the month began (as `tiered score` counts them)."""
+    keep = pd.Series(True, index=entities.index)
+    if "status" in entities:
+        keep &= entities["status"].fillna("active") == "active"
+    if "registered_on" in entities:
+        reg = pd.to_datetime(entities["registered_on"])
+        keep &= reg.isna() | (reg < start)
+    return entities[keep]
 
 
 def _scheduled(ws: Path, start: pd.Timestamp) -> pd.DataFrame:
@@ -159,7 +165,7 @@ def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: p
 def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple:
     """(frame, previous inspectors) for the month: active entities + tier + last inspection."""
     start = month_start(month)
-    entities = _active(ws.table("entities"))
+    entities = _active(ws.table("entities"), start)
     if scores is None:
         # The same tiers as `tiered score` as of the month's first day. With the default tier
         # basis (the composite score) the learned model cannot change a tier: skip training it.

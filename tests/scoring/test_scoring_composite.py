@@ -169,3 +169,26 @@ def test_risk_falls_back_to_prior_without_history():
     assert p(np.array([cfg.risk.prior_midpoint]))[0] == pytest.approx(0.5, abs=1e-3)
     # only inspections before as_of calibrate
     assert calibrate_risk(ent, rec, ins, pd.Timestamp("2024-06-01"), cfg).n_inspections == 0
+
+
+def test_entities_registered_on_or_after_as_of_are_not_scored() -> None:
+    import pandas as pd
+
+    from scoring import score
+
+    ents = pd.DataFrame(
+        {
+            "uscc": ["A1", "B2", "C3"],
+            "name": ["甲", "乙", "丙"],
+            "sector": "other",
+            "region": "乐都区",
+            "entity_type": "enterprise",
+            "registered_on": pd.to_datetime(["2020-01-01", "2025-06-01", None]),
+            "registered_capital": 10.0,
+            "status": "active",
+            "legal_representative": None,
+        }
+    )
+    out = score(ents, None, None, "2025-06-01")
+    assert out["uscc"].tolist() == ["A1", "C3"]  # B2 did not exist yet; no date = existed
+    assert score(ents, None, None, "2025-06-02")["uscc"].tolist() == ["A1", "B2", "C3"]

@@ -199,10 +199,9 @@ def monthly_trend(ws: Workspace, end: pd.Timestamp, months: int = 12) -> pd.Data
     prep = indicators.prepare(ents, rec, ins)
     rows = []
     for day in month_starts(end, months):
-        ind = indicators.compute(ents, rec, ins, day, cfg, prepared=prep)[prep.active]
-        reg = pd.to_datetime(ents.loc[prep.active, "registered_on"]).to_numpy()
-        alive = np.isnat(reg) | (reg < np.datetime64(day))  # existed on that day
-        arrays = {k: ind[k].to_numpy(np.float64)[alive] for k in ind.columns}
+        keep = prep.active & indicators.existing(prep, day)  # as `tiered score` on that day
+        ind = indicators.compute(ents, rec, ins, day, cfg, prepared=prep)[keep]
+        arrays = {k: ind[k].to_numpy(np.float64) for k in ind.columns}
         pts = composite.points(arrays, cfg)
         counts = np.bincount(tier_codes(pts.score, cfg.thresholds, pts.at_best), minlength=4)
         total = max(int(counts.sum()), 1)

@@ -26,6 +26,7 @@ import pandas as pd
 import sampling
 from sampling.config import SamplingConfig
 from sampling.plan import month_start
+from tiered.config import config_to_dict
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.workspace import Workspace, load_workspace
@@ -88,11 +89,12 @@ def _active(entities: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
     return entities[keep]
 
 
-def _scheduled(ws: Path, start: pd.Timestamp) -> pd.DataFrame:
+def _scheduled(ws: Path, start: pd.Timestamp, created_before: str | None = None) -> pd.DataFrame:
     """Entities on earlier months' draw lists (uscc, date = that month, inspectors assigned).
 
     A drawn entity counts as inspected in its draw month even before its result is recorded,
-    so the cooldown and must-inspect rules never draw it again the next month.
+    so the cooldown and must-inspect rules never draw it again the next month. Verifying a draw
+    passes its `created_at`: a list made after it (a back-dated month) cannot have shaped it.
     """
     parts = []
     root = ws / "out" / "draws"
@@ -100,7 +102,7 @@ def _scheduled(ws: Path, start: pd.Timestamp) -> pd.DataFrame:
         if not re.fullmatch(r"\d{4}-\d{2}", d.name) or not (d / CSV_NAME).is_file():
             continue
         when = month_start(d.name)
-        if when >= start:
+        if when >= start or (created_before and _created_at(d) > created_before):
             continue
         lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if {"uscc", "inspectors"} <= set(lst.columns):
@@ -162,7 +164,16 @@ def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: p
     return last.rename(columns={"date": "last_inspected"}), prev
 
 
-def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple:
+def _created_at(draw_dir: Path) -> str:
+    try:
+        return str(json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))["created_at"])
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def build_frame(
+    ws: Workspace, month: str, scores: pd.DataFrame | None, created_before: str | None = None
+) -> tuple:
     """(frame, previous inspectors) for the month: active entities + tier + last inspection."""
     start = month_start(month)
     entities = _active(ws.table("entities"), start)
@@ -192,7 +203,8 @@ def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None) -> tuple
             "请先运行 tiered score (active entities without a tier: score them first)"
         )
     frame["status"] = frame["status"].fillna("active")
-    last, prev = _history(ws.tables.get("inspections"), _scheduled(ws.path, start), start)
+    scheduled = _scheduled(ws.path, start, created_before)
+    last, prev = _history(ws.tables.get("inspections"), scheduled, start)
     frame = frame.merge(last, on="uscc", how="left")
     frame["last_inspected"] = pd.to_datetime(frame["last_inspected"]).astype("datetime64[ns]")
     return frame.reset_index(drop=True), prev
@@ -223,7 +235,7 @@ def compute(
             "抽查需要执法检查人员名录库 inspectors 表 (the draw needs the inspectors table)",
             file=str(ws.path),
         )
-    frame, prev = build_frame(ws, month, scores)
+    frame, prev = build_frame(ws, month, scores, created_before=created_at)
     outcome = sampling.draw(frame, month, seed, config, created_at=created_at)
     used_seed = outcome.manifest["seed"]
     conflicts = ws.table("conflicts")
@@ -241,6 +253,9 @@ def compute(
         inspectors, conflicts[conflicts["uscc"].isin(drawn)], prev[prev["uscc"].isin(drawn)]
     )
     manifest["files"] = {CSV_NAME: sha256_bytes(csv), XLSX_NAME: sha256_bytes(xlsx)}
+    # The whole effective config (tiers depend on the scoring config and the tier basis), so
+    # that verify recomputes with the config in force at draw time, not today's config.yaml.
+    manifest["workspace_config"] = config_to_dict(ws.config)
     return _Computed(table, outcome.strata, manifest, csv, xlsx)
 
 

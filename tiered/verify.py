@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from sampling.config import config_from_dict, config_sha256
+from tiered.config import parse_config
 from tiered.draw import CSV_NAME, LIST_COLUMNS, MANIFEST_NAME, XLSX_NAME, _Computed, compute
-from tiered.errors import UsageError
+from tiered.errors import ConfigError, UsageError
 from tiered.files import sha256_bytes
 from tiered.workspace import load_workspace
 
@@ -70,6 +71,13 @@ def verify_draw(
             "match its config_sha256: the manifest was edited)"
         )
     ws = load_workspace(ws_path, write_rejected=False)
+    if "workspace_config" in manifest:  # the config in force at draw time, not today's
+        try:
+            ws.config = parse_config(manifest["workspace_config"], source=str(mpath))
+        except ConfigError as exc:
+            raise UsageError(
+                f"manifest.json 中的配置无法读取 (unreadable config): {exc}", file=str(mpath)
+            ) from None
     again = compute(ws, month, seed, config, scores, created_at=manifest.get("created_at"))
     if again.manifest["frame_sha256"] != manifest.get("frame_sha256"):
         res.workspace_changed = True

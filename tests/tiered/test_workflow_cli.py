@@ -78,3 +78,20 @@ def test_draw_tiers_follow_the_configured_basis(demo_ws: Path) -> None:
     listed = pd.read_csv(Path(draw["out"]) / "inspection_list.csv", dtype=str)
     scores = pd.read_csv(score["out"], dtype=str).set_index("uscc")
     assert (scores.loc[listed["uscc"], "tier"].to_numpy() == listed["tier"].to_numpy()).all()
+
+
+def test_old_draws_verify_after_config_changes_and_backdated_draws(demo_ws: Path) -> None:
+    ws = str(demo_ws)
+    code, draw, _, err = run_cli(
+        "draw", ws, "--month", "2026-11", "--seed", "3 1 4 1 5 9", "--json"
+    )
+    assert code == 0, err
+    folder = draw["out"]
+    # an analyst saves new thresholds: the November list was drawn under the old ones
+    (demo_ws / "config.yaml").write_text("scoring:\n  thresholds: {a: 760}\n", encoding="utf-8")
+    code, _, out, err = run_cli("verify", folder, "--workspace", ws)
+    assert code == 0, out + err
+    # a list drawn afterwards for an earlier month cannot have shaped November's
+    assert run_cli("draw", ws, "--month", "2026-10", "--seed", "9")[0] == 0
+    code, _, out, err = run_cli("verify", folder, "--workspace", ws)
+    assert code == 0, out + err

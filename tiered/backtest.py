@@ -314,6 +314,17 @@ def format_report(result: BacktestResult) -> str:
         lines.append(
             f"{r['month']}  {int(r['inspections']):>5} {int(r['problems']):>5} {int(n):>5} "
             + " ".join(pct(h) for h in hr)
-            + f"  {auc}  {r['risk_source']}"
+            + f"  {auc}  {_source_label(r['risk_source'])}"
         )
     return "\n".join(lines)
+
+
+def _source_label(source: str) -> str:
+    """`model`, or `composite(model not better):logistic` -> words a reader understands."""
+    if source == "model":
+        return "学习模型 (model)"
+    if source.startswith("composite(model not better)"):
+        return "信用分（模型未更优） (score: model not better)"
+    if source.startswith("composite"):
+        return "信用分 (score)"
+    return source

@@ -196,7 +196,11 @@ def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
     s = publish(Path(args.workspace), args.month, config=load_config(args.workspace).publish)
     lines = [f"已公示 (published) {s.rows:,} 条：" + "、".join(s.files)]
     for late in s.late:
-        lines.append(f"超期 (late): {late}")
+        lines.append(
+            f"超期 (late): {late['uscc']} 检查日期 {late['date']}，"
+            f"已过 {late['working_days']} 个工作日，应于 {late['due']} 前公示 "
+            f"(published {late['working_days']} working days after the inspection)"
+        )
     lines += [f"提示 (warning): {w}" for w in s.warnings]
     return s.exit_code, s.to_dict(), "\n".join(lines)
 

@@ -132,3 +132,7 @@ def test_results_import_needs_a_draw_and_a_month(tmp_path: Path) -> None:
     pd.DataFrame({"uscc": usccs[:1]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(UsageError, match="date"):
         import_results(ws, MONTH, tmp_path / "bad.csv", today=TODAY)
+    _results(usccs).head(0).to_csv(tmp_path / "empty.csv", index=False)  # header only
+    with pytest.raises(UsageError, match="no rows"):
+        import_results(ws, MONTH, tmp_path / "empty.csv", today=TODAY)
+    assert not [e for e in ledger.entries(ws) if e.kind == "results_import"]

@@ -5,9 +5,9 @@ A stratum is one sector x tier cell. For each stratum:
 * **eligible** entities are active and not inspected within their tier's cooldown (default 12
   months, following "planned checks of the same entity at most once a year");
 * **must-inspect** entities are the eligible ones of a must-inspect tier (none by default;
-  e.g. D) not inspected for `must_inspect_months` (default 12). They are always drawn, with inclusion
-  probability 1. The cooldown wins over must-inspect: an entity inspected last month is not
-  drawn again, whatever its tier;
+  e.g. D) not inspected for `must_inspect_months` (default 12). They are always drawn, with
+  inclusion probability 1. The cooldown wins over must-inspect: an entity inspected last month
+  is not drawn again, whatever its tier;
 * the other eligible entities form the stratum's **random pool**. Its monthly target is
   `annual rate x pool / 12`, where the annual rate is the tier rate times the sector multiplier,
   raised to the floor (不免抽: never below `floor_rate`) and capped at 1;

@@ -221,6 +221,28 @@ def score_details(
     return ScoreRun(frame, risk_mapping, typical, clock.laps)
 
 
+def score_tiers(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig | None = None,
+) -> pd.DataFrame:
+    """Only `uscc`, `score`, `tier`, exactly as `score` gives them, without the risk calibration
+    and the reasons: what a draw needs, at a fraction of the cost on a large directory."""
+    config = config or ScoringConfig()
+    check_config(config)
+    prep = indicators.prepare(entities, records, inspections)
+    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
+    ind = ind[prep.active & indicators.existing(prep, as_of)]
+    pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
+    codes = tier_codes(pts.score, config.thresholds, pts.at_best)
+    frame = pd.DataFrame(
+        {"uscc": ind.index.to_numpy(), "score": pts.score, "tier": np.array(TIERS)[codes]}
+    )
+    return frame.sort_values("uscc", kind="stable", ignore_index=True)
+
+
 class _Clock:
     """Stage timings (seconds) for the benchmark and the ledger; no printing."""
 

@@ -181,9 +181,9 @@ def build_frame(
         # The same tiers as `tiered score` as of the month's first day. With the default tier
         # basis (the composite score) the learned model cannot change a tier: skip training it.
         if ws.config.model.tier_basis == "score":
-            import scoring
+            from scoring.composite import score_tiers
 
-            scores = scoring.score(
+            scores = score_tiers(
                 ws.table("entities"),
                 ws.tables.get("records"),
                 ws.tables.get("inspections"),

@@ -192,3 +192,13 @@ def test_entities_registered_on_or_after_as_of_are_not_scored() -> None:
     out = score(ents, None, None, "2025-06-01")
     assert out["uscc"].tolist() == ["A1", "C3"]  # B2 did not exist yet; no date = existed
     assert score(ents, None, None, "2025-06-02")["uscc"].tolist() == ["A1", "B2", "C3"]
+
+
+def test_score_tiers_equals_the_full_score() -> None:
+    from scoring.composite import score, score_tiers
+    from tiered.demo import generate
+
+    t = generate(1500, seed=5, end="2026-06")
+    full = score(t["entities"], t["records"], t["inspections"], "2026-07-01")
+    fast = score_tiers(t["entities"], t["records"], t["inspections"], "2026-07-01")
+    pd.testing.assert_frame_equal(fast, full[["uscc", "score", "tier"]])

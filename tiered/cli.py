@@ -153,7 +153,25 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
         for s in m["strata"]
         if s["drawn"]
     ]
+    warning = _unusual_month(m["month"])
+    if warning:
+        payload["warnings"] = [warning]
+        lines.append(f"提示 (warning): {warning}")
     return 0, payload, "\n".join(lines)
+
+
+def _unusual_month(month: str) -> str | None:
+    """A month far from today is allowed (back-filling, planning) but is often a typo: say so."""
+    import datetime as dt
+
+    today = dt.date.today()
+    gap = (int(month[:4]) - today.year) * 12 + int(month[5:7]) - today.month
+    if gap > 1 or gap < -12:
+        return (
+            f"{month} 距今 {abs(gap)} 个月，请确认月份无误 "
+            f"({month} is {abs(gap)} months from now: check the month)"
+        )
+    return None
 
 
 def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:

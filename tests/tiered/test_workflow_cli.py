@@ -95,3 +95,9 @@ def test_old_draws_verify_after_config_changes_and_backdated_draws(demo_ws: Path
     assert run_cli("draw", ws, "--month", "2026-10", "--seed", "9")[0] == 0
     code, _, out, err = run_cli("verify", folder, "--workspace", ws)
     assert code == 0, out + err
+
+
+def test_a_far_month_draws_with_a_warning(demo_ws: Path) -> None:
+    code, out, _, err = run_cli("draw", str(demo_ws), "--month", "2010-01", "--seed", "1", "--json")
+    assert code == 0, err
+    assert "check the month" in out["warnings"][0]

@@ -190,9 +190,7 @@ def score_details(
     config = config or ScoringConfig()
     check_config(config)
     clock = _Clock()
-    prep = prepared or indicators.prepare(entities, records, inspections)
-    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
-    ind = ind[prep.active & indicators.existing(prep, as_of)]
+    prep, ind = _scored_indicators(entities, records, inspections, as_of, config, prepared)
     clock.lap("indicators")
     pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
     dims = dimension_scores(pts, config)
@@ -232,15 +230,27 @@ def score_tiers(
     and the reasons: what a draw needs, at a fraction of the cost on a large directory."""
     config = config or ScoringConfig()
     check_config(config)
-    prep = indicators.prepare(entities, records, inspections)
-    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
-    ind = ind[prep.active & indicators.existing(prep, as_of)]
+    _, ind = _scored_indicators(entities, records, inspections, as_of, config, None)
     pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
     codes = tier_codes(pts.score, config.thresholds, pts.at_best)
     frame = pd.DataFrame(
         {"uscc": ind.index.to_numpy(), "score": pts.score, "tier": np.array(TIERS)[codes]}
     )
     return frame.sort_values("uscc", kind="stable", ignore_index=True)
+
+
+def _scored_indicators(
+    entities: pd.DataFrame,
+    records: pd.DataFrame | None,
+    inspections: pd.DataFrame | None,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig,
+    prepared: indicators.Prepared | None,
+) -> tuple[indicators.Prepared, pd.DataFrame]:
+    """The as-of indicators of the entities a score run covers: active and already registered."""
+    prep = prepared or indicators.prepare(entities, records, inspections)
+    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
+    return prep, ind[prep.active & indicators.existing(prep, as_of)]
 
 
 class _Clock:

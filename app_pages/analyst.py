@@ -115,17 +115,18 @@ rt = model.retier(scores, at_best, risk, base.sector_code, len(base.sectors), th
 
 m = st.columns(4)
 for col, t, n in zip(m, TIERS, rt.tier_counts, strict=True):
-    col.metric(
+    common.metric(
+        col,
         i18n.tier_label(t, lang),
         i18n.fmt_int(n),
         i18n.fmt_pct(n / max(base.n, 1)),
-        delta_color="off",
-        delta_arrow="off",
     )
 m2 = st.columns(4)
 m2[0].metric(T("每月检查（计划）", "Inspections / month (plan)"), i18n.fmt_num(rt.monthly.sum()))
-m2[1].metric(
-    T("预计每月发现问题", "Expected problems / month"), i18n.fmt_num(rt.expected_problems.sum())
+common.metric(
+    m2[1],
+    T("预计每月发现问题", "Expected problems / month"),
+    i18n.fmt_num(rt.expected_problems.sum()),
 )
 hit = rt.expected_problems.sum() / max(rt.monthly.sum(), 1e-9)
 m2[2].metric(T("预计问题发现率", "Expected hit rate"), i18n.fmt_pct(hit))
@@ -138,17 +139,14 @@ if saved is not None:
     ref = saved["tier"].value_counts().reindex(list(TIERS), fill_value=0).to_numpy()
     p_t = model.shares_psi(ref, rt.tier_counts)
     p_s = model.score_psi(saved["score"].to_numpy(np.float64), scores)
-    m2[3].metric(
+    common.metric(
+        m2[3],
         T("PSI（等级，对比上次保存）", "PSI (tiers, vs last saved run)"),
         f"{p_t:.3f} · {band[psi_band(p_t)]}",
         T(f"分数 PSI {p_s:.3f}", f"score PSI {p_s:.3f}"),
-        delta_color="off",
-        delta_arrow="off",
     )
 else:
-    m2[3].metric(
-        "PSI", "–", T("尚无保存的评分", "no saved run yet"), delta_color="off", delta_arrow="off"
-    )
+    common.metric(m2[3], "PSI", "–", T("尚无保存的评分", "no saved run yet"))
 
 left, right = st.columns(2)
 with left:
@@ -195,35 +193,32 @@ if info.trained:
         )
     )
     mc = st.columns(3)
-    mc[0].metric(
+    common.metric(
+        mc[0],
         T("训练检查次数", "Training inspections"),
         i18n.fmt_int(info.inspections),
         T(
             f"发现问题 {i18n.fmt_int(info.positives)} 次",
             f"{i18n.fmt_int(info.positives)} with a problem",
         ),
-        delta_color="off",
-        delta_arrow="off",
     )
-    mc[1].metric(
+    common.metric(
+        mc[1],
         T("模型 AUC（留出）", "Model AUC (held out)"),
         "–" if info.model_auc is None else f"{info.model_auc:.3f}",
         T(
             f"最近 {i18n.fmt_int(info.holdout_rows)} 次检查",
             f"latest {i18n.fmt_int(info.holdout_rows)} inspections",
         ),
-        delta_color="off",
-        delta_arrow="off",
     )
-    mc[2].metric(
+    common.metric(
+        mc[2],
         T("信用分 AUC（同一留出）", "Score AUC (same holdout)"),
         "–" if info.composite_auc is None else f"{info.composite_auc:.3f}",
         T(
             f"分级依据：{modelinfo.basis_label(info.tier_basis, 'zh')}",
             f"tiers follow: {modelinfo.basis_label(info.tier_basis, 'en')}",
         ),
-        delta_color="off",
-        delta_arrow="off",
     )
 
 # ------------------------------------------------------------------------------------ save

@@ -65,12 +65,11 @@ for col, key, zh, en in (
     (p[2], "ranked", "按风险排序", "ranked"),
 ):
     v = summary["policies"][key]
-    col.metric(
+    common.metric(
+        col,
         T(f"{zh} 发现率", f"{en} hit rate"),
         i18n.fmt_pct(v["hit_rate"]),
         None if v["lift"] is None else T(f"提升 ×{v['lift']:.2f}", f"lift ×{v['lift']:.2f}"),
-        delta_color="off",
-        delta_arrow="off",
     )
 
 left, right = st.columns(2)

@@ -184,5 +184,6 @@ def actor() -> str:
     return u["username"] if u else os.environ.get("USER", "app")
 
 
-def download_name(month: str, name: str) -> str:
-    return f"{month}-{name}"
+def metric(where, label: str, value: str, note: str | None = None) -> None:
+    """A figure with a neutral note under it (Streamlit would colour it as a gain or a loss)."""
+    where.metric(label, value, note, delta_color="off", delta_arrow="off")

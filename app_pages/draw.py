@@ -44,29 +44,26 @@ with common.errors():
 # Codes live in drawprep.CODE, labels in drawprep.LABEL: display names come from column_config,
 # so a label equal to a code's column name (English "tier", "sector") can never replace it.
 tr, sm = drawprep.rate_tables(cfg, lang)
+
+
+def _rate_editor(table, key: str, label: str, value: str):
+    """An editable value per labelled code; the code column never shows or changes."""
+    return st.data_editor(
+        table,
+        hide_index=True,
+        key=key,
+        column_order=[drawprep.LABEL, drawprep.VALUE],
+        disabled=[drawprep.LABEL],
+        column_config={
+            drawprep.LABEL: i18n.column_label(label, lang),
+            drawprep.VALUE: i18n.column_label(value, lang),
+        },
+    )
+
+
 with st.expander(T("抽查比例表（年比例 × 行业系数）", "Rate table (annual rate × sector factor)")):
-    tr_ed = st.data_editor(
-        tr,
-        hide_index=True,
-        key="rates_tier",
-        column_order=[drawprep.LABEL, drawprep.VALUE],
-        disabled=[drawprep.LABEL],
-        column_config={
-            drawprep.LABEL: i18n.column_label("tier", lang),
-            drawprep.VALUE: i18n.column_label("annual_rate", lang),
-        },
-    )
-    sm_ed = st.data_editor(
-        sm,
-        hide_index=True,
-        key="rates_sector",
-        column_order=[drawprep.LABEL, drawprep.VALUE],
-        disabled=[drawprep.LABEL],
-        column_config={
-            drawprep.LABEL: i18n.column_label("sector", lang),
-            drawprep.VALUE: i18n.column_label("multiplier", lang),
-        },
-    )
+    tr_ed = _rate_editor(tr, "rates_tier", "tier", "annual_rate")
+    sm_ed = _rate_editor(sm, "rates_sector", "sector", "multiplier")
 changes = configedit.fragment(
     cfg,
     tier_rates=drawprep.edited_values(tr_ed),

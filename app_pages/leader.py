@@ -33,12 +33,11 @@ st.caption(
 st.caption(modelinfo.source_note(base.risk_source, cfg.model.tier_basis, lang))
 cols = st.columns(4)
 for col, tier, c in zip(cols, "ABCD", counts, strict=True):
-    col.metric(
+    common.metric(
+        col,
         i18n.tier_label(tier, lang),
         i18n.fmt_int(c),
         i18n.fmt_pct(c / max(base.n, 1)),
-        delta_color="off",
-        delta_arrow="off",
     )
 
 left, right = st.columns(2)
@@ -133,15 +132,16 @@ dvp = model.draws_vs_plan(ws.path, year, planned)
 done = dvp["drawn"].notna().sum()
 c1, c2, c3 = st.columns(3)
 c1.metric(T("已完成抽签月份", "Months drawn"), f"{done} / 12")
-c2.metric(
-    T("已抽取检查对象", "Entities drawn"), i18n.fmt_int(pd.to_numeric(dvp["drawn"]).fillna(0).sum())
+common.metric(
+    c2,
+    T("已抽取检查对象", "Entities drawn"),
+    i18n.fmt_int(pd.to_numeric(dvp["drawn"]).fillna(0).sum()),
 )
-c3.metric(
+common.metric(
+    c3,
     T("全年计划（按当前比例）", "Annual plan (current rates)"),
     i18n.fmt_int(planned * 12),
     T(f"每月约 {planned:,.1f} 户", f"about {planned:,.1f} a month"),
-    delta_color="off",
-    delta_arrow="off",
 )
 st.caption(
     T(

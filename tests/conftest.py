@@ -132,3 +132,25 @@ def demo_ws(demo_ws_session: Path, tmp_path: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_ws_session, target, ignore=shutil.ignore_patterns("out"))
     return target
+
+
+def execute_notebook(name: str, cwd: Path) -> tuple[object, float, str]:
+    """Run notebooks/NAME top to bottom in `cwd`: (executed notebook, seconds, all text output)."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
+    seconds = time.perf_counter() - start
+    text = "\n".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
+    return nb, seconds, text

@@ -45,8 +45,9 @@ def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
     ws = Path(args.workspace)
     if ws.exists() and not ws.is_dir():
         raise UsageError("这是一个文件，不是文件夹 (not a folder)", file=str(ws))
-    if ws.is_dir() and find_table_files(ws) and not args.force:
-        names = "、".join(sorted(p.name for p in find_table_files(ws).values()))
+    existing = find_table_files(ws) if ws.is_dir() else {}
+    if existing and not args.force:
+        names = "、".join(sorted(p.name for p in existing.values()))
         raise UsageError(
             f"文件夹中已有数据表（{names}），演示数据会覆盖它们；确需覆盖请加 --force "
             "(the folder already holds tables the demo would overwrite: add --force)",

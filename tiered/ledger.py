@@ -277,15 +277,6 @@ def record_config(
     return append(ws, kind, payload, actor=actor)
 
 
-def latest_files(ws: str | os.PathLike) -> dict[str, tuple[str, Entry]]:
-    """path -> (sha256, entry) as last recorded: a later entry supersedes an earlier one."""
-    out: dict[str, tuple[str, Entry]] = {}
-    for e in entries(ws):
-        for f in e.files:
-            out[f["path"]] = (f["sha256"], e)
-    return out
-
-
 # --------------------------------------------------------------------- staged file commits
 
 

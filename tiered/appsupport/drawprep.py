@@ -39,12 +39,6 @@ def draw_dir(ws: Path, month: str) -> Path:
     return ws / "out" / "draws" / month
 
 
-def drawn_months(ws: Path) -> list[str]:
-    return sorted(
-        (p.parent.name for p in (ws / "out" / "draws").glob("*/manifest.json")), reverse=True
-    )
-
-
 YES, NO = ("是", "否")
 
 

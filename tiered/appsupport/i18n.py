@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
-from scoring.schema import FIXED_VOCABULARIES, SECTOR_LABELS, TABLES
+from scoring.schema import SECTOR_LABELS, TABLES
 
 LANGS = ("zh", "en")
 
@@ -123,10 +123,6 @@ def table_label(name: str, lang: str) -> str:
     file name in brackets either way, since that is what the clerk saves."""
     label = TABLE_LABELS_EN.get(name, name) if lang == "en" else TABLES[name].label
     return f"{label} ({name})" if label != name else name
-
-
-def status_label(code: str, lang: str) -> str:
-    return code if lang == "en" else FIXED_VOCABULARIES["status"].get(code, code)
 
 
 def column_label(name: str, lang: str) -> str:

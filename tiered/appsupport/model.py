@@ -109,10 +109,6 @@ class Retier:
     monthly: np.ndarray  # (n_sectors, 4) expected inspections per month
     expected_problems: np.ndarray  # (n_sectors, 4) expected problems found per month
 
-    @property
-    def tier_shares(self) -> np.ndarray:
-        return self.tier_counts / max(int(self.tier_counts.sum()), 1)
-
 
 def retier(
     scores: np.ndarray,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import T, errors, lang, pages_for, user
-from tiered.appsupport import bootstrap, i18n
-from tiered.appsupport.accounts import AccountStore
+from app_support import bootstrap, i18n
+from app_support.accounts import AccountStore
 
 st.set_page_config(page_title="分级分类双随机抽查 Tiered supervision", layout="wide")
 

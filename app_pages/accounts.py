@@ -7,8 +7,8 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered.appsupport import bootstrap, i18n
-from tiered.appsupport.accounts import ROLES, AccountStore
+from app_support import bootstrap, i18n
+from app_support.accounts import ROLES, AccountStore
 
 me = common.guard(__file__)
 lang = common.lang()

@@ -9,10 +9,10 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
+from app_support import charts, configedit, i18n, model, modelinfo
 from scoring.config import DIMENSIONS, TIERS, ThresholdConfig
 from scoring.tiers import psi_band, thresholds_for_mix
-from tiered.appsupport import charts, configedit, i18n, model, modelinfo
-from tiered.scorerun import run_score
+from tiered.analysis.scorerun import run_score
 
 common.guard(__file__)
 lang = common.lang()

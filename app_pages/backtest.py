@@ -8,9 +8,9 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
+from app_support import charts, i18n, modelinfo
 from scoring.config import TIERS
-from tiered.appsupport import charts, i18n, modelinfo
-from tiered.backtest import backtest_workspace
+from tiered.analysis.backtest import backtest_workspace
 
 common.guard(__file__)
 lang = common.lang()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_support import bootstrap, model, modelinfo
 from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
-from scoring.validate import SchemaError
-from tiered.appsupport import bootstrap, model, modelinfo
+from tables.check import SchemaError
 from tiered.errors import TieredError
 from tiered.workspace import Workspace, load_workspace
 

@@ -10,10 +10,10 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from scoring.schema import TABLES
-from tiered import ledger
-from tiered.appsupport import i18n
+from app_support import i18n
+from tables.spec import TABLES
 from tiered.files import atomic_write_bytes, csv_bom_bytes
+from tiered.ledger import chain as ledger
 from tiered.workspace import SUFFIXES, find_table_files
 
 common.guard(__file__)

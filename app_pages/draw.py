@@ -11,10 +11,10 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
+from app_support import configedit, drawprep, i18n
 from sampling.plan import month_start
-from tiered.appsupport import configedit, drawprep, i18n
-from tiered.draw import build_frame, run_draw
-from tiered.verify import verify_draw
+from tiered.draws.draw import build_frame, run_draw
+from tiered.draws.verify import verify_draw
 
 common.guard(__file__)
 lang = common.lang()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered.appsupport import charts, drawprep, i18n, model, modelinfo
+from app_support import charts, drawprep, i18n, model, modelinfo
 
 common.guard(__file__)
 lang = common.lang()

@@ -11,10 +11,10 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered import ledger
-from tiered.appsupport import drawprep, i18n
+from app_support import drawprep, i18n
 from tiered.files import csv_bom_bytes
-from tiered.publish import publish
+from tiered.ledger import chain as ledger
+from tiered.publish.publication import publish
 from tiered.results import import_results, read_draw, read_results
 
 common.guard(__file__)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from tiered import ledger
-from tiered.appsupport import bootstrap, i18n
+from app_support import bootstrap, i18n
+from tiered.ledger import chain as ledger
 
 u = common.guard(__file__)
 path, source = bootstrap.workspace_path()

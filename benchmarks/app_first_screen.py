@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_ROOT), str(_ROOT / "tests" / "support")]
 
-from tiered.appsupport import serve  # noqa: E402
+import app_server as serve  # noqa: E402
 
 
 def one_start(data_dir: Path, label: str) -> None:

@@ -40,7 +40,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tiered.backtest import backtest_workspace, format_report, ranked_hits  # noqa: E402
+from tiered.analysis.backtest import backtest_workspace, format_report, ranked_hits  # noqa: E402
 
 DEFAULT_CSV = ROOT.parent / "shared/datasets/chicago-food-inspections/csv/30_dat.csv.gz"
 RISK_GRADE = {"Risk 1 (High)": "C", "Risk 2 (Medium)": "B", "Risk 3 (Low)": "A"}

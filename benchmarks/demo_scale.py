@@ -1,7 +1,7 @@
 """Time and peak memory of `tiered demo` (generate + write CSV) at 20,000 and 1,000,000 entities.
 
 Each size runs in its own subprocess so that peak RSS is per size. With --signal, the 20k run
-also prints the signal check (AUC, lifts, tier mix) from `tiered.demo_check`.
+also prints the signal check (AUC, lifts, tier mix) from `tests/support/demo_check.py`.
 
     .venv/bin/python benchmarks/demo_scale.py                 # 20k and 1M
     .venv/bin/python benchmarks/demo_scale.py --entities 200000 --signal
@@ -18,9 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
 
 def _child(n: int, seed: int, signal: bool) -> None:
-    from tiered.demo import generate, write_tables
+    from tiered.demo.build import generate, write_tables
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -39,7 +41,7 @@ def _child(n: int, seed: int, signal: bool) -> None:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         if signal:
-            from tiered.demo_check import signal_check
+            from demo_check import signal_check
 
             out["signal"] = signal_check(tables)
     print(json.dumps(out, ensure_ascii=False))

@@ -27,7 +27,7 @@ import sampling
 from sampling.config import SamplingConfig
 from sampling.plan import mark_eligibility, plan_quotas
 from sampling.tickets import smallest
-from scoring.schema import DEFAULT_SECTORS
+from tables.spec import DEFAULT_SECTORS
 
 MONTH = "2026-03"
 SEED = "31415926535897932384"
@@ -125,7 +125,7 @@ def main() -> None:
     insp = make_inspectors(args.inspectors)
     cfg = SamplingConfig()
 
-    from tiered.draw import HEADERS, LIST_COLUMNS
+    from tiered.draws.draw import HEADERS, LIST_COLUMNS
     from tiered.files import csv_bom_bytes, xlsx_bytes
 
     with Clock() as total:

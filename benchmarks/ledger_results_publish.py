@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring.uscc import check_char
-from tiered import ledger
+from tables.uscc import check_char
 from tiered.files import write_csv_bom
-from tiered.publish import publish
+from tiered.ledger import chain as ledger
+from tiered.publish.publication import publish
 from tiered.results import import_results
 
 

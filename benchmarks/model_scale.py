@@ -7,7 +7,7 @@ Training: a demo of 200,000 entities supplies entities and records; 200,000 insp
 drawn at random entities and dates over its three years, each finding a problem with the
 entity's hidden propensity (the demo's own inspections are too few for this size). Timed:
 features as of each inspection's date (`features_at`) and the fit (trees + calibration + refit).
-Backtest: the 20,000-entity demo, its last 12 months at budget 0.1 (`tiered.backtest`).
+Backtest: the 20,000-entity demo, its last 12 months at budget 0.1 (`tiered.analysis.backtest`).
 Each part runs in its own process so that peak RSS is per part.
 """
 
@@ -38,7 +38,7 @@ def train_part(n_insp: int, n_entities: int) -> dict:
     from scoring.model import model_from_config
     from scoring.model_config import ModelConfig
     from scoring.model_features import features_at
-    from tiered.demo import generate
+    from tiered.demo.build import generate
 
     t0 = time.perf_counter()
     tables = generate(n_entities, 0, "2026-10")
@@ -78,8 +78,8 @@ def train_part(n_insp: int, n_entities: int) -> dict:
 def backtest_part(n_entities: int) -> dict:
     import tempfile
 
-    from tiered.backtest import backtest_workspace
-    from tiered.demo import write_demo
+    from tiered.analysis.backtest import backtest_workspace
+    from tiered.demo.build import write_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "demo"

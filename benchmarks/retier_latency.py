@@ -1,6 +1,6 @@
 """Re-tier latency: how long the analyst waits when a threshold moves, for 1,000,000 entities.
 
-What is timed is the app's hot path `tiered.appsupport.model.retier`: new tier per entity
+What is timed is the app's hot path `app_support.model.retier`: new tier per entity
 (searchsorted with overrides), tier mix, per sector x tier counts, monthly inspections and
 expected problems. Scores are synthetic (a realistic skewed shape); the target is <= 200 ms.
 
@@ -16,10 +16,10 @@ import time
 
 import numpy as np
 
+from app_support import model
 from sampling.config import SamplingConfig
 from scoring.config import ThresholdConfig
 from scoring.tiers import psi
-from tiered.appsupport import model
 
 
 def main() -> None:

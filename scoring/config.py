@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scoring.errors import ScoringConfigError  # noqa: F401 - re-exported for callers
+
 # Dimension code -> Chinese label (SAMR's five first-level dimensions).
 DIMENSIONS: dict[str, str] = {
     "basic": "基础属性",
@@ -153,10 +155,6 @@ class ScoringConfig:
     risk: RiskConfig = field(default_factory=RiskConfig)
     reason_reference: str = "median"  # median (population median contributions) | zero
     reasons: int = 3  # how many reasons per entity
-
-
-class ScoringConfigError(ValueError):
-    """A scoring configuration that cannot be used; the message names the key."""
 
 
 def check_config(config: ScoringConfig) -> None:

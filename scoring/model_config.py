@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scoring.errors import ModelConfigError  # noqa: F401 - re-exported for callers
+
 TIER_BASES = ("score", "risk", "blend")
 CALIBRATIONS = ("sigmoid", "isotonic", "none")
 
@@ -38,10 +40,6 @@ class ModelConfig:
     seed: int = 0  # random_state of the model; the same data and seed give the same model
     tier_basis: str = "score"  # what the tier follows: score (default, transparent) | risk | blend
     blend_weight: float = 0.5  # blend: weight of the model's risk (as score points) vs the score
-
-
-class ModelConfigError(ValueError):
-    """A model configuration that cannot be used; the message names the key."""
 
 
 def check_model_config(config: ModelConfig) -> None:

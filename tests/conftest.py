@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.uscc import check_char
+from tables.uscc import check_char
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -117,7 +117,7 @@ def run_cli(*args: str, check_json: bool = True) -> tuple[int, dict | None, str,
 @pytest.fixture(scope="session")
 def demo_ws_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo workspace made once per test session. Do not modify it: copy it first."""
-    from tiered.demo import write_demo
+    from tiered.demo.build import write_demo
 
     ws = tmp_path_factory.mktemp("demo") / "ws"
     write_demo(ws, n_entities=3000, seed=7, end="2026-10")

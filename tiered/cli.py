@@ -21,7 +21,7 @@ from typing import Any
 
 from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
-from scoring.validate import SchemaError
+from tables.check import SchemaError
 from tiered.errors import TieredError, UsageError
 
 Handler = Callable[[argparse.Namespace], tuple[int, dict[str, Any], str]]
@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.demo import write_demo
+    from tiered.demo.build import write_demo
     from tiered.workspace import find_table_files
 
     ws = Path(args.workspace)
@@ -96,7 +96,7 @@ def _rejected_note(ws) -> tuple[int, str]:
 
 
 def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.scorerun import run_score
+    from tiered.analysis.scorerun import run_score
 
     result, ws, target = run_score(args.workspace, args.as_of, args.out)
     code, note = _rejected_note(ws)
@@ -121,7 +121,7 @@ def _cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.draw import run_draw
+    from tiered.draws.draw import run_draw
 
     if args.replace and not (args.reason or "").strip():
         raise UsageError("重抽必须写明原因 --reason (--replace needs a non-empty --reason)")
@@ -176,7 +176,7 @@ def _unusual_month(month: str) -> str | None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.verify import verify_draw
+    from tiered.draws.verify import verify_draw
 
     res = verify_draw(Path(args.draw_dir), Path(args.workspace))
     text = (
@@ -188,7 +188,7 @@ def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.backtest import backtest_workspace, format_report
+    from tiered.analysis.backtest import backtest_workspace, format_report
 
     result = backtest_workspace(Path(args.workspace), args.month_from, args.month_to, args.budget)
     return 0, result.summary, format_report(result)
@@ -210,7 +210,7 @@ def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.config import load_config
-    from tiered.publish import publish
+    from tiered.publish.publication import publish
 
     s = publish(Path(args.workspace), args.month, config=load_config(args.workspace).publish)
     lines = [f"已公示 (published) {s.rows:,} 条：" + "、".join(s.files)]
@@ -225,7 +225,7 @@ def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_audit(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tiered.ledger import audit
+    from tiered.ledger.chain import audit
 
     rep = audit(Path(args.workspace))
     return rep.exit_code, rep.to_dict(), "\n".join(rep.lines())
@@ -258,8 +258,8 @@ RECORDS_CONFIG = ("score", "draw", "results", "publish")
 
 
 def _record_config(ws: Path) -> None:
-    from tiered import ledger
     from tiered.config import config_digest, load_config
+    from tiered.ledger import chain as ledger
 
     if ws.is_dir():
         ledger.record_config(ws, config_digest(load_config(ws)))

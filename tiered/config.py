@@ -22,9 +22,9 @@ import yaml
 from sampling.config import SamplingConfig
 from scoring.config import ScoringConfig
 from scoring.model_config import ModelConfig
-from scoring.schema import DEFAULT_SECTORS
+from tables.spec import DEFAULT_SECTORS
 from tiered.errors import ConfigError
-from tiered.workdays import PublishConfig
+from tiered.publish.workdays import PublishConfig
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Errors meant for users: each carries a message a clerk can act on and the CLI exit code.
 
-The libraries raise their own typed errors (`scoring.validate.SchemaError`,
+The libraries raise their own typed errors (`tables.check.SchemaError`,
 `sampling.errors.SamplingError`); the CLI and the app turn all of them into one line.
 """
 

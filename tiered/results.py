@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring.schema import TABLES
-from scoring.validate import REASON, ROW, SchemaError, validate_table
-from tiered import ledger
+from tables.check import REASON, ROW, SchemaError, validate_table
+from tables.spec import TABLES
 from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, escape_formula, sha256_file
+from tiered.ledger import chain as ledger
 from tiered.workspace import read_table, rules_for
 
 RESULT_COLUMNS = ("uscc", "date", "found_problem", "item", "result", "inspectors")

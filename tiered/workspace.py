@@ -3,7 +3,7 @@
 A table is `NAME.csv|xlsx|parquet` (or its Chinese name, e.g. `检查对象名录库.xlsx`) at the top
 level. CSV may be UTF-8 with or without BOM, or GBK/GB18030: UTF-8 is tried strictly first (GBK
 bytes almost never decode as UTF-8), then GB18030, a superset of GBK. Every cell is read as text
-and typed by `scoring.validate`, so a bad cell becomes a rejected row, not a crash.
+and typed by `tables.check`, so a bad cell becomes a rejected row, not a crash.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoring.schema import DEFAULT_RECORD_KINDS, TABLES, rename_headers
-from scoring.validate import ROW, Report, Rules, SchemaError, validate_tables
+from tables.check import ROW, Report, Rules, SchemaError, validate_tables
+from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
 from tiered.files import atomic_dir, atomic_write_bytes, csv_bom_bytes, sha256_file
@@ -221,7 +221,7 @@ def _validate(
 # and the date (a date "in the future" today may not be tomorrow). Any change gives a new key.
 
 CACHE_DIR = Path("out") / "cache"
-_CODE = ("scoring/schema.py", "scoring/validate.py", "tiered/workspace.py", "tiered/config.py")
+_CODE = ("tables/spec.py", "tables/check.py", "tiered/workspace.py", "tiered/config.py")
 
 
 def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:

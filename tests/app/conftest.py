@@ -18,7 +18,7 @@ ROLES_OF = {"staff": ["staff"], "analyst": ["analyst"], "leader": ["leader"], "a
 
 @pytest.fixture(scope="session")
 def app_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tiered.appsupport import bootstrap
+    from app_support import bootstrap
 
     root = tmp_path_factory.mktemp("app")
     ws = root / "ws"

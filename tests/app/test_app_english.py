@@ -12,10 +12,10 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from app_support import configedit, drawprep
 from scoring.config import TIERS
-from tiered import ledger
-from tiered.appsupport import configedit, drawprep
 from tiered.config import load_config
+from tiered.ledger import chain as ledger
 
 from .conftest import ROOT, page_test, texts
 
@@ -95,7 +95,7 @@ def test_english_rate_table_saves_only_codes(own_ws):
 def test_small_rejected_results_file_can_be_downloaded(own_ws, tmp_path):
     """One rejected row makes a file under 200 bytes: the button and the reason still show."""
 
-    from tiered.draw import run_draw
+    from tiered.draws.draw import run_draw
     from tiered.results import import_results
 
     run_draw(own_ws, MONTH, "2718")
@@ -149,8 +149,8 @@ def test_leader_marks_thin_estimates(own_ws, tmp_path):
     """With a handful of results, groups under 5 inspections say so and show the raw k/n."""
     import pandas as pd
 
-    from tiered.appsupport import model
-    from tiered.draw import run_draw
+    from app_support import model
+    from tiered.draws.draw import run_draw
     from tiered.results import import_results
 
     run_draw(own_ws, MONTH, "1618")

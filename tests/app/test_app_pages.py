@@ -8,8 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from tiered import ledger
-from tiered.appsupport import modelinfo
+from app_support import modelinfo
+from tiered.ledger import chain as ledger
 
 from .conftest import page_test, texts
 
@@ -118,8 +118,8 @@ def test_accounts_page_adds_and_removes_user(app_env):
     at.multiselect(key="new_roles").select("staff")
     at.button[0].click().run()
     assert not at.exception, at.exception
-    from tiered.appsupport import bootstrap
-    from tiered.appsupport.accounts import AccountStore
+    from app_support import bootstrap
+    from app_support.accounts import AccountStore
 
     store = AccountStore(bootstrap.accounts_path())
     assert store.verify("clerk2", "secret99").roles == ("staff",)

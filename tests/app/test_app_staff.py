@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from tiered import ledger
+from tiered.ledger import chain as ledger
 from tiered.results import import_results
 
 from .conftest import page_test, texts

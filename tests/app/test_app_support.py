@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import bootstrap, configedit, i18n, model
+from app_support.accounts import DEMO_ACCOUNTS, AccountStore
 from scoring.config import ThresholdConfig
 from scoring.tiers import assign_tiers
-from tiered import ledger
-from tiered.appsupport import bootstrap, configedit, i18n, model
-from tiered.appsupport.accounts import DEMO_ACCOUNTS, AccountStore
 from tiered.config import load_config
 from tiered.errors import UsageError
+from tiered.ledger import chain as ledger
 
 from .conftest import ROOT
 
@@ -120,7 +120,7 @@ def test_i18n_formats():
 def test_entered_results_keeps_complete_rows_only():
     import pandas as pd
 
-    from tiered.appsupport.drawprep import entered_results
+    from app_support.drawprep import entered_results
 
     edited = pd.DataFrame(
         {
@@ -146,7 +146,7 @@ def test_entered_results_keeps_complete_rows_only():
 def test_model_verdicts_and_backtest_months_table():
     import pandas as pd
 
-    from tiered.appsupport import modelinfo
+    from app_support import modelinfo
 
     base = dict(enabled=True, trained=True, as_of="2026-11-01", min_inspections=200)
     assert "关闭" in modelinfo.verdict(

@@ -3,7 +3,7 @@
     .venv/bin/python tests/e2e/screenshots.py [--entities 20000] [--out docs/screenshots]
 
 Creates a demo workspace in a temporary folder, starts `streamlit run app.py`, signs in as each
-role and saves one PNG per page. With `--draw` it also runs a draw (needs tiered.draw).
+role and saves one PNG per page. With `--draw` it also runs a draw (needs tiered.draws.draw).
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
-from tiered.appsupport import bootstrap, serve  # noqa: E402
+import app_server as serve  # noqa: E402
+
+from app_support import bootstrap  # noqa: E402
 
 SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text shown last)
     # the staff draw first, so that the leader's "draws against the plan" shows it

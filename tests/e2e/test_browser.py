@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
-from tiered.appsupport import serve  # noqa: E402
+import app_server as serve  # noqa: E402
 
 pytestmark = [
     pytest.mark.timeout(180),
@@ -26,7 +26,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory):
-    from tiered.appsupport import bootstrap
+    from app_support import bootstrap
 
     root = tmp_path_factory.mktemp("e2e")
     ws = root / "ws"

@@ -196,7 +196,7 @@ def test_entities_registered_on_or_after_as_of_are_not_scored() -> None:
 
 def test_score_tiers_equals_the_full_score() -> None:
     from scoring.composite import score, score_tiers
-    from tiered.demo import generate
+    from tiered.demo.build import generate
 
     t = generate(1500, seed=5, end="2026-06")
     full = score(t["entities"], t["records"], t["inspections"], "2026-07-01")

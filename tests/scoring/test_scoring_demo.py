@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from scoring import ScoringConfig, composite, indicators, score, tiers
-from tiered import demo as tiered_demo
+from tiered.demo import build as tiered_demo
 
 AS_OF = pd.Timestamp("2026-11-01")
 

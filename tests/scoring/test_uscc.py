@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.uscc import ALPHABET, check_char, check_chars, is_valid, problem, valid_mask
+from tables.uscc import ALPHABET, check_char, check_chars, is_valid, problem, valid_mask
 
 body = st.text(alphabet=ALPHABET, min_size=17, max_size=17)
 

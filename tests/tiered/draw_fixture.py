@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import small_tables, write_tables
-from tiered import ledger
 from tiered.files import write_csv_bom, write_xlsx
+from tiered.ledger import chain as ledger
 
 MONTH = "2026-05"
 

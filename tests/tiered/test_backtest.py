@@ -1,4 +1,4 @@
-"""tiered.backtest: policies' exact expected hit rates, no look-ahead, minimal workspaces."""
+"""tiered.analysis.backtest: exact expected hit rates of the policies, no look-ahead."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.model_config import ModelConfig
-from tiered.backtest import (
+from tiered.analysis.backtest import (
     backtest,
     backtest_workspace,
     format_report,

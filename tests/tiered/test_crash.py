@@ -25,9 +25,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.tiered.draw_fixture import MONTH, drawn_ws
-from tiered import ledger
-from tiered.audit import AuditReport
-from tiered.publish import publish
+from tiered.ledger import chain as ledger
+from tiered.ledger.audit import AuditReport
+from tiered.publish.publication import publish
 from tiered.results import import_results, read_results
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -37,8 +37,8 @@ TODAY = "2026-06-12"
 
 CHILD = """
 import datetime as dt, os, signal, sys
-from tiered import ledger
-from tiered.audit import AuditReport
+from tiered.ledger import chain as ledger
+from tiered.ledger.audit import AuditReport
 ws, op, fault, src = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 repeat = int(sys.argv[5])
 
@@ -75,7 +75,7 @@ for i in range(repeat):
         from tiered.results import import_results
         import_results(ws, "2026-05", src, today=dt.date(2026, 6, 12))
     elif op == "publish":
-        from tiered.publish import publish
+        from tiered.publish.publication import publish
         publish(ws, "2026-05", on=dt.date(2026, 6, 12))
     elif op == "append":
         ledger.append(ws, "config_change", {"i": i})

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from demo_check import signal_check
 
-from scoring.schema import DEFAULT_RECORD_KINDS, TABLES
-from scoring.uscc import valid_mask
-from tiered import demo_names as nm
-from tiered.demo import default_end, generate, write_demo
-from tiered.demo_check import signal_check
+from tables.spec import DEFAULT_RECORD_KINDS, TABLES
+from tables.uscc import valid_mask
+from tiered.demo import names as nm
+from tiered.demo.build import default_end, generate, write_demo
 from tiered.errors import UsageError
 
 END = "2025-06"

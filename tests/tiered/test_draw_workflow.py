@@ -14,8 +14,8 @@ import pytest
 
 import scoring
 from sampling.errors import AssignmentError, SeedError
-from tiered.demo import write_demo
-from tiered.draw import (
+from tiered.demo.build import write_demo
+from tiered.draws.draw import (
     CSV_NAME,
     HEADERS,
     LIST_COLUMNS,
@@ -24,8 +24,8 @@ from tiered.draw import (
     DrawExistsError,
     run_draw,
 )
+from tiered.draws.verify import verify_draw
 from tiered.errors import UsageError
-from tiered.verify import verify_draw
 from tiered.workspace import load_workspace
 
 MONTH = "2026-01"

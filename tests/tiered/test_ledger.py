@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tiered import ledger
+from tiered.ledger import chain as ledger
 
 APPENDER = """
 import sys
-from tiered.ledger import append
+from tiered.ledger.chain import append
 ws, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     append(ws, "score_run", {"proc": tag, "i": i}, actor="proc-" + tag)
@@ -267,8 +267,8 @@ def test_ledger_record_config_only_on_change(tmp_path: Path) -> None:
 
 
 def test_audit_catches_a_wiped_ledger_and_refuses_a_missing_workspace(tmp_path) -> None:
-    from tiered.audit import audit
     from tiered.errors import UsageError
+    from tiered.ledger.audit import audit
 
     ws = tmp_path / "ws"
     ledger.commit_files(ws, "publication", {"month": "2026-11"}, {"out/publish/x.csv": b"a,b\n"})

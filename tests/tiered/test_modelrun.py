@@ -1,4 +1,4 @@
-"""tiered.modelrun: risk for `tiered score`, tier basis, storing models under out/models."""
+"""tiered.analysis.modelrun: risk for `tiered score`, tier basis, models under out/models."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from scoring.model import RiskModel
 from scoring.model_config import ModelConfig
 from scoring.model_features import features_at
-from tiered import modelrun
+from tiered.analysis import modelrun
 from tiered.workspace import load_workspace
 
 ALWAYS = ModelConfig(require_better=False)

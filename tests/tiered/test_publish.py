@@ -11,12 +11,12 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.tiered.draw_fixture import MONTH, drawn_ws
-from tiered import ledger
 from tiered.errors import UsageError
-from tiered.masking import mask_name, mask_text
-from tiered.publish import PUBLIC_COLUMNS, PublishConfig, publish
+from tiered.ledger import chain as ledger
+from tiered.publish.masking import mask_name, mask_text
+from tiered.publish.publication import PUBLIC_COLUMNS, PublishConfig, publish
+from tiered.publish.workdays import CN_ADJUSTED_WORKDAYS_2025_2026, CN_HOLIDAYS_2025_2026, Calendar
 from tiered.results import import_results
-from tiered.workdays import CN_ADJUSTED_WORKDAYS_2025_2026, CN_HOLIDAYS_2025_2026, Calendar
 
 CAL = Calendar(CN_HOLIDAYS_2025_2026, CN_ADJUSTED_WORKDAYS_2025_2026)
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import make_uscc
 from tests.tiered.draw_fixture import MONTH, drawn_ws
-from tiered import ledger
 from tiered.errors import UsageError
+from tiered.ledger import chain as ledger
 from tiered.results import import_results, read_results
 from tiered.workspace import load_workspace
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import run_cli
-from tiered import ledger
+from tiered.ledger import chain as ledger
 
 
 def test_score_writes_contract_columns_and_ledgers(demo_ws: Path) -> None:

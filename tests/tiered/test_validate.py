@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.schema import TABLES
+from tables.spec import TABLES
 from tests.conftest import make_uscc, run_cli, small_tables, write_tables
 from tiered.workspace import load_workspace
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import run_cli
-from tiered import ledger
+from tiered.ledger import chain as ledger
 
 
 def test_monthly_workflow_end_to_end(demo_ws: Path, tmp_path: Path) -> None:

@@ -113,8 +113,8 @@ def create_demo(
     progress: Progress | None = None,
 ) -> dict:
     """Write the demo tables and a first ledgered score run (the baseline for PSI)."""
-    from tiered.demo import write_demo
-    from tiered.scorerun import run_score
+    from tiered.analysis.scorerun import run_score
+    from tiered.demo.build import write_demo
 
     say = progress or (lambda _f, _m: None)
     say(0.05, "demo")

@@ -1,11 +1,11 @@
 """The month's public results list ("一公开"): `out/publish/YYYY-MM.csv` and `.xlsx`.
 
 One row per imported result of the month's draw, with the columns the national publicity system
-uses: 名称, 统一社会信用代码, 抽查事项, 检查日期, 检查结果. Personal data is masked (see
-`tiered.masking`), cells that Excel would run as formulas are escaped, and each result is checked
-against the publication deadline: 20 working days after the inspection by default, counted with
-the configured holiday calendar. Late results are still published (publishing late beats not
-publishing) but listed in the summary, which makes the command exit 1.
+uses: 名称, 统一社会信用代码, 抽查事项, 检查日期, 检查结果. Personal data is masked
+(see `tiered.publish.masking`), cells that Excel would run as formulas are escaped, and each
+result is checked against the publication deadline: 20 working days after the inspection by
+default, counted with the configured holiday calendar. Late results are still published
+(publishing late beats not publishing) but listed in the summary, which makes the command exit 1.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from tiered import ledger
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
-from tiered.masking import mask_name, mask_text
+from tiered.ledger import chain as ledger
+from tiered.publish.masking import mask_name, mask_text
+from tiered.publish.workdays import Calendar, PublishConfig
 from tiered.results import month_bounds, read_draw, read_results
-from tiered.workdays import Calendar, PublishConfig
 from tiered.workspace import find_table_files, read_table
 
 PUBLIC_COLUMNS = ("名称", "统一社会信用代码", "抽查事项", "检查日期", "检查结果")

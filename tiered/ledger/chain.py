@@ -21,7 +21,7 @@ Commands that write files use `commit_files`: the files are staged whole in
 moved into place, then the entry is appended, then the staging is removed. A process killed at
 any point leaves either no visible change or a complete operation that the next command (any
 `commit_files` call, or `recover`) finishes; audit reports such an interrupted operation as a
-warning, never as tampering. The checks themselves live in `tiered.audit`.
+warning, never as tampering. The checks themselves live in `tiered.ledger.audit`.
 """
 
 from __future__ import annotations
@@ -470,7 +470,7 @@ def pending_ops(ws: Path) -> list[dict[str, Any]]:
 
 
 def audit(ws: str | os.PathLike) -> Any:
-    """See `tiered.audit.audit` (kept here so callers need one import)."""
-    from tiered.audit import audit as _audit
+    """See `tiered.ledger.audit.audit` (kept here so callers need one import)."""
+    from tiered.ledger.audit import audit as _audit
 
     return _audit(ws)

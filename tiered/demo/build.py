@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring.uscc import ALPHABET, check_chars
-from tiered import demo_names as nm
-from tiered.demo_history import (
+from tables.uscc import ALPHABET, check_chars
+from tiered.demo import names as nm
+from tiered.demo.history import (
     GRADES,
     KINDS,
     NONE,

@@ -1,4 +1,4 @@
-"""`tiered draw`: the monthly draw as files (`tiered.verify` re-checks it).
+"""`tiered draw`: the monthly draw as files (`tiered.draws.verify` re-checks it).
 
 A draw reads the workspace, builds the frame (active entities with their tier, the date of their
 last inspection before the month), runs `sampling.draw` and `sampling.assign_inspectors`, and
@@ -191,7 +191,7 @@ def build_frame(
                 config=ws.config.scoring,
             )
         else:
-            from tiered.scorerun import score_workspace
+            from tiered.analysis.scorerun import score_workspace
 
             scores = score_workspace(ws, start).frame
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
@@ -359,7 +359,7 @@ def _write_and_record(
     whole new one, and the next command finishes a pending entry. A folder outside the workspace
     (`--out`) cannot be audited later: it is written atomically and the entry only names it.
     """
-    from tiered import ledger
+    from tiered.ledger import chain as ledger
 
     payload = {
         "month": manifest["month"],

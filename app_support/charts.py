@@ -10,9 +10,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from app_support.i18n import column_label, pick, sector_label, tier_label
+from app_support.model import MIN_ESTIMATE_N
 from scoring.config import TIERS
-from tiered.appsupport.i18n import column_label, pick, sector_label, tier_label
-from tiered.appsupport.model import MIN_ESTIMATE_N
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 TIER_COLORS = ["#2e7d32", "#9ccc65", "#ffa726", "#c62828"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from tiered.errors import UsageError
 from tiered.files import sha256_file
-from tiered.ledger import (
+from tiered.ledger.chain import (
     ARTEFACT_DIRS,
     DB_NAME,
     GENESIS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
-from scoring.schema import SECTOR_LABELS, TABLES
+from tables.spec import SECTOR_LABELS, TABLES
 
 LANGS = ("zh", "en")
 
@@ -163,7 +163,7 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
 
 
 def audit_lines(report, lang: str) -> list[str]:
-    """A `tiered.audit.AuditReport` as lines in the app's language (its own `lines()` are the
+    """A `tiered.ledger.audit.AuditReport` as lines in the app's language (its own `lines()` are the
     CLI's bilingual ones). Findings keep their message, which already carries English."""
     if lang != "en":
         return report.lines()

@@ -1,4 +1,4 @@
-"""Run the table specs of `scoring.schema` over raw string frames.
+"""Run the table specs of `tables.spec` over raw string frames.
 
 Every failure is collected (nothing stops at the first): a row that fails any check is rejected
 with its file row number and all its reasons, and the accepted rows come back typed. Only input
@@ -16,8 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scoring import uscc as uscc_mod
-from scoring.schema import (
+from tables import uscc as uscc_mod
+from tables.errors import SchemaError  # noqa: F401 - re-exported for callers
+from tables.spec import (
     DEFAULT_RECORD_KINDS,
     DEFAULT_SECTORS,
     FIXED_VOCABULARIES,
@@ -31,16 +32,6 @@ from scoring.schema import (
 
 ROW = "row"  # the file row number (the header is row 1), as a clerk sees it in Excel
 REASON = "reason"
-
-
-class SchemaError(ValueError):
-    """A table cannot be used at all (for example a required column is missing)."""
-
-    def __init__(self, message: str, table: str, column: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.table = table
-        self.column = column
 
 
 @dataclass(frozen=True)

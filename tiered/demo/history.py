@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.schema import DEFAULT_RECORD_KINDS
-from tiered import demo_names as nm
+from tables.spec import DEFAULT_RECORD_KINDS
+from tiered.demo import names as nm
 
 NONE = np.int64(-1)  # "no date" / "no code" sentinel in the int arrays below
 KINDS: tuple[str, ...] = DEFAULT_RECORD_KINDS

@@ -19,8 +19,8 @@ import pandas as pd
 from scoring import composite, indicators
 from scoring.config import TIERS, ScoringConfig, ThresholdConfig
 from scoring.tiers import psi, tier_codes
-from tiered import ledger
-from tiered.scorerun import score_workspace
+from tiered.analysis.scorerun import score_workspace
+from tiered.ledger import chain as ledger
 from tiered.workspace import Workspace
 
 N_TIERS = len(TIERS)

@@ -18,9 +18,9 @@ from sampling.errors import SamplingError
 from sampling.plan import check_config as check_sampling
 from scoring.config import ScoringConfigError
 from scoring.config import check_config as check_scoring
-from tiered import ledger
 from tiered.config import Config, config_digest, parse_config
 from tiered.errors import ConfigError, UsageError
+from tiered.ledger import chain as ledger
 
 
 def fragment(

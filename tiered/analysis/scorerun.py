@@ -12,11 +12,11 @@ import pandas as pd
 import scoring
 from scoring.config import TIERS, ScoringConfigError
 from scoring.model_config import ModelConfigError
-from scoring.validate import parse_dates
-from tiered import ledger
+from tables.check import parse_dates
+from tiered.analysis.modelrun import score_with_model
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
-from tiered.modelrun import score_with_model
+from tiered.ledger import chain as ledger
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Workspace table specifications, as data apart from the code that checks them.
 
 Each table is a list of `Column`s: its English name, its Chinese label, its type, whether it is
-required and, for a closed list of values, which vocabulary it takes. `scoring.validate` runs
+required and, for a closed list of values, which vocabulary it takes. `tables.check` runs
 these specs over raw string frames and collects every failure (pandera's ``lazy=True`` idea).
 """
 

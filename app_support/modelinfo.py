@@ -75,7 +75,7 @@ class ModelInfo:
 
 def model_info(ws: Workspace, as_of: pd.Timestamp, risk_source: str) -> ModelInfo:
     """Train as of `as_of` (without the beat-the-composite gate) and report its figures."""
-    from tiered.modelrun import model_config_of, train
+    from tiered.analysis.modelrun import model_config_of, train
 
     mcfg = model_config_of(ws)
     common = {
@@ -146,7 +146,7 @@ def verdict(info: ModelInfo, lang: str) -> str:
 
 def months_table(months: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The backtest's per-month table with translated headers and the risk source in words."""
-    from tiered.appsupport.i18n import column_labels
+    from app_support.i18n import column_labels
 
     out = months.copy()
     if "risk_source" in out:

@@ -6,7 +6,7 @@ sector mixes, department names, inspection items) sit in one readable place.
 
 from __future__ import annotations
 
-from scoring.schema import DEFAULT_SECTORS
+from tables.spec import DEFAULT_SECTORS
 
 # District / county -> (division code, share of market entities). Shares follow population.
 REGIONS: dict[str, tuple[str, float]] = {

@@ -2,7 +2,7 @@
 
 Anyone holding the workspace can re-derive a month's list: the manifest records the month, the
 seed and the effective sampling config; the list and inspector assignment are recomputed with
-the same code as the draw (`tiered.draw.compute`) and compared file by file, entity by entity.
+the same code as the draw (`tiered.draws.draw.compute`) and compared file by file, entity by entity.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 
 from sampling.config import config_from_dict, config_sha256
 from tiered.config import parse_config
-from tiered.draw import CSV_NAME, LIST_COLUMNS, MANIFEST_NAME, XLSX_NAME, _Computed, compute
+from tiered.draws.draw import CSV_NAME, LIST_COLUMNS, MANIFEST_NAME, XLSX_NAME, _Computed, compute
 from tiered.errors import ConfigError, UsageError
 from tiered.files import sha256_bytes
 from tiered.workspace import load_workspace

@@ -1,8 +1,9 @@
 """The staff page's preview: each stratum's eligible count and quota before anything is drawn.
 
-Uses the same library calls as the draw (`sampling.plan`) on the frame `tiered.draw.build_frame`
-makes. With the seed entered, the quotas are exactly the ones the draw will use (systematic
-rounding is seeded); without one, the expected (fractional) targets are shown.
+Uses the same library calls as the draw (`sampling.plan`) on the frame that
+`tiered.draws.draw.build_frame` makes. With the seed entered, the quotas are exactly the ones
+the draw will use (systematic rounding is seeded); without one, the expected (fractional)
+targets are shown.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def expected_draws(ws, month: str, scores: pd.DataFrame, config: SamplingConfig)
     entities (after the cooldown and earlier draws) x annual rate / 12, plus must-inspect ones,
     within the monthly budget. This is the plan the leader's chart compares the draws with, so a
     month drawn as planned meets the line."""
-    from tiered.draw import build_frame
+    from tiered.draws.draw import build_frame
 
     frame, _ = build_frame(ws, month, scores)
     pv = preview(frame, month, config, "")
@@ -62,8 +63,8 @@ CODE, LABEL, VALUE = "_code", "_label", "_value"
 
 def rate_tables(cfg, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tier rates, sector multipliers) as editor tables keyed by code: CODE, LABEL, VALUE."""
+    from app_support import i18n
     from scoring.config import TIERS
-    from tiered.appsupport import i18n
 
     sa = cfg.sampling
     tiers = pd.DataFrame(

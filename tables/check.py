@@ -58,6 +58,11 @@ class Report:
     def n_rejected(self) -> int:
         return sum(c["rejected"] for c in self.counts.values())
 
+    @property
+    def summary(self) -> dict[str, list[dict]]:
+        """Duplicated keys (with all their rows) and the rows rejected in a cascade."""
+        return problem_summary(self.errors)
+
 
 # ---------------------------------------------------------------------------------- parsers
 
@@ -163,11 +168,17 @@ class _Collector:
 
     def __init__(self, index: pd.Index) -> None:
         self.index = index
-        self.items: list[tuple[np.ndarray, str, np.ndarray]] = []
+        self.items: list[tuple[np.ndarray, str, np.ndarray, pd.Series | None]] = []
 
     def add(
-        self, mask: pd.Series | np.ndarray, column: str, fmt: str, values: pd.Series | None = None
+        self,
+        mask: pd.Series | np.ndarray,
+        column: str,
+        fmt: str,
+        values: pd.Series | None = None,
+        facts: pd.Series | None = None,
     ) -> None:
+        """`facts`: per row, a dict of machine-readable details merged into its error."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -177,11 +188,11 @@ class _Collector:
         else:
             vals = values.to_numpy(dtype=object)[idx]
             msgs = np.array([fmt.format(v=v) for v in vals], dtype=object)
-        self.items.append((idx, column, msgs))
+        self.items.append((idx, column, msgs, None if facts is None else facts.iloc[idx]))
 
     def rejected_mask(self) -> np.ndarray:
         out = np.zeros(len(self.index), dtype=bool)
-        for idx, _, _ in self.items:
+        for idx, *_ in self.items:
             out[idx] = True
         return out
 
@@ -205,12 +216,18 @@ def _clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
 
 
 def validate_table(
-    table: Table, raw: pd.DataFrame, rules: Rules, known: dict[str, pd.Index] | None = None
+    table: Table,
+    raw: pd.DataFrame,
+    rules: Rules,
+    known: dict[str, pd.Index] | None = None,
+    refused: dict[str, pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[dict]]:
     """Validate one raw table; returns (accepted typed frame, rejected rows, errors, warnings).
 
     `raw` has English column names, string cells and a `row` column with file row numbers.
-    `known` maps a referenced table to its accepted keys (entities -> usccs, inspectors -> ids).
+    `known` maps a referenced table to its accepted keys (entities -> usccs, inspectors -> ids);
+    `refused` maps it to its rejected keys (key -> {"rows", "cause"}), so a row that refers to a
+    rejected row says which row to fix instead of calling the key unknown.
     """
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
@@ -313,6 +330,7 @@ def validate_table(
         typed[c.name] = col
 
     # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
+    # (so the result never depends on row order), and each message names every row to fix
     for key in table.key:
         k = typed[key]
         dup = k.notna() & k.duplicated(keep=False)
@@ -323,12 +341,29 @@ def validate_table(
             identical = pd.Series(False, index=df.index)
             identical[same.index] = same
             first = ~k.duplicated(keep="first")
-            fails.add(
-                dup & identical & ~first, key, f"重复行：{key} 与前面一行完全相同 (duplicate row)"
-            )
-            fails.add(
-                dup & ~identical, key, f"{key} '{{v}}' 出现多次且内容不一致 (duplicate {key})", k
-            )
+            row_lists = df.loc[dup, ROW].groupby(k[dup]).agg(lambda r: sorted(int(x) for x in r))
+            rows_of = k[dup].map(row_lists)  # only the duplicated rows: a few, even in 1M
+            same_copy = dup & identical & ~first
+            differ = dup & ~identical
+            text = pd.Series(None, index=df.index, dtype=object)
+            facts = pd.Series(None, index=df.index, dtype=object)
+            for i, v, r in zip(rows_of.index, k[dup], rows_of, strict=True):
+                if same_copy[i]:
+                    text[i] = (
+                        f"重复行：与第 {r[0]} 行完全相同，已保留第 {r[0]} 行"
+                        f" (an identical copy of row {r[0]}, which is kept)"
+                    )
+                    facts[i] = {"problem": "duplicate_row", "value": v, "rows": r}
+                elif differ[i]:
+                    text[i] = (
+                        f"{key} '{v}' 重复：第 {_rows_text(r)} 行的 {key} 相同而内容不一致，均被"
+                        f"拒收；请保留正确的一行，改正或删除其余各行 (the same {key} in rows "
+                        f"{', '.join(map(str, r))} with different content: all are rejected; "
+                        "keep the right one, fix or delete the others)"
+                    )
+                    facts[i] = {"problem": "duplicate_key", "value": v, "rows": r}
+            fails.add(same_copy, key, "{v}", text, facts)
+            fails.add(differ, key, "{v}", text, facts)
 
     for col_name, target in table.references.items():
         if known is None or target not in known:
@@ -336,7 +371,37 @@ def validate_table(
         k = typed[col_name]
         unknown = k.notna() & ~k.isin(known[target])  # known: a pandas Index (hashed once)
         what = "检查对象名录库" if target == "entities" else "执法检查人员名录库"
-        fails.add(unknown, col_name, f"'{{v}}' 不在{what}中或其行已被拒收 (unknown in {target})", k)
+        gone = (refused or {}).get(target)
+        if gone is not None and len(gone) and unknown.any():
+            hit = unknown & k.isin(gone.index)
+            unknown &= ~hit
+            if hit.any():
+                info = k[hit].map(gone)
+                shown = pd.Series(None, index=k.index, dtype=object)
+                shown[hit] = [
+                    f"'{v}'（第 {_rows_text(i['rows'])} 行）"
+                    for v, i in zip(k[hit], info, strict=True)
+                ]
+                facts = pd.Series(None, index=k.index, dtype=object)
+                facts[hit] = [
+                    {
+                        "problem": "rejected_reference",
+                        "value": v,
+                        "refers_to": target,
+                        "refers_rows": i["rows"],
+                        "cause": i["cause"],
+                    }
+                    for v, i in zip(k[hit], info, strict=True)
+                ]
+                for i, d in zip(shown[hit].index, info, strict=True):
+                    why = ("因代码重复", "duplicated") if d["cause"] == "duplicate" else ("", "")
+                    shown[i] += (
+                        f" 在{what}中的行{why[0]}已被拒收，本行随之拒收；改正那一行即可"
+                        f" (its {target} row was rejected{' as ' + why[1] if why[1] else ''},"
+                        " so this row is too: fix that row)"
+                    )
+                fails.add(hit, col_name, "{v}", shown, facts)
+        fails.add(unknown, col_name, f"'{{v}}' 不在{what}中 (unknown in {target})", k)
 
     extra = [c for c in df.columns if c not in typed and c != ROW]
     typed_df = pd.DataFrame(typed, index=df.index)
@@ -347,11 +412,14 @@ def validate_table(
     reasons: dict[int, list[str]] = {}
     rows = df[ROW].to_numpy()
     files = df["file"].to_numpy() if "file" in df.columns else None  # table spans several files
-    for idx, column, msgs in fails.items:
-        for i, m in zip(idx, msgs, strict=True):
+    for idx, column, msgs, facts in fails.items:
+        more = [None] * len(idx) if facts is None else facts.to_list()
+        for i, m, f in zip(idx, msgs, more, strict=True):
             e = {"table": table.name, "row": int(rows[i]), "column": column, "message": str(m)}
             if files is not None:
                 e["file"] = str(files[i])
+            if f:
+                e.update(f)
             errors.append(e)
             reasons.setdefault(int(i), []).append(f"{column}: {m}")
     errors.sort(key=lambda e: (e["row"], e["column"]))
@@ -372,15 +440,112 @@ def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
     errors: list[dict] = []
     warnings: list[dict] = []
     known: dict[str, pd.Index] = {}
+    refused: dict[str, pd.Series] = {}
     for name in TABLE_ORDER:
         if name not in raw:
             continue
         spec = TABLES[name]
-        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known)
+        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known, refused)
         tables[name], rejected[name] = acc, rej
         counts[name] = {"rows": len(raw[name]), "accepted": len(acc), "rejected": len(rej)}
         errors.extend(errs)
         warnings.extend(warns)
         if spec.key:
             known[name] = pd.Index(acc[spec.key[0]].to_numpy(dtype=object))
+            refused[name] = _refused_keys(spec, rej, errs, known[name])
     return Report(tables, rejected, counts, errors, warnings)
+
+
+def _refused_keys(spec: Table, rej: pd.DataFrame, errs: list[dict], ok: pd.Index) -> pd.Series:
+    """Keys of a table's rejected rows that no accepted row has: key -> {rows, cause}."""
+    key = spec.key[0]
+    if not len(rej) or key not in rej.columns:
+        return pd.Series(dtype=object)
+    col = _clean_text(rej[key], "upper" if spec.column(key).kind == "uscc" else None)
+    dup_rows = {e["row"] for e in errs if e.get("problem") == "duplicate_key"}
+    out: dict[str, dict] = {}
+    for v, r in zip(col, rej[ROW], strict=True):
+        if v is None or v in ok:
+            continue
+        d = out.setdefault(v, {"rows": [], "cause": "invalid"})
+        d["rows"].append(int(r))
+        if int(r) in dup_rows:
+            d["cause"] = "duplicate"
+    return pd.Series(out, dtype=object)
+
+
+def _rows_text(rows: list[int]) -> str:
+    """Row numbers as a clerk reads them: "5、9" (at most ten, then a count)."""
+    shown = "、".join(str(r) for r in rows[:10])
+    return shown if len(rows) <= 10 else f"{shown} 等 {len(rows)} 行"
+
+
+def problem_summary(errors: list[dict]) -> dict[str, list[dict]]:
+    """What a clerk fixes first: each duplicated key with all its rows, and how many rows of the
+    other tables were rejected only because the row they refer to was (the cascade)."""
+    dups: dict[tuple, dict] = {}
+    cascade: dict[tuple, dict] = {}
+    for e in errors:
+        if e.get("problem") == "duplicate_key":
+            dups.setdefault(
+                (e["table"], e["column"], e["value"]),
+                {
+                    "table": e["table"],
+                    "column": e["column"],
+                    "value": e["value"],
+                    "rows": e["rows"],
+                },
+            )
+        elif e.get("problem") == "rejected_reference":
+            c = cascade.setdefault(
+                (e["table"], e["refers_to"], e["cause"]),
+                {
+                    "table": e["table"],
+                    "refers_to": e["refers_to"],
+                    "cause": e["cause"],
+                    "rows": 0,
+                    "keys": set(),
+                },
+            )
+            c["rows"] += 1
+            c["keys"].add(e["value"])
+    for c in cascade.values():
+        c["keys"] = len(c["keys"])
+    return {"duplicates": list(dups.values()), "cascade": list(cascade.values())}
+
+
+TABLE_WORDS = {"entities": "检查对象名录库", "inspectors": "执法检查人员名录库"}
+
+
+def summary_lines(summary: dict[str, list[dict]]) -> list[str]:
+    """The summary in one line per fact, e.g. "1 个重复代码 … (1 duplicate code; 3 records
+    rejected because of it)"."""
+    lines = []
+    by_table: dict[tuple[str, str], list[dict]] = {}
+    for d in summary.get("duplicates", []):
+        by_table.setdefault((d["table"], d["column"]), []).append(d)
+    for (table, column), ds in by_table.items():
+        knock = [
+            c
+            for c in summary.get("cascade", [])
+            if c["refers_to"] == table and c["cause"] == "duplicate"
+        ]
+        rows = "；".join(f"{d['value']}：第 {_rows_text(d['rows'])} 行" for d in ds[:5])
+        more = f" 等 {len(ds)} 个" if len(ds) > 5 else ""
+        zh = f"{table} 中 {len(ds)} 个重复的 {column}（{rows}{more}）"
+        en = f"{len(ds)} duplicate {column}{'s' if len(ds) > 1 else ''} in {table}"
+        if knock:
+            zh += "；因此被拒收：" + "、".join(f"{c['table']} {c['rows']:,} 行" for c in knock)
+            en += "; rejected because of " + ("them" if len(ds) > 1 else "it") + ": "
+            en += ", ".join(f"{c['rows']:,} {c['table']}" for c in knock)
+        lines.append(f"{zh} ({en})")
+    for c in summary.get("cascade", []):
+        if c["cause"] != "invalid":
+            continue
+        what = TABLE_WORDS.get(c["refers_to"], c["refers_to"])
+        lines.append(
+            f"{c['table']} {c['rows']:,} 行因其在{what}中的 {c['keys']:,} 行被拒收而随之拒收"
+            f" ({c['rows']:,} {c['table']} rows rejected because the {c['keys']:,}"
+            f" {c['refers_to']} rows they refer to were rejected)"
+        )
+    return lines

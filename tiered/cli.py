@@ -63,14 +63,23 @@ def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tables.check import summary_lines
     from tiered.workspace import load_workspace
 
     ws = load_workspace(args.workspace)
     rep = ws.report
-    payload = {"tables": rep.counts, "errors": rep.errors, "warnings": rep.warnings}
+    summary = rep.summary
+    payload = {
+        "tables": rep.counts,
+        "errors": rep.errors,
+        "warnings": rep.warnings,
+        "duplicates": summary["duplicates"],
+        "cascade": summary["cascade"],
+    }
     lines = ["表 (table)            读取 rows   接受 accepted   拒收 rejected"]
     for name, c in rep.counts.items():
         lines.append(f"{name:<20} {c['rows']:>10,} {c['accepted']:>14,} {c['rejected']:>14,}")
+    lines += summary_lines(summary)
     for e in rep.errors[:20]:
         lines.append(f"{e.get('file', e['table'])} 第{e['row']}行 列 {e['column']}: {e['message']}")
     if len(rep.errors) > 20:

@@ -47,6 +47,9 @@ class SamplingConfig:
     )
     # Multiplier for sectors not listed in `sector_multipliers`.
     default_multiplier: float = 1.0
+    # Annual rate of single strata, keyed "sector/tier" (e.g. "food_drug/D": 0.45), replacing
+    # tier rate x multiplier there; written by `tiered optimise --apply`.
+    stratum_rates: dict[str, float] = field(default_factory=dict)
     # Minimum annual inclusion probability of every eligible entity (不免抽); must be above 0.
     floor_rate: float = 0.005
     # Cap on inspections per month (random draws plus must-inspect); none = no cap.
@@ -71,11 +74,19 @@ class SamplingConfig:
 
     def rate(self, sector: str, tier: str) -> float:
         """Annual rate for a stratum before floors and caps."""
+        own = self.stratum_rates.get(f"{sector}/{tier}")
+        if own is not None:
+            return own
         base = self.tier_rates.get(tier, 0.0)
         return base * self.sector_multipliers.get(sector, self.default_multiplier)
 
     def cooldown(self, tier: str) -> int:
         return self.cooldown_months.get(tier, self.default_cooldown_months)
+
+
+# Fields added after draws were first made: left out of the plain form (and so of the digest)
+# while they hold their empty default, so that older manifests keep verifying.
+_OMIT_WHEN_EMPTY = ("stratum_rates",)
 
 
 def config_as_dict(config: SamplingConfig) -> dict:
@@ -85,7 +96,11 @@ def config_as_dict(config: SamplingConfig) -> dict:
 
 def _plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.name in _OMIT_WHEN_EMPTY and not getattr(value, f.name))
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -179,9 +179,9 @@ def draw(
     month_start(month)
     digest = frame_digest(frame)  # before the seed is used
     seed = normalise_seed(seed)
-    eligible, must, _ = eligibility_flags(frame, month, config)
+    eligible, must, active = eligibility_flags(frame, month, config)
     code, strata_keys = stratum_codes(frame)
-    flags = pd.DataFrame({"eligible": eligible, "must_inspect": must})
+    flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
     strata = plan_quotas(flags, config, seed, (code, strata_keys))
     selected = select(frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code)
     manifest = {

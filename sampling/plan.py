@@ -9,8 +9,13 @@ A stratum is one sector x tier cell. For each stratum:
   inclusion probability 1. The cooldown wins over must-inspect: an entity inspected last month
   is not drawn again, whatever its tier;
 * the other eligible entities form the stratum's **random pool**. Its monthly target is
-  `annual rate x pool / 12`, where the annual rate is the tier rate times the sector multiplier,
-  raised to the floor (不免抽: never below `floor_rate`) and capped at 1;
+  `annual rate x base / 12`, where the annual rate is the tier rate times the sector multiplier
+  (or the stratum's own rate in `stratum_rates`), raised to the floor (不免抽: never below
+  `floor_rate`) and capped at 1, and the **base** is the stratum's active entities less its
+  must-inspect ones: those cooling down after an inspection count too, so that the rate is the
+  share of the stratum inspected in a year. Applying it to the pool alone would fall short as
+  the pool shrinks with every draw (a 38% rate with a 12-month cooldown would deliver about
+  28%); the target is capped at the pool;
 * with a **monthly budget**, the random targets are scaled down by one common factor so that
   random draws plus must-inspect fit the budget, but no stratum goes below its floor target. If
   must-inspect and floors alone exceed the budget, the budget is exceeded and a warning logged;
@@ -59,7 +64,8 @@ def check_config(config: SamplingConfig) -> None:
             f"floor_rate 必须大于 0 且不超过 1（不免抽）：{config.floor_rate} "
             "(floor_rate must be in (0, 1])"
         )
-    bad = {k: v for k, v in config.tier_rates.items() if not 0 <= v <= 1}
+    bad = {k: v for k, v in [*config.tier_rates.items(), *config.stratum_rates.items()]
+           if not 0 <= v <= 1}  # fmt: skip
     if bad:
         raise PlanError(f"tier_rates 必须在 0 到 1 之间：{bad} (tier rates must be in [0, 1])")
     if config.monthly_budget is not None and config.monthly_budget < 0:
@@ -125,6 +131,7 @@ def mark_eligibility(frame: pd.DataFrame, month: str, config: SamplingConfig) ->
     """A copy of `frame` with `eligible`, `must_inspect` and `excluded_reason` columns."""
     eligible, must, active = eligibility_flags(frame, month, config)
     out = frame.copy()
+    out["active"] = active
     out["eligible"] = eligible
     out["must_inspect"] = must
     out["excluded_reason"] = np.where(~active, "inactive", np.where(~eligible, "cooldown", ""))
@@ -173,7 +180,14 @@ def _scale_to_budget(target: np.ndarray, floor: np.ndarray, room: float) -> np.n
     return np.maximum(floor, lo * target)
 
 
-def _round(target: np.ndarray, method: str, seed: str) -> np.ndarray:
+def monthly_target(annual: np.ndarray, base: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """A month's expected random draws per stratum: a twelfth of the annual rate applied to the
+    stratum's base (active, cooling ones included), never more than the pool holds."""
+    return np.minimum(np.asarray(annual) * np.asarray(base) / 12.0, np.asarray(pool))
+
+
+def round_quotas(target: np.ndarray, method: str, seed: str) -> np.ndarray:
+    """Whole quotas from fractional targets (see the module docstring on the two methods)."""
     whole = np.floor(target + 1e-9)
     frac = np.clip(target - whole, 0.0, None)
     extra = np.zeros(len(target))
@@ -198,7 +212,8 @@ def plan_quotas(
 ) -> pd.DataFrame:
     """Per-stratum counts, rates, targets and quotas, sorted by (sector, tier).
 
-    `marked` needs `eligible` and `must_inspect` (see `mark_eligibility`); `codes` may pass a
+    `marked` needs `eligible` and `must_inspect` (see `mark_eligibility`) and, for the annual
+    base, `active` (without it the base is the eligible entities); `codes` may pass a
     precomputed `stratum_codes(marked)`.
     """
     check_config(config)
@@ -209,15 +224,18 @@ def plan_quotas(
     st["eligible"] = np.bincount(code[el], minlength=len(st)).astype(np.int64)
     st["must_inspect"] = np.bincount(code[must & el], minlength=len(st)).astype(np.int64)
     st["pool"] = st["eligible"] - st["must_inspect"]
-    base = np.array([config.rate(s, t) for s, t in zip(st["sector"], st["tier"], strict=True)])
-    annual = np.minimum(1.0, np.maximum(base, config.floor_rate))
+    active = marked["active"].to_numpy(dtype=bool) if "active" in marked else el
+    st["base"] = np.bincount(code[active], minlength=len(st)).astype(np.int64) - st["must_inspect"]
+    rate = np.array([config.rate(s, t) for s, t in zip(st["sector"], st["tier"], strict=True)])
+    annual = np.minimum(1.0, np.maximum(rate, config.floor_rate))
     pool = st["pool"].to_numpy(dtype=float)
-    target = annual * pool / 12.0
+    base = st["base"].to_numpy(dtype=float)
+    target = monthly_target(annual, base, pool)
     if config.monthly_budget is not None:
-        floor = min(1.0, config.floor_rate) * pool / 12.0
+        floor = monthly_target(min(1.0, config.floor_rate), base, pool)
         room = float(config.monthly_budget) - float(st["must_inspect"].sum())
         target = _scale_to_budget(target, floor, max(room, 0.0))
-    quota = np.minimum(_round(target, config.rounding, seed), st["pool"].to_numpy())
+    quota = np.minimum(round_quotas(target, config.rounding, seed), st["pool"].to_numpy())
     st["annual_rate"] = annual
     st["target"] = target
     st["quota"] = quota

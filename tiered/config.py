@@ -106,6 +106,14 @@ def check_config(cfg: Config, source: str = "config.yaml") -> None:
                     f"(unknown key '{key}.{k}'; expected one of {', '.join(allowed)})",
                     file=source,
                 )
+    for key in s.stratum_rates:
+        sector, _, tier = key.partition("/")
+        if tier not in TIERS or (sector not in cfg.sectors):
+            raise ConfigError(
+                f"配置项 'sampling.stratum_rates.{key}' 无效：应为 行业/等级，如 food_drug/D "
+                f"(unknown stratum '{key}'; expected sector/tier such as food_drug/D)",
+                file=source,
+            )
     try:
         check_scoring(cfg.scoring)
         check_sampling(s)

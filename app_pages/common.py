@@ -17,6 +17,7 @@ from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
 from tables.check import SchemaError
 from tiered.errors import TieredError
+from tiered.layout import Layout
 from tiered.workspace import Workspace, load_workspace
 
 USER_ERRORS = (TieredError, SamplingError, ScoringConfigError, SchemaError)
@@ -129,7 +130,7 @@ def signature(path: Path) -> tuple:
     """(name, mtime_ns, size) of every input the workspace read depends on: the cache key."""
     items = []
     candidates = [p for p in path.glob("*") if p.suffix in (".csv", ".xlsx", ".parquet", ".yaml")]
-    candidates += list((path / "out" / "results").glob("*.csv"))
+    candidates += list(Layout.of(path).results_dir.glob("*.csv"))
     for p in sorted(candidates):
         with contextlib.suppress(OSError):
             s = p.stat()

@@ -13,6 +13,7 @@ from app_pages import common
 from app_pages.common import T
 from app_support import drawprep, i18n
 from tiered.files import csv_bom_bytes
+from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.publish.publication import publish
 from tiered.results import import_results, read_draw, read_results
@@ -21,9 +22,7 @@ common.guard(__file__)
 lang = common.lang()
 path = common.ws_path()
 
-months = sorted(
-    (p.parent.name for p in (path / "out" / "draws").glob("*/inspection_list.csv")), reverse=True
-)
+months = [str(m) for m in reversed(Layout.of(path).draw_months())]
 if not months:
     st.info(
         T(
@@ -35,7 +34,7 @@ if not months:
 month = st.selectbox(T("月份", "Month"), months, key="res_month")
 with common.errors():
     drawn = read_draw(path, month)
-results = read_results(path / "out" / "results" / f"{month}.csv")
+results = read_results(Layout.of(path).results(month))
 done = results["uscc"].nunique() if len(results) else 0
 c1, c2, c3 = st.columns(3)
 c1.metric(T("抽中主体", "Entities drawn"), i18n.fmt_int(len(drawn)))
@@ -129,7 +128,7 @@ imports = [
     if e.kind == "results_import" and e.payload.get("month") == month
 ]
 n_rej = int(imports[-1].payload.get("rejected", 0)) if imports else 0
-rej = path / "out" / "rejected" / f"results-{month}.csv"
+rej = Layout.of(path).rejected_results(month)
 if n_rej and rej.exists():
     st.warning(
         T(
@@ -180,12 +179,11 @@ if st.button(
         st.warning(
             T(f"{len(s.late)} 条超过公示期限", f"{len(s.late)} published after the deadline")
         )
-pub = path / "out" / "publish"
 for suffix, mime in (
     (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     (".csv", "text/csv"),
 ):
-    f = pub / f"{month}{suffix}"
+    f = Layout.of(path).publication(month, suffix)
     if f.exists():
         st.download_button(
             T(f"下载公示名单 {f.name}", f"Download public list {f.name}"),

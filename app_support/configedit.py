@@ -20,6 +20,7 @@ from scoring.config import ScoringConfigError
 from scoring.config import check_config as check_scoring
 from tiered.config import Config, config_digest, parse_config
 from tiered.errors import ConfigError, UsageError
+from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 
 
@@ -104,12 +105,14 @@ def save_version(ws: str | Path, changes: dict[str, Any], reason: str, actor: st
         "changes": changes,
         "config_sha256": config_digest(cfg),
     }
-    outputs = {"config.yaml": data, f"out/config/v{version:03d}-{stamp}.yaml": data}
+    lay = Layout.of(ws)
+    versioned = lay.rel(lay.config_versions_dir / f"v{version:03d}-{stamp}.yaml")
+    outputs = {lay.rel(lay.config_file): data, versioned: data}
     return ledger.commit_files(ws, "config_change", payload, outputs, actor=actor)
 
 
 def _read_yaml(ws: Path) -> dict:
-    path = ws / "config.yaml"
+    path = Layout.of(ws).config_file
     if not path.exists():
         return {}
     try:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sampling.config import SamplingConfig
 from sampling.plan import mark_eligibility, plan_quotas
+from tiered.layout import Layout
 
 
 def preview(frame: pd.DataFrame, month: str, config: SamplingConfig, seed: str) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def expected_draws(ws, month: str, scores: pd.DataFrame, config: SamplingConfig)
 
 
 def draw_dir(ws: Path, month: str) -> Path:
-    return ws / "out" / "draws" / month
+    return Layout.of(ws).draw_dir(month)
 
 
 YES, NO = ("是", "否")

@@ -20,6 +20,7 @@ from scoring import composite, indicators
 from scoring.config import TIERS, ScoringConfig, ThresholdConfig
 from scoring.tiers import psi, tier_codes
 from tiered.analysis.scorerun import score_workspace
+from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.workspace import Workspace
 
@@ -216,9 +217,10 @@ def heat_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def draw_manifests(ws: Path) -> list[dict]:
-    """Every draw's manifest under out/draws/, oldest month first."""
+    """Every current draw's manifest, oldest month first (archived replaced draws excluded)."""
     out = []
-    for p in sorted((ws / "out" / "draws").glob("*/manifest.json")):
+    lay = Layout.of(ws)
+    for p in (lay.draw_dir(m) / "manifest.json" for m in lay.draw_months()):
         try:
             out.append(json.loads(p.read_text(encoding="utf-8")))
         except (OSError, ValueError):
@@ -240,9 +242,10 @@ def recorded_results(ws: Path) -> pd.DataFrame:
     """Drawn entities joined with their recorded outcomes (month, sector, tier,
     inclusion_probability, found_problem: True/False/None)."""
     parts = []
-    for lst in sorted((ws / "out" / "draws").glob("*/inspection_list.csv")):
-        month = lst.parent.name
-        res_path = ws / "out" / "results" / f"{month}.csv"
+    lay = Layout.of(ws)
+    for month in lay.draw_months():
+        lst = lay.draw_dir(month) / "inspection_list.csv"
+        res_path = lay.results(month)
         if not res_path.exists():
             continue
         drawn = pd.read_csv(lst, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -253,7 +256,7 @@ def recorded_results(ws: Path) -> pd.DataFrame:
         d["inclusion_probability"] = d["inclusion_probability"].astype(float)
         d["found_problem"] = d["uscc"].map(found).astype(object)
         d.loc[d["found_problem"].isna(), "found_problem"] = None
-        d.insert(0, "month", month)
+        d.insert(0, "month", str(month))
         parts.append(d)
     if not parts:
         return pd.DataFrame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,13 +100,22 @@ def small_ws(tmp_path: Path) -> Path:
     return write_tables(tmp_path / "ws", small_tables())
 
 
-def run_cli(*args: str, check_json: bool = True) -> tuple[int, dict | None, str, str]:
-    """Run the real `tiered` command in a subprocess: (exit code, JSON or None, stdout, stderr)."""
+def run_cli(
+    *args: str, check_json: bool = True, cwd: Path | None = None
+) -> tuple[int, dict | None, str, str]:
+    """Run the real `tiered` command in a subprocess: (exit code, JSON or None, stdout, stderr).
+
+    `cwd` (default: the repository) is where the command runs, for relative-path calls."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "tiered", *args],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
+        env=env,
         timeout=600,
     )
     payload = None

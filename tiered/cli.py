@@ -354,8 +354,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Arguments that name a file or folder: resolved to absolute paths once, here at the edge, so
+# nothing below can join a relative workspace path twice (`ws/ws/out/...`).
+PATH_ARGS = ("workspace", "out", "draw_dir", "file")
+
+
+def _resolve_paths(args: argparse.Namespace) -> None:
+    for name in PATH_ARGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            setattr(args, name, str(Path(value).expanduser().resolve()))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _resolve_paths(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         stream=sys.stderr,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from tables.spec import TABLES
 from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, escape_formula, sha256_file
+from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
 from tiered.workspace import read_table, rules_for
 
@@ -54,17 +54,8 @@ class ImportSummary:
         return asdict(self)
 
 
-def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First day of the month and of the next one; UsageError for anything but YYYY-MM."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", str(month).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"月份格式应为 YYYY-MM，收到 '{month}' (month must be YYYY-MM)")
-    start = pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
-    return start, start + pd.offsets.MonthBegin(1)
-
-
 def draw_list_path(ws: Path, month: str) -> Path:
-    return ws / "out" / "draws" / month / "inspection_list.csv"
+    return Layout.of(ws).draw_dir(month) / "inspection_list.csv"
 
 
 def read_draw(ws: Path, month: str) -> pd.DataFrame:
@@ -119,9 +110,10 @@ def import_results(
     today: dt.date | None = None,
 ) -> ImportSummary:
     """Validate FILE, append its new rows to `out/results/MONTH.csv`, ledger the import."""
-    ws = Path(ws)
+    ws = Layout.of(ws).root
     file = Path(file)
-    start, _ = month_bounds(month)
+    start = Month.parse(month).start
+    month = str(Month.parse(month))
     draw = read_draw(ws, month)
     drawn = dict(
         zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)
@@ -157,8 +149,8 @@ def import_results(
     new = _as_text(accepted)
     new[ROW] = accepted[ROW].to_numpy()
 
-    results_rel = f"out/results/{month}.csv"
-    old = read_results(ws / results_rel)
+    results_rel = Layout.of(ws).rel(Layout.of(ws).results(month))
+    old = read_results(Layout(ws).results(month))
     known = dict(zip(_key(old), _content(old), strict=True))
     keep, unchanged = [], 0
     for i, k, c, r in zip(new.index, _key(new), _content(new), new[ROW], strict=True):
@@ -185,7 +177,7 @@ def import_results(
         mine = raw[raw[ROW].isin(reasons[ROW])].merge(reasons, on=ROW)
         rejected = pd.concat([rejected, mine], ignore_index=True).sort_values(ROW)
     n_rejected = len(rejected)
-    rejected_rel = f"out/rejected/results-{month}.csv"
+    rejected_rel = Layout.of(ws).rel(Layout.of(ws).rejected_results(month))
     if not len(rejected):
         rejected = pd.DataFrame(columns=[ROW, *raw.columns.drop(ROW), REASON])
     payload = {

@@ -24,12 +24,12 @@ from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
 from tiered.files import atomic_dir, atomic_write_bytes, csv_bom_bytes, sha256_file
+from tiered.layout import Layout
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 FILE_COLUMN = "file"  # which file a row came from, when a table spans several files
-RESULTS_DIR = Path("out") / "results"  # imported results, read as part of `inspections`
 
 
 @dataclass
@@ -156,7 +156,7 @@ def load_workspace(
     Rejected rows are written to `out/rejected/TABLE.csv` (row number, original cells, reason);
     a stale file from an earlier run is removed once its table is clean.
     """
-    ws = Path(ws)
+    ws = Layout.of(ws).root  # absolute from here on: a relative WS can never be joined twice
     if not ws.is_dir():
         raise UsageError("工作区目录不存在 (workspace folder not found)", file=str(ws))
     config = load_config(ws)
@@ -168,7 +168,7 @@ def load_workspace(
             file=str(ws),
         )
     sources: dict[str, list[Path]] = {name: [path] for name, path in files.items()}
-    results = sorted((ws / RESULTS_DIR).glob("*.csv"))
+    results = sorted(Layout(ws).results_dir.glob("*.csv"))
     if results:
         sources.setdefault("inspections", []).extend(results)
     key = _cache_key(ws, sources, today or dt.date.today())
@@ -220,7 +220,6 @@ def _validate(
 # under out/cache/, keyed by the digest of every input file, config.yaml, the code that validates
 # and the date (a date "in the future" today may not be tomorrow). Any change gives a new key.
 
-CACHE_DIR = Path("out") / "cache"
 _CODE = ("tables/spec.py", "tables/check.py", "tiered/workspace.py", "tiered/config.py")
 
 
@@ -238,7 +237,7 @@ def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:
 
 
 def _cache_read(ws: Path, key: str) -> Report | None:
-    folder = ws / CACHE_DIR / key
+    folder = Layout(ws).cache_dir / key
     try:
         meta = json.loads((folder / "report.json").read_text(encoding="utf-8"))
         tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["counts"]}
@@ -249,7 +248,7 @@ def _cache_read(ws: Path, key: str) -> Report | None:
 
 
 def _cache_write(ws: Path, key: str, report: Report) -> None:
-    base = ws / CACHE_DIR
+    base = Layout(ws).cache_dir
     try:
         if base.exists():
             for old in base.iterdir():  # keep only the newest validated copy
@@ -268,9 +267,8 @@ def _cache_write(ws: Path, key: str, report: Report) -> None:
 
 
 def _write_rejected(ws: Path, report: Report) -> None:
-    folder = ws / "out" / "rejected"
     for name, rej in report.rejected.items():
-        path = folder / f"{name}.csv"
+        path = Layout(ws).rejected(name)
         if len(rej):
             atomic_write_bytes(path, csv_bom_bytes(rej))
         else:

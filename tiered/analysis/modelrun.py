@@ -29,6 +29,7 @@ from scoring.model_config import ModelConfig, ModelConfigError, check_model_conf
 from scoring.model_features import features_at, labels
 from tiered.errors import UsageError
 from tiered.files import atomic_dir
+from tiered.layout import Layout
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def score_with_model(
 def save_model(ws: str | Path | Workspace, trained: TrainedModel) -> Path:
     """Write `out/models/<as_of>/model.txt` + `model.json` atomically; returns the folder."""
     ws = _ws(ws)
-    target = ws.path / "out" / "models" / trained.as_of.date().isoformat()
+    target = Layout.of(ws.path).model_dir(trained.as_of)
     old = target.with_name(f".{target.name}.old-{time.time_ns()}")
     if target.exists():  # a model retrained for the same date replaces the earlier one
         os.rename(target, old)

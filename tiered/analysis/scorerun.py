@@ -16,6 +16,7 @@ from tables.check import parse_dates
 from tiered.analysis.modelrun import score_with_model
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
+from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.workspace import Workspace, load_workspace
 
@@ -68,7 +69,7 @@ def score_workspace(ws: Workspace, as_of: pd.Timestamp, lang: str = "zh") -> Sco
 
 
 def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
-    return ws / "out" / "scores" / f"{as_of.date().isoformat()}.csv"
+    return Layout.of(ws).scores(as_of)
 
 
 def run_score(

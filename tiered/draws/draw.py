@@ -29,6 +29,7 @@ from sampling.plan import month_start
 from tiered.config import config_to_dict
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
+from tiered.layout import Layout, Month
 from tiered.workspace import Workspace, load_workspace
 
 LIST_COLUMNS = [
@@ -97,7 +98,7 @@ def _scheduled(ws: Path, start: pd.Timestamp, created_before: str | None = None)
     passes its `created_at`: a list made after it (a back-dated month) cannot have shaped it.
     """
     parts = []
-    root = ws / "out" / "draws"
+    root = Layout(ws).draws_dir
     for d in sorted(root.glob("*")) if root.is_dir() else []:
         if not re.fullmatch(r"\d{4}-\d{2}", d.name) or not (d / CSV_NAME).is_file():
             continue
@@ -260,7 +261,7 @@ def compute(
 
 
 def default_out_dir(ws: Path, month: str) -> Path:
-    return ws / "out" / "draws" / str(month).strip()
+    return Layout.of(ws).draw_dir(str(month).strip())
 
 
 def _manifest_bytes(manifest: dict) -> bytes:
@@ -284,8 +285,7 @@ def run_draw(
     if seed is None or not str(seed).strip():
         sampling.normalise_seed(seed)  # raises the clerk-readable SeedError
     ws = load_workspace(ws_path)
-    month = str(month).strip()
-    month_start(month)
+    month = str(Month.parse(month))
     target = Path(out_dir) if out_dir else default_out_dir(ws.path, month)
     reason = (reason or "").strip()
     if target.exists() and not replace:

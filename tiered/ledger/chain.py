@@ -44,14 +44,15 @@ from typing import Any
 
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, atomic_dir, atomic_write_bytes, sha256_file
+from tiered.layout import LEDGER_DB, LEDGER_HEAD, LEDGER_LOCK, PENDING, Layout
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-DB_NAME = "out/ledger.sqlite"
-HEAD_NAME = "out/ledger.head"
-LOCK_NAME = "out/ledger.lock"
-PENDING_NAME = "out/.pending"
+DB_NAME = LEDGER_DB
+HEAD_NAME = LEDGER_HEAD
+LOCK_NAME = LEDGER_LOCK
+PENDING_NAME = PENDING
 # Folders whose files are artefacts that should each be named by some ledger entry.
 ARTEFACT_DIRS = ("out/draws", "out/results", "out/publish", "out/scores")
 BUSY_TIMEOUT_S = 120.0
@@ -119,10 +120,7 @@ def default_actor() -> str:
 
 def rel_path(ws: Path, path: str | os.PathLike) -> str:
     """A path relative to the workspace, with forward slashes (stable across systems)."""
-    p = Path(path)
-    if p.is_absolute():
-        p = p.resolve().relative_to(ws.resolve())
-    return p.as_posix()
+    return Layout.of(ws).rel(path)
 
 
 # ------------------------------------------------------------------------------ connection

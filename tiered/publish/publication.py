@@ -19,10 +19,11 @@ import pandas as pd
 
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
+from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
 from tiered.publish.masking import mask_name, mask_text
 from tiered.publish.workdays import Calendar, PublishConfig
-from tiered.results import month_bounds, read_draw, read_results
+from tiered.results import read_draw, read_results
 from tiered.workspace import find_table_files, read_table
 
 PUBLIC_COLUMNS = ("名称", "统一社会信用代码", "抽查事项", "检查日期", "检查结果")
@@ -105,12 +106,12 @@ def publish(
 
     `on` is the publication date used for the deadline check (default: today).
     """
-    ws = Path(ws)
+    ws = Layout.of(ws).root
     config = config or PublishConfig()
     on = on or dt.date.today()
-    month_bounds(month)
+    month = str(Month.parse(month))
     ledger.recover(ws)  # an interrupted import must land before we read its results
-    results = read_results(ws / "out" / "results" / f"{month}.csv")
+    results = read_results(Layout.of(ws).results(month))
     if results.empty:
         raise UsageError(
             f"{month} 尚无导入的检查结果，请先运行 tiered results"
@@ -140,7 +141,8 @@ def publish(
             f" (holiday list does not cover {missing}: weekends only)"
         )
 
-    rel = {"csv": f"out/publish/{month}.csv", "xlsx": f"out/publish/{month}.xlsx"}
+    lay = Layout.of(ws)
+    rel = {s: lay.rel(lay.publication(month, f".{s}")) for s in ("csv", "xlsx")}
     outputs = {
         rel["csv"]: csv_bom_bytes(table),
         rel["xlsx"]: xlsx_bytes(table, sheet="抽查结果公示"),

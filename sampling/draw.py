@@ -19,6 +19,7 @@ import pandas as pd
 from sampling.config import SamplingConfig, config_as_dict, config_sha256
 from sampling.errors import SeedError
 from sampling.plan import eligibility_flags, month_start, plan_quotas, stratum_codes
+from sampling.rules import REPLACEMENT_MIN
 from sampling.tickets import TICKET_METHOD, smallest, ticket_keys, ticket_strings, tie_ranks
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,17 @@ AUTO_SEED = "auto"
 @dataclass(frozen=True)
 class DrawOutcome:
     """The drawn entities (frame columns + ticket, inclusion_probability, must_inspect), the
-    per-stratum plan, and the manifest."""
+    per-stratum plan, and the manifest; for the public bundle also each stratum's replacement
+    order (sector, tier, rank, uscc) and, aligned with the frame's rows, the eligibility flags
+    and stratum index (into `strata`)."""
 
     selected: pd.DataFrame
     strata: pd.DataFrame
     manifest: dict
+    replacements: pd.DataFrame | None = None
+    eligible: np.ndarray | None = None
+    must_inspect: np.ndarray | None = None
+    stratum: np.ndarray | None = None
 
 
 def normalise_seed(seed: str | None) -> str:
@@ -114,6 +121,28 @@ def select(
     `flags` = (eligible, must_inspect) arrays, else read from `frame`'s columns of those names;
     `code` = row -> stratum index in `strata` (from `stratum_codes`), else computed.
     """
+    return select_with_replacements(frame, strata, seed, digits, flags=flags, code=code)[0]
+
+
+def _replacement_depth(strata: pd.DataFrame) -> np.ndarray:
+    """Per stratum how many pool entities follow the drawn ones in the replacement order."""
+    quota = strata["quota"].to_numpy()
+    drawn = quota + strata["must_inspect"].to_numpy()
+    rest = strata["pool"].to_numpy() - quota
+    return np.where(drawn > 0, np.minimum(rest, np.maximum(REPLACEMENT_MIN, drawn)), 0)
+
+
+def select_with_replacements(
+    frame: pd.DataFrame,
+    strata: pd.DataFrame,
+    seed: str,
+    digits: int = 20,
+    *,
+    flags: tuple[np.ndarray, np.ndarray] | None = None,
+    code: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`select`, and each stratum's replacement order (`sampling.rules.REPLACEMENT_RULE`):
+    the next pool entities in ticket order, found in the same pass over the tickets."""
     if flags is None:
         eligible = frame["eligible"].to_numpy(dtype=bool)
         must = frame["must_inspect"].to_numpy(dtype=bool)
@@ -135,13 +164,17 @@ def select(
     grouped = np.argsort(pool_code, kind="stable")
     bounds = np.searchsorted(pool_code[grouped], np.arange(len(strata) + 1))
     quota = strata["quota"].to_numpy()
-    chosen, ranks = [], []
+    depth = _replacement_depth(strata)
+    chosen, ranks, spare, spare_h = [], [], [], []
     for h in range(len(strata)):
         members = grouped[bounds[h] : bounds[h + 1]]
-        if quota[h] > 0 and len(members):
-            first = members[smallest(pool_ids[members], seed, int(quota[h]), keys[members])]
-            chosen.append(first)
-            ranks.append(np.arange(len(first)))
+        take = int(quota[h]) + int(depth[h])
+        if take > 0 and len(members):
+            first = members[smallest(pool_ids[members], seed, take, keys[members])]
+            chosen.append(first[: quota[h]])
+            ranks.append(np.arange(len(first[: quota[h]])))
+            spare.append(first[quota[h] :])
+            spare_h.append(np.full(len(first) - len(first[: quota[h]]), h))
     picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
     drawn_rows = pool[picked]
     forced_rows = np.flatnonzero(must)
@@ -162,7 +195,25 @@ def select(
         kind="stable",
     ).reset_index(drop=True)
     out["ticket"] = ticket_strings(out["uscc"].astype(str).tolist(), seed, digits)
-    return out
+    spare_rows = pool[np.concatenate(spare)] if spare else np.zeros(0, dtype=np.int64)
+    spare_code = np.concatenate(spare_h) if spare_h else np.zeros(0, dtype=np.int64)
+    rank = np.ones(len(spare_code), dtype=np.int64)
+    if len(spare_code):  # rank within stratum: the spares come grouped, in ticket order
+        starts = np.flatnonzero(np.r_[True, spare_code[1:] != spare_code[:-1]])
+        rank = (
+            np.arange(len(spare_code))
+            - np.repeat(starts, np.diff(np.r_[starts, len(spare_code)]))
+            + 1
+        )
+    replacements = pd.DataFrame(
+        {
+            "sector": strata["sector"].to_numpy()[spare_code],
+            "tier": strata["tier"].to_numpy()[spare_code],
+            "rank": rank,
+            "uscc": uscc[spare_rows],
+        }
+    )
+    return out, replacements
 
 
 def draw(
@@ -183,7 +234,9 @@ def draw(
     code, strata_keys = stratum_codes(frame)
     flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
     strata = plan_quotas(flags, config, seed, (code, strata_keys))
-    selected = select(frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code)
+    selected, replacements = select_with_replacements(
+        frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code
+    )
     manifest = {
         "month": str(month).strip(),
         "seed": seed,
@@ -204,10 +257,18 @@ def draw(
                 "must_inspect": int(r.must_inspect),
                 "pool": int(r.pool),
                 "quota": int(r.quota),
-                "target": round(float(r.target), 6),
+                "target": float(r.target),  # full precision: the rounding rule needs it
             }
             for r in strata.itertuples(index=False)
         ],
         "sampling_config": config_as_dict(config),
     }
-    return DrawOutcome(selected=selected, strata=strata, manifest=manifest)
+    return DrawOutcome(
+        selected=selected,
+        strata=strata,
+        manifest=manifest,
+        replacements=replacements,
+        eligible=eligible,
+        must_inspect=must,
+        stratum=code,
+    )

@@ -192,7 +192,7 @@ def round_quotas(target: np.ndarray, method: str, seed: str) -> np.ndarray:
     frac = np.clip(target - whole, 0.0, None)
     extra = np.zeros(len(target))
     if method == "largest_remainder":
-        k = int(math.floor(frac.sum() + 0.5 + 1e-9))
+        k = int(math.floor(math.fsum(frac.tolist()) + 0.5 + 1e-9))  # exact sum: see rules.py
         order = np.argsort(-frac, kind="stable")  # strata come sorted by key: ties by key
         extra[order[:k]] = 1
     else:
@@ -204,13 +204,13 @@ def round_quotas(target: np.ndarray, method: str, seed: str) -> np.ndarray:
     return (whole + extra).astype(np.int64)
 
 
-def plan_quotas(
+def plan_targets(
     marked: pd.DataFrame,
     config: SamplingConfig,
-    seed: str,
     codes: tuple[np.ndarray, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Per-stratum counts, rates, targets and quotas, sorted by (sector, tier).
+    """Per-stratum counts, base, annual rates and targets (quotas before rounding), sorted by
+    (sector, tier): everything a commitment freezes before the seed exists.
 
     `marked` needs `eligible` and `must_inspect` (see `mark_eligibility`) and, for the annual
     base, `active` (without it the base is the eligible entities); `codes` may pass a
@@ -235,9 +235,25 @@ def plan_quotas(
         floor = monthly_target(min(1.0, config.floor_rate), base, pool)
         room = float(config.monthly_budget) - float(st["must_inspect"].sum())
         target = _scale_to_budget(target, floor, max(room, 0.0))
-    quota = np.minimum(round_quotas(target, config.rounding, seed), st["pool"].to_numpy())
     st["annual_rate"] = annual
     st["target"] = target
+    return st
+
+
+def plan_quotas(
+    marked: pd.DataFrame,
+    config: SamplingConfig,
+    seed: str,
+    codes: tuple[np.ndarray, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """`plan_targets` plus the seeded rounding: quotas, drawn counts and inclusion probabilities.
+
+    The rules are published in words (`sampling.rules`) so that anyone can re-derive them.
+    """
+    st = plan_targets(marked, config, codes)
+    pool = st["pool"].to_numpy(dtype=float)
+    target = st["target"].to_numpy()
+    quota = np.minimum(round_quotas(target, config.rounding, seed), st["pool"].to_numpy())
     st["quota"] = quota
     st["drawn"] = st["quota"] + st["must_inspect"]
     # a random-pool entity's probability; a stratum that is all must-inspect reports 1

@@ -184,6 +184,43 @@ def _unusual_month(month: str) -> str | None:
     return None
 
 
+def _cmd_commit(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.draws.commit import run_commit
+
+    if args.replace and not (args.reason or "").strip():
+        raise UsageError("重新承诺必须写明原因 --reason (--replace needs a non-empty --reason)")
+    r = run_commit(
+        Path(args.workspace),
+        month=args.month,
+        task=args.task,
+        replace=args.replace,
+        reason=args.reason,
+    )
+    d = r.data
+    payload = {
+        "out": str(r.out_dir),
+        **({"month": d["month"]} if "month" in d else {"task": d["task"]}),
+        "commitment_sha256": r.sha256,
+        "frame_sha256": d["frame_sha256"],
+        "config_sha256": d["config_sha256"],
+        "public_frame_sha256": d["public_frame_sha256"],
+        "tool_version": d["tool_version"],
+        "created_at": d["created_at"],
+        "eligible": d["eligible"],
+        "rounding_rule": d["rounding_rule"],
+        "strata": d["strata"],
+        "ledger_seq": r.ledger_seq,
+    }
+    lines = [
+        f"已承诺 (committed) {d.get('month') or 'task ' + d.get('task', '')}: 可抽 eligible "
+        f"{d['eligible']:,} 户，期望抽取 (expected) "
+        f"{sum(s['target'] for s in d['strata']):.2f}",
+        f"commitment.json sha256 {r.sha256}",
+        f"请在抽签前公布 (publish before the seed is drawn): {r.out_dir}",
+    ]
+    return 0, payload, "\n".join(lines)
+
+
 def _cmd_verify(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.draws.verify import verify_draw
 
@@ -248,6 +285,10 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
         "抽取本月检查名单并随机分配检查人员 (draw the month's list, assign inspectors)",
         _cmd_draw,
     ),
+    "commit": (
+        "抽签前承诺名录与配额 (before the seed: freeze frame, tiers, rates and quotas)",
+        _cmd_commit,
+    ),
     "verify": (
         "按工作区与 manifest 重算并核对抽查名单 (recompute and compare a draw)",
         _cmd_verify,
@@ -263,7 +304,7 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
 
 
 # Commands whose results depend on config.yaml: a changed config gets a ledger entry first.
-RECORDS_CONFIG = ("score", "draw", "results", "publish")
+RECORDS_CONFIG = ("score", "draw", "results", "publish", "commit")
 
 
 def _record_config(ws: Path) -> None:
@@ -329,6 +370,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=None, help="default: WS/out/draws/YYYY-MM/")
     sp.add_argument("--replace", action="store_true", help="replace an existing draw")
     sp.add_argument("--reason", default=None, help="why the draw is replaced (kept)")
+    sp = add("commit")
+    sp.add_argument("workspace")
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", help="YYYY-MM")
+    which.add_argument("--task", help="task id")
+    sp.add_argument("--replace", action="store_true", help="replace an existing commitment")
+    sp.add_argument("--reason", default=None, help="why it is replaced (kept)")
     sp = add("verify")
     sp.add_argument("draw_dir")
     sp.add_argument("--workspace", required=True)

@@ -61,7 +61,7 @@ def test_files_follow_the_contract_and_reproduce_byte_for_byte(ws: Path, tmp_pat
     first = run_draw(ws, MONTH, "0123 4567 8901")  # tiers computed from the workspace
     d = ws / "out" / "draws" / MONTH
     assert first.out_dir == d and sorted(p.name for p in d.iterdir()) == sorted(
-        [CSV_NAME, XLSX_NAME, MANIFEST_NAME]
+        [CSV_NAME, XLSX_NAME, MANIFEST_NAME, "public"]
     )
     raw = (d / CSV_NAME).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

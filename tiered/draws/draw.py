@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,8 @@ import sampling
 from sampling.config import SamplingConfig
 from sampling.plan import month_start
 from tiered.config import config_to_dict
+from tiered.draws import bundle, commit
+from tiered.draws.bundle import PUBLIC_DIR
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
@@ -77,6 +79,16 @@ class _Computed:
     manifest: dict
     csv: bytes
     xlsx: bytes
+    public: dict[str, bytes] = field(default_factory=dict)  # the bundle but its manifest
+    commitment_differences: list[str] = field(default_factory=list)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the draw folder, the manifest (also in the bundle) as it stands now."""
+        m = _manifest_bytes(self.manifest)
+        out = {CSV_NAME: self.csv, XLSX_NAME: self.xlsx, MANIFEST_NAME: m}
+        out.update({f"{PUBLIC_DIR}/{n}": b for n, b in self.public.items()})
+        out[f"{PUBLIC_DIR}/{MANIFEST_NAME}"] = m
+        return out
 
 
 def _active(entities: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
@@ -229,8 +241,11 @@ def compute(
     config: SamplingConfig,
     scores: pd.DataFrame | None,
     created_at: str | None = None,
+    commitment: commit.Commitment | None = None,
 ) -> _Computed:
-    """The whole draw in memory: list frame, strata, manifest and the two list files' bytes."""
+    """The whole draw in memory: list frame, strata, manifest, the list files' and the public
+    bundle's bytes, and what differs from `commitment` (the caller decides whether to refuse).
+    """
     if "inspectors" not in ws.tables:
         raise UsageError(
             "抽查需要执法检查人员名录库 inspectors 表 (the draw needs the inspectors table)",
@@ -257,7 +272,15 @@ def compute(
     # The whole effective config (tiers depend on the scoring config and the tier basis), so
     # that verify recomputes with the config in force at draw time, not today's config.yaml.
     manifest["workspace_config"] = config_to_dict(ws.config)
-    return _Computed(table, outcome.strata, manifest, csv, xlsx)
+    public, fields = bundle.public_files(
+        outcome, frame, config.rounding, commitment.raw if commitment else None
+    )
+    manifest.update(fields)
+    changes: list[str] = []
+    if commitment is not None:
+        manifest["commitment"] = commit.manifest_entry(commitment)
+        changes = commit.differences(commitment, manifest, public[bundle.FRAME_NAME])
+    return _Computed(table, outcome.strata, manifest, csv, xlsx, public, changes)
 
 
 def default_out_dir(ws: Path, month: str) -> Path:
@@ -297,7 +320,13 @@ def run_draw(
     if replace and target.exists() and not reason:
         raise UsageError("重抽必须写明原因 --reason (a replacement needs a non-empty --reason)")
     config = config or ws.config.sampling
-    result = compute(ws, month, seed, config, scores)
+    subject = commit.Subject(month=month)
+    committed = commit.load(ws.path, subject)
+    result = compute(ws, month, seed, config, scores, commitment=committed)
+    if committed is not None:
+        commit.refuse_if_changed(
+            committed, result.manifest, result.public[bundle.FRAME_NAME], subject
+        )
     manifest = result.manifest
     archive: Path | None = None
     if target.exists():
@@ -309,11 +338,7 @@ def run_draw(
             "previous_manifest_sha256": sha256_bytes(old.read_bytes()) if old.exists() else None,
             "previous_dir": archive.name,
         }
-    files = {
-        CSV_NAME: result.csv,
-        XLSX_NAME: result.xlsx,
-        MANIFEST_NAME: _manifest_bytes(manifest),
-    }
+    files = result.files()
     _write_and_record(ws.path, target, archive, files, manifest, actor)
     return DrawResult(target, manifest, result.table, result.strata, archive)
 
@@ -326,6 +351,7 @@ def _write_atomically(target: Path, archive: Path | None, files: dict[str, bytes
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; a draw folder is for the whole office
     try:
         for name, data in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             with open(tmp / name, "wb") as f:
                 f.write(data)
                 f.flush()

@@ -17,6 +17,8 @@ import pandas as pd
 
 from sampling.config import config_from_dict, config_sha256
 from tiered.config import parse_config
+from tiered.draws import bundle, commit
+from tiered.draws.bundle import PUBLIC_DIR
 from tiered.draws.draw import CSV_NAME, LIST_COLUMNS, MANIFEST_NAME, XLSX_NAME, _Computed, compute
 from tiered.errors import ConfigError, UsageError
 from tiered.files import sha256_bytes
@@ -78,7 +80,18 @@ def verify_draw(
             raise UsageError(
                 f"manifest.json 中的配置无法读取 (unreadable config): {exc}", file=str(mpath)
             ) from None
-    again = compute(ws, month, seed, config, scores, created_at=manifest.get("created_at"))
+    public = draw_dir / PUBLIC_DIR
+    com_path = public / bundle.COMMITMENT_NAME
+    com = None
+    if com_path.is_file():
+        raw = com_path.read_bytes()
+        try:
+            com = commit.Commitment(json.loads(raw), raw)
+        except ValueError:
+            diffs.append("public/commitment.json 无法读取 (unreadable commitment)")
+    again = compute(
+        ws, month, seed, config, scores, created_at=manifest.get("created_at"), commitment=com
+    )
     if again.manifest["frame_sha256"] != manifest.get("frame_sha256"):
         res.workspace_changed = True
         diffs.append(
@@ -92,6 +105,19 @@ def verify_draw(
             "执法人员名录、回避或上次检查人员与抽签时不同 (inspectors, conflicts or "
             "previous inspectors changed since the draw)"
         )
+    diffs += [
+        f"与抽签承诺不符 (differs from the commitment): {d}" for d in again.commitment_differences
+    ]
+    if public.is_dir():  # a draw made before bundles existed has none
+        for name, data in sorted(again.public.items()):
+            path = public / name
+            if not path.is_file():
+                diffs.append(f"缺少公开文件 public/{name} (public file missing)")
+            elif path.read_bytes() != data:
+                diffs.append(
+                    f"public/{name} 与重新计算的不同 (public/{name} differs from the recomputed "
+                    "bundle)"
+                )
     _compare_lists(draw_dir, again, res)
     for name, data in ((CSV_NAME, again.csv), (XLSX_NAME, again.xlsx)):
         path = draw_dir / name

@@ -54,7 +54,7 @@ HEAD_NAME = LEDGER_HEAD
 LOCK_NAME = LEDGER_LOCK
 PENDING_NAME = PENDING
 # Folders whose files are artefacts that should each be named by some ledger entry.
-ARTEFACT_DIRS = ("out/draws", "out/results", "out/publish", "out/scores")
+ARTEFACT_DIRS = ("out/draws", "out/results", "out/publish", "out/scores", "out/commitments")
 BUSY_TIMEOUT_S = 120.0
 
 _SCHEMA = """
@@ -367,16 +367,16 @@ def commit_dir(
         ]
         payload = dict(payload or {})
         if archive_rel is not None and (ws / target_rel).exists():
-            old = sorted(p.name for p in (ws / target_rel).iterdir() if p.is_file())
+            here = ws / target_rel
+            old = sorted(p.relative_to(here).as_posix() for p in here.rglob("*") if p.is_file())
             payload["removed"] = [f"{target_rel}/{n}" for n in old if n not in files]
             entries_ += [
-                {"path": f"{archive_rel}/{p.name}", "sha256": sha256_file(p)}
-                for p in sorted((ws / target_rel).iterdir())
-                if p.is_file()
+                {"path": f"{archive_rel}/{n}", "sha256": sha256_file(here / n)} for n in old
             ]
         with atomic_dir(ws / PENDING_NAME / op) as tmp:
             (tmp / "dir").mkdir()
-            for name, data in files.items():
+            for name, data in files.items():  # a name may hold a subfolder: "public/frame.csv"
+                (tmp / "dir" / name).parent.mkdir(parents=True, exist_ok=True)
                 (tmp / "dir" / name).write_bytes(data)
             desc = {
                 "op": op,

@@ -266,8 +266,24 @@ def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
             f"已过 {late['working_days']} 个工作日，应于 {late['due']} 前公示 "
             f"(published {late['working_days']} working days after the inspection)"
         )
+    for r in s.replacements:
+        lines.append(
+            f"替换 (replaced) {r['uscc']} -> {r['replacement']}（{r['stratum']} 第 {r['rank']} 位 "
+            f"rank）原因 (reason): {r['reason_label']}"
+        )
     lines += [f"提示 (warning): {w}" for w in s.warnings]
     return s.exit_code, s.to_dict(), "\n".join(lines)
+
+
+def _cmd_replace(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.draws.replace import REASONS, run_replace
+
+    r = run_replace(Path(args.workspace), args.uscc, args.reason, month=args.month, task=args.task)
+    text = (
+        f"已替换 (replaced) {r.uscc} -> {r.replacement}（{r.stratum} 替补第 {r.rank} 位 rank），"
+        f"原因 (reason): {REASONS[r.reason]}；执法检查人员 (inspectors) {r.inspectors}"
+    )
+    return 0, r.to_dict(), text
 
 
 def _cmd_audit(args: argparse.Namespace) -> tuple[int, dict, str]:
@@ -300,6 +316,10 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "results": ("导入本月抽查结果 (record the results of a month's draw)", _cmd_results),
     "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
     "audit": ("核验账本与文件 (check the ledger's hash chain and files)", _cmd_audit),
+    "replace": (
+        "按公开的替补顺序替换无法检查的主体 (replace a drawn entity by the published order)",
+        _cmd_replace,
+    ),
 }
 
 
@@ -399,6 +419,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--month", required=True, help="YYYY-MM")
     sp = add("audit")
     sp.add_argument("workspace")
+    sp = add("replace")
+    sp.add_argument("workspace")
+    which = sp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", help="YYYY-MM")
+    which.add_argument("--task", help="task id")
+    sp.add_argument("--uscc", required=True, help="the drawn entity that cannot be inspected")
+    sp.add_argument(
+        "--reason",
+        required=True,
+        choices=[
+            "deregistered",
+            "unreachable",
+            "recusal_leaves_too_few",
+            "duplicate_task",
+            "out_of_scope",
+        ],
+        help="why it cannot be inspected",
+    )
     return p
 
 

@@ -59,14 +59,17 @@ def draw_list_path(ws: Path, month: str) -> Path:
 
 
 def read_draw(ws: Path, month: str) -> pd.DataFrame:
-    """The month's inspection list as text (uscc upper-cased); UsageError when there is none."""
+    """The month's inspection list as text (uscc upper-cased), with its replacements (column
+    `replaces`) and the replaced entities marked (`replaced_reason`); UsageError when none."""
     path = draw_list_path(ws, month)
     if not path.is_file():
         raise UsageError(
             f"{month} 尚无抽查名单，请先运行 tiered draw (no draw for {month}: run `tiered draw`)",
             file=str(path),
         )
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    from tiered.draws.replace import current_list
+
+    df = current_list(path.parent)  # the list as drawn plus its replacements
     df["uscc"] = df["uscc"].str.strip().str.upper()
     return df
 

@@ -120,9 +120,22 @@ def _scheduled(ws: Path, start: pd.Timestamp, created_before: str | None = None)
         lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if {"uscc", "inspectors"} <= set(lst.columns):
             parts.append(lst[["uscc", "inspectors"]].assign(date=when, actual=False))
+        subs = _replacements_made(d, created_before)
+        if len(subs):  # a replacement is inspected in the draw month like the drawn
+            parts.append(subs.assign(date=when, actual=False))
     if not parts:
         return pd.DataFrame({"uscc": [], "inspectors": [], "date": [], "actual": []})
     return pd.concat(parts, ignore_index=True)
+
+
+def _replacements_made(draw_dir: Path, created_before: str | None) -> pd.DataFrame:
+    """(uscc, inspectors) of the replacements made for a draw (before `created_before`)."""
+    from tiered.draws.replace import made
+
+    done = made(draw_dir)
+    if created_before:
+        done = done[done["replaced_at"] <= created_before]
+    return done[["replacement", "inspectors"]].rename(columns={"replacement": "uscc"})
 
 
 def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: pd.Timestamp):

@@ -11,8 +11,10 @@ re-derives, from `frame.csv`, the manifest's per-stratum targets and the seed: e
 quota (by the rounding rule written in words in `manifest.json`), every entity's ticket, the
 drawn entities and the replacement order; then compares them with `tickets.csv`,
 `replacements.csv` and `manifest.json`, and, when the draw was committed before the seed,
-checks `commitment.json` against the frame and the manifest. Exit 0 when everything agrees,
-1 otherwise, with one line per difference naming the entity or stratum.
+checks `commitment.json` against the frame and the manifest; when entities were replaced after
+the draw (`replacements_made.csv`), it checks that each replacement took the next entity of the
+replaced one's stratum in the published order, for a reason from the fixed list. Exit 0 when
+everything agrees, 1 otherwise, with one line per difference naming the entity or stratum.
 
 The method, in words (the same text as the manifest's `ticket_rule`, `rounding_rule`,
 `replacement_rule`):
@@ -49,6 +51,13 @@ except ImportError:  # pragma: no cover - the observer's machine
 
 MUST_SUFFIX = "/must_inspect"
 REPLACEMENT_MIN = 10
+REASONS = (  # the fixed list of reasons a drawn entity may be replaced
+    "deregistered",
+    "unreachable",
+    "recusal_leaves_too_few",
+    "duplicate_task",
+    "out_of_scope",
+)
 SHOWN = 40  # differences printed (all of them with --json)
 
 
@@ -170,6 +179,42 @@ def check_commitment(manifest: dict, strata: list[dict], check: Check) -> None:
         check.differ(f"committed stratum {sector}/{tier} is missing from the manifest")
 
 
+def check_replacements_made(
+    drawn: dict[str, tuple[str, str]], order: list[tuple[str, int, str]], ticket, check: Check
+) -> None:
+    """Replacements made after the draw (replacements_made.csv) followed the published order:
+    each replaced an entity then on the list, by the lowest-ranked entity of its stratum's
+    order not yet on the list, for a reason from the fixed list."""
+    by_stratum: dict[str, list[tuple[int, str]]] = {}
+    for name, rank, uscc in order:
+        by_stratum.setdefault(name, []).append((rank, uscc))
+    home = {u: f"{k[0]}/{k[1]}" for u, k in drawn.items()}
+    replaced: set[str] = set()
+    rows = sorted(read_csv("replacements_made.csv"), key=lambda r: int(r["seq"]))
+    for row in rows:
+        seq, u, new, name = row["seq"], row["uscc"], row["replacement"], row["stratum"]
+        where = f"replacements_made.csv #{seq}"
+        if u not in home:
+            check.differ(f"{where}: {u} was not on the list when it was replaced")
+            continue
+        if u in replaced:
+            check.differ(f"{where}: {u} was already replaced")
+        if home[u] != name:
+            check.differ(f"{where}: {u} is in stratum {home[u]}, not {name}")
+        if row["reason"] not in REASONS:
+            check.differ(f"{where}: reason {row['reason']!r} is not one of {', '.join(REASONS)}")
+        expected = next((x for _, x in sorted(by_stratum.get(home[u], [])) if x not in home), None)
+        if new != expected:
+            check.differ(
+                f"{where}: {u} was replaced by {new}, but the next in {home[u]}'s published "
+                f"order is {expected}"
+            )
+        if row.get("ticket") and row["ticket"] != ticket(new):
+            check.differ(f"{where}: ticket of {new} is not re-derived")
+        replaced.add(u)
+        home[new] = home[u]
+
+
 def verify(seed: str, list_file: str | None = None) -> list[str]:
     check = Check()
     loaded = load_bundle(check)
@@ -282,6 +327,9 @@ def verify(seed: str, list_file: str | None = None) -> list[str]:
     for row in read_csv("replacements.csv"):
         if row.get("ticket") and row["ticket"] != ticket(row["uscc"]):
             check.differ(f"{row['uscc']}: replacement ticket {row['ticket']} is not re-derived")
+
+    if os.path.isfile("replacements_made.csv"):
+        check_replacements_made(drawn, replacements, ticket, check)
 
     if list_file:
         listed_ids = {r["uscc"]: r.get("ticket", "") for r in read_csv(list_file)}

@@ -38,6 +38,8 @@ class PublishSummary:
     late: list[dict] = field(default_factory=list)  # uscc, inspection date, working days, due
     warnings: list[str] = field(default_factory=list)
     ledger_seq: int = 0
+    # the draw's replacements (tiered replace): who, why, by whom, and whether results exist
+    replacements: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +120,7 @@ def publish(
             f" (no results imported for {month}: run `tiered results`)"
         )
     table = public_table(results, _entities(ws), read_draw(ws, month))
+    replaced = _replacements(ws, month, results)
 
     cal = Calendar(config.holidays, config.adjusted_workdays)
     dates = pd.to_datetime(results["date"]).dt.date
@@ -141,6 +144,13 @@ def publish(
             f" (holiday list does not cover {missing}: weekends only)"
         )
 
+    for r in replaced:
+        if r["reason"] == "unreachable" and not r["result_recorded"]:
+            warnings.append(
+                f"{r['uscc']} 因无法联系被替换，但尚未录入结果：请以“通过登记的住所（经营场所）"
+                "无法联系”录入 (replaced as unreachable but no result recorded: record it with "
+                "the category unreachable)"
+            )
     lay = Layout.of(ws)
     rel = {s: lay.rel(lay.publication(month, f".{s}")) for s in ("csv", "xlsx")}
     outputs = {
@@ -152,11 +162,24 @@ def publish(
         "published_on": on.isoformat(),
         "rows": len(table),
         "late": len(late),
+        "replacements": len(replaced),
     }
     entry = ledger.commit_files(ws, "publication", payload, outputs, actor=actor)
     return PublishSummary(
-        month, on.isoformat(), len(table), sorted(rel.values()), late, warnings, entry.seq
+        month, on.isoformat(), len(table), sorted(rel.values()), late, warnings, entry.seq, replaced
     )
+
+
+def _replacements(ws: Path, month: str, results: pd.DataFrame) -> list[dict]:
+    """The draw's replacements for the publication report, each with whether results exist."""
+    from tiered.draws.replace import summary
+
+    recorded = set(results["uscc"].dropna())
+    rows = summary(ws / "out" / "draws" / month)
+    for r in rows:
+        r["result_recorded"] = r["uscc"] in recorded
+        r["replacement_result_recorded"] = r["replacement"] in recorded
+    return rows
 
 
 __all__ = [

@@ -257,6 +257,8 @@ def draw(
                 "must_inspect": int(r.must_inspect),
                 "pool": int(r.pool),
                 "quota": int(r.quota),
+                "base": int(r.base),
+                "annual_rate": float(r.annual_rate),
                 "target": float(r.target),  # full precision: the rounding rule needs it
             }
             for r in strata.itertuples(index=False)

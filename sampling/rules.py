@@ -36,11 +36,15 @@ STRATUM_RULE = (
 
 TARGET_RULE = (
     "Each stratum's target (its quota before rounding, published as 'target' with full double "
-    "precision) is min(1, max(tier_rates[tier] * sector_multipliers.get(sector, "
-    "default_multiplier), floor_rate)) * pool / 12, computed in IEEE-754 double precision in "
-    "that order (a tier missing from tier_rates has rate 0). With a monthly_budget, the targets "
-    "are scaled down by one common factor (never below floor_rate * pool / 12) so that they fit "
-    "the budget less the must-inspect entities; they are then taken as committed."
+    "precision) is min(annual_rate * base / 12, pool), computed in IEEE-754 double precision in "
+    "that order, where annual_rate = min(1, max(rate, floor_rate)), rate = "
+    "stratum_rates['SECTOR/TIER'] when listed, else tier_rates[tier] (0 when missing) * "
+    "sector_multipliers.get(sector, default_multiplier), and base (published per stratum) is "
+    "the stratum's active entities, those cooling down after an inspection included, less its "
+    "must-inspect ones: the annual rate is a share of the whole stratum, drawn from its pool. "
+    "With a monthly_budget, the targets are scaled down by one common factor (never below "
+    "min(floor_rate * base / 12, pool)) so that they fit the budget less the must-inspect "
+    "entities; they are then taken as committed."
 )
 
 ROUNDING_RULES = {

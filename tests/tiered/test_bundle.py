@@ -174,17 +174,21 @@ def test_edited_list_fails_naming_the_entity(ws: Path, observer) -> None:
     assert "tickets.csv was changed" in text
 
 
-def test_verifier_agrees_under_every_rule(ws: Path, observer) -> None:
-    """Largest-remainder rounding, a monthly budget and must-inspect D entities."""
-    (ws / "config.yaml").write_text(
-        "sampling:\n  rounding: largest_remainder\n  monthly_budget: 25\n"
-        "  must_inspect_tiers: [D]\n",
-        encoding="utf-8",
-    )
+@pytest.mark.parametrize(
+    "config",
+    [
+        "rounding: largest_remainder\n  monthly_budget: 25\n  must_inspect_tiers: [D]\n",
+        "stratum_rates: {food_drug/B: 0.6, tax/A: 0.3}\n  must_inspect_tiers: [D]\n",
+    ],
+)
+def test_verifier_agrees_under_every_rule(ws: Path, observer, config: str) -> None:
+    """Largest-remainder rounding, a monthly budget, a stratum's own rate, must-inspect D."""
+    (ws / "config.yaml").write_text("sampling:\n  " + config, encoding="utf-8")
+    commit.run_commit(ws, month=MONTH)
     r = run_draw(ws, MONTH, SEED)
     frame = read(r.out_dir / PUBLIC_DIR / "frame.csv")
     assert any(row["stratum"].endswith("/must_inspect") for row in frame)
-    assert observe(r.out_dir / PUBLIC_DIR, observer)[0] == 0
+    assert observe(r.out_dir / PUBLIC_DIR, observer) == (0, {"ok": True, "differences": []})
 
 
 def test_replacement_order_is_the_next_tickets(ws: Path) -> None:
@@ -204,10 +208,10 @@ def test_replacement_order_is_the_next_tickets(ws: Path) -> None:
 
 
 def test_rounding_in_words_equals_the_draws_rounding() -> None:
-    """verify_draw.round_quotas (written from the words) == sampling.plan._round."""
+    """verify_draw.round_quotas (written from the words) == sampling.plan.round_quotas."""
     import numpy as np
 
-    from sampling.plan import _round
+    from sampling.plan import round_quotas
 
     path = Path(__file__).parents[2] / "tiered" / "draws" / "verify_draw.py"
     spec = importlib.util.spec_from_file_location("observer_verify_draw", path)
@@ -221,7 +225,7 @@ def test_rounding_in_words_equals_the_draws_rounding() -> None:
             targets[rng.integers(0, n)] = float(rng.integers(0, 4))  # whole numbers too
         for method in ("systematic", "largest_remainder"):
             seed = f"{i:05d}"
-            ours = _round(targets, method, seed).tolist()
+            ours = round_quotas(targets, method, seed).tolist()
             assert mod.round_quotas(targets.tolist(), method, seed) == ours, (method, i)
 
 

@@ -30,7 +30,7 @@ from tiered.files import sha256_bytes
 
 COMMITMENT_NAME = bundle.COMMITMENT_NAME
 FRAME_NAME = bundle.FRAME_NAME
-STRATUM_KEYS = ("eligible", "must_inspect", "pool", "target")
+STRATUM_KEYS = ("eligible", "must_inspect", "pool", "base", "annual_rate", "target")
 
 
 class CommitmentChanged(UsageError):
@@ -81,9 +81,9 @@ def make(
     created_at: str | None = None,
 ) -> tuple[dict, bytes]:
     """(commitment, frame.csv bytes) for `frame` drawn in `month` (whose cooldowns apply)."""
-    eligible, must, _ = eligibility_flags(frame, month, config)
+    eligible, must, active = eligibility_flags(frame, month, config)
     code, keys = stratum_codes(frame)
-    flags = pd.DataFrame({"eligible": eligible, "must_inspect": must})
+    flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
     st = plan_targets(flags, config, (code, keys))
     uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
     frame_bytes = bundle.frame_csv(uscc, eligible, must, code, st)
@@ -103,6 +103,7 @@ def make(
                 "eligible": int(r.eligible),
                 "must_inspect": int(r.must_inspect),
                 "pool": int(r.pool),
+                "base": int(r.base),
                 "annual_rate": float(r.annual_rate),
                 "target": float(r.target),
             }

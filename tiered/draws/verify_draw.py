@@ -103,12 +103,16 @@ def round_quotas(targets: list[float], method: str, seed: str) -> list[int]:
 
 
 def target_of(stratum: dict, pool: int, config: dict) -> float:
-    """annual = min(1, max(tier rate x sector multiplier, floor)); target = annual x pool / 12."""
-    rate = config["tier_rates"].get(stratum["tier"], 0.0) * config["sector_multipliers"].get(
-        stratum["sector"], config["default_multiplier"]
-    )
+    """min(annual x base / 12, pool); annual = min(1, max(rate, floor)) (the target rule)."""
+    own = (config.get("stratum_rates") or {}).get(f"{stratum['sector']}/{stratum['tier']}")
+    if own is not None:
+        rate = own
+    else:
+        rate = config["tier_rates"].get(stratum["tier"], 0.0) * config["sector_multipliers"].get(
+            stratum["sector"], config["default_multiplier"]
+        )
     annual = min(1.0, max(rate, config["floor_rate"]))
-    return annual * pool / 12.0
+    return min(annual * stratum["base"] / 12.0, float(pool))
 
 
 class Check:
@@ -169,7 +173,7 @@ def check_commitment(manifest: dict, strata: list[dict], check: Check) -> None:
         if c is None:
             check.differ(f"stratum {s['sector']}/{s['tier']} was not committed")
             continue
-        for key in ("eligible", "must_inspect", "pool", "target"):
+        for key in ("eligible", "must_inspect", "pool", "base", "annual_rate", "target"):
             if c.get(key) != s.get(key):
                 check.differ(
                     f"stratum {s['sector']}/{s['tier']}: committed {key} {c.get(key)!r}, "

@@ -180,6 +180,20 @@ class Layout:
         return self.tasks_dir / str(task_id)
 
     @property
+    def commitments_dir(self) -> Path:
+        return self.out / "commitments"
+
+    def commitment_dir(self, month: Month | str | None = None, task: str | None = None) -> Path:
+        """`tiered commit`'s folder: out/commitments/YYYY-MM or out/commitments/tasks/ID."""
+        if task is not None:
+            return self.commitments_dir / "tasks" / str(task)
+        return self.commitments_dir / str(month)
+
+    def drawn_dir(self, month: Month | str | None = None, task: str | None = None) -> Path:
+        """The draw folder of a month or of a task."""
+        return self.task_dir(task) if task is not None else self.draw_dir(str(month))
+
+    @property
     def results_dir(self) -> Path:
         return self.out / "results"
 
@@ -210,4 +224,10 @@ class Layout:
     @property
     def artefact_dirs(self) -> tuple[Path, ...]:
         """Folders whose every file a ledger entry must name."""
-        return (self.draws_dir, self.results_dir, self.publish_dir, self.scores_dir)
+        return (
+            self.draws_dir,
+            self.results_dir,
+            self.publish_dir,
+            self.scores_dir,
+            self.commitments_dir,
+        )

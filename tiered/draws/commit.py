@@ -27,6 +27,7 @@ from sampling.rules import rules_for
 from tiered.draws import bundle
 from tiered.errors import UsageError
 from tiered.files import sha256_bytes
+from tiered.layout import Layout
 
 COMMITMENT_NAME = bundle.COMMITMENT_NAME
 FRAME_NAME = bundle.FRAME_NAME
@@ -65,8 +66,7 @@ class Commitment:
 
 def commitment_dir(ws: str | os.PathLike, subject: Subject) -> Path:
     """out/commitments/YYYY-MM or out/commitments/tasks/ID."""
-    root = Path(ws) / "out" / "commitments"
-    return root / str(subject.month) if subject.month is not None else root / "tasks" / subject.task
+    return Layout.of(ws).commitment_dir(subject.month, subject.task)
 
 
 def to_bytes(data: dict) -> bytes:

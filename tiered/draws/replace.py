@@ -27,6 +27,7 @@ import pandas as pd
 from tiered.draws.bundle import PUBLIC_DIR, REPLACEMENTS_NAME
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
+from tiered.layout import Layout
 
 MADE_NAME = "replacements_made.csv"
 REASONS = {
@@ -167,8 +168,7 @@ def run_replace(
             f"(unknown reason; use one of {', '.join(REASONS)})"
         )
     ws = load_workspace(ws_path, write_rejected=False)
-    root = ws.path / "out"
-    draw_dir = root / "draws" / subject.month if subject.month else root / "tasks" / subject.task
+    draw_dir = Layout.of(ws.path).drawn_dir(subject.month, subject.task)
     order_path = draw_dir / PUBLIC_DIR / REPLACEMENTS_NAME
     if not order_path.is_file():
         raise UsageError(
@@ -227,8 +227,8 @@ def run_replace(
         "rank": int(pick["rank"]),
         "inspectors": inspectors,
     }
-    rel = (draw_dir / MADE_NAME).relative_to(ws.path).as_posix()
-    public_rel = (draw_dir / PUBLIC_DIR / MADE_NAME).relative_to(ws.path).as_posix()
+    lay = Layout.of(ws.path)
+    rel, public_rel = lay.rel(draw_dir / MADE_NAME), lay.rel(draw_dir / PUBLIC_DIR / MADE_NAME)
     files = {
         rel: csv_bom_bytes(table),
         public_rel: _exact_csv(table[PUBLIC_MADE_COLUMNS]),

@@ -175,7 +175,7 @@ def _replacements(ws: Path, month: str, results: pd.DataFrame) -> list[dict]:
     from tiered.draws.replace import summary
 
     recorded = set(results["uscc"].dropna())
-    rows = summary(ws / "out" / "draws" / month)
+    rows = summary(Layout.of(ws).draw_dir(month))
     for r in rows:
         r["result_recorded"] = r["uscc"] in recorded
         r["replacement_result_recorded"] = r["replacement"] in recorded

@@ -254,3 +254,33 @@ def test_tiered_verify_also_recomputes_the_bundle(ws: Path) -> None:
     path.write_bytes(b"\r\n".join(path.read_bytes().split(b"\r\n")[:-2]) + b"\r\n")
     res = verify_draw(r.out_dir, ws)
     assert not res.ok and any("public/replacements.csv" in d for d in res.differences)
+
+
+def test_frame_file_is_the_same_by_the_fast_and_the_plain_path() -> None:
+    """frame.csv is built in Arrow; it equals the csv module's output, and ids that need
+    quoting (possible with identifiers.check_digit off) take the plain path, still exact."""
+    import numpy as np
+    import pandas as pd
+
+    from tiered.draws.bundle import FRAME_COLUMNS, _csv_rows, frame_csv, stratum_label
+
+    strata = pd.DataFrame({"sector": ["food_drug", "tax"], "tier": ["A", "D"]})
+    for ids in (["B2", "A1", "C3", "D4"], ["B2", 'A,"1', "C3", "D\n4"]):
+        uscc = np.array(ids, dtype=object)
+        eligible = np.array([True, True, False, True])
+        must = np.array([False, False, False, True])
+        code = np.array([1, 0, 0, 1])
+        got = frame_csv(uscc, eligible, must, code, strata)
+        rows = sorted(
+            (
+                u,
+                strata.sector[c],
+                strata.tier[c],
+                stratum_label(strata.sector[c], strata.tier[c], m),
+            )
+            for u, c, m, e in zip(uscc, code, must, eligible, strict=True)
+            if e
+        )
+        assert got == _csv_rows(FRAME_COLUMNS, rows)
+        back = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"), newline="")))
+        assert [r["uscc"] for r in back] == [r[0] for r in rows]

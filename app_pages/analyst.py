@@ -38,7 +38,9 @@ with st.expander(T("按目标等级分布求阈值", "Thresholds from a target t
     }
     if st.button(T("求阈值", "Find thresholds"), key="fit_mix"):
         with common.errors():
-            th = thresholds_for_mix(base.scores, target, base.at_best)
+            th = thresholds_for_mix(
+                base.scores, {t: v / 100 for t, v in target.items()}, base.at_best
+            )
         for k in "abc":
             st.session_state[f"th_{k}"] = round(float(getattr(th, k)), 1)
         st.rerun()

@@ -92,6 +92,22 @@ st.dataframe(
     ),
     hide_index=True,
 )
+cal = summary.get("calibration") or {}
+if cal.get("ece") is not None:
+    quint = "  ".join(
+        f"Q{q['quintile']} {i18n.fmt_pct(q['predicted'])}/{i18n.fmt_pct(q['observed'])}"
+        for q in cal["quintiles"]
+    )
+    st.caption(
+        T(
+            f"校准：平均预测问题概率 {i18n.fmt_pct(cal['mean_predicted'])}，实际发现率 "
+            f"{i18n.fmt_pct(cal['observed'])}，校准误差 ECE {cal['ece']:.3f}；按风险五等分："
+            f"{quint}",
+            f"Calibration: mean predicted risk {i18n.fmt_pct(cal['mean_predicted'])}, observed "
+            f"{i18n.fmt_pct(cal['observed'])}, ECE {cal['ece']:.3f}; by risk quintile "
+            f"(predicted/observed): {quint}",
+        )
+    )
 src = modelinfo.source_counts(months, lang)
 if src:
     st.caption(T("各月问题概率来源：", "Risk source by month: ") + src)

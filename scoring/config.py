@@ -104,6 +104,20 @@ class WindowConfig:
 
 
 @dataclass(frozen=True)
+class RepairConfig:
+    """Minimum periods before a repair (`ended_on`) can end a negative record, counted in
+    calendar months from the record's date (2025 credit-repair measures, in force 2026-04-01):
+    a repair dated earlier takes effect only at the minimum; the maximum (the severity windows)
+    still ends the record at the latest."""
+
+    minor_months: int = 0  # a minor record may be repaired at once (in principle not published)
+    general_months: int = 3  # a general record counts at least 3 months
+    serious_months: int = 12  # a serious record counts at least 1 year
+    # list kind -> months a listing counts before a removal can end it (serious dishonesty: 1 year)
+    list_months: dict[str, int] = field(default_factory=lambda: {"serious_dishonesty": 12})
+
+
+@dataclass(frozen=True)
 class FadingConfig:
     """How a negative record's weight fades with age inside its window."""
 
@@ -139,6 +153,8 @@ class ScoringConfig:
     baseline: float = 700.0  # points before any indicator is applied
     indicators: dict[str, IndicatorSpec] = field(default_factory=lambda: dict(DEFAULT_INDICATORS))
     windows: WindowConfig = field(default_factory=WindowConfig)
+    # minimum periods before a repair (ended_on) ends a record (2025 credit-repair measures)
+    repair: RepairConfig = field(default_factory=RepairConfig)
     fading: FadingConfig = field(default_factory=FadingConfig)
     # indicator -> best tier allowed while that indicator is non-zero (an override)
     overrides: dict[str, str] = field(
@@ -174,6 +190,15 @@ def check_config(config: ScoringConfig) -> None:
     for name, tier in config.overrides.items():
         if name not in INDICATOR_NAMES or tier not in TIERS:
             raise ScoringConfigError(f"scoring.overrides.{name}: 无效覆盖规则 (bad override)")
+    r = config.repair
+    months = {
+        "minor_months": r.minor_months,
+        "general_months": r.general_months,
+        "serious_months": r.serious_months,
+    }
+    for name, m in {**months, **{f"list_months.{k}": v for k, v in r.list_months.items()}}.items():
+        if m < 0:
+            raise ScoringConfigError(f"scoring.repair.{name}: 不能为负 (must be >= 0)")
     t = config.thresholds
     if not (t.a >= t.b >= t.c):
         raise ScoringConfigError("scoring.thresholds: 需满足 a >= b >= c (must be a >= b >= c)")

@@ -251,6 +251,46 @@ def _pairs(rows: _Rows, pts: _Points, n: int) -> tuple[np.ndarray, np.ndarray | 
     return pp, order[pos]
 
 
+def add_months(day: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """Day numbers plus whole calendar months (Jan 31 + 1 month = the last day of February)."""
+    d = np.asarray(day, np.int64).astype("datetime64[D]")
+    m = d.astype("datetime64[M]")
+    target = m + np.asarray(months, np.int64).astype("timedelta64[M]")
+    last = (target + 1).astype("datetime64[D]") - 1
+    same_day = target.astype("datetime64[D]") + (d - m.astype("datetime64[D]"))
+    return np.minimum(same_day, last).astype(np.int64)
+
+
+def _repair_floor(rows: _Rows, months: np.ndarray) -> _Rows:
+    """`rows` with each end moved to at least its minimum period (2025 credit-repair measures):
+    a repair (`ended_on`) dated before `day + months` ends the record only at that date."""
+    ended = np.flatnonzero((rows.end != NO_END) & (months > 0))
+    if not len(ended):
+        return rows
+    end = rows.end.copy()
+    floor = add_months(rows.day[ended], months[ended])
+    end[ended] = np.maximum(end[ended], np.minimum(floor, NO_END - 1)).astype(np.int32)
+    return _Rows(rows.ent, rows.day, end, rows.sev, rows.grade, rows.flag)
+
+
+def _with_repair_minimum(prep: Prepared, config: ScoringConfig) -> dict[str, _Rows]:
+    """The record rows with repair minimum periods applied: negative records by severity (the
+    kind's default severity when none is given), list memberships per `repair.list_months`."""
+    r, w = config.repair, config.windows
+    by_sev = np.array([r.minor_months, r.general_months, r.serious_months], np.int64)
+    out = dict(prep.rows)
+    for kind in NEGATIVE_FADED:
+        rows = prep.rows.get(kind)
+        if rows is not None:
+            default = SEVERITIES.index(w.default_severity.get(kind, "general"))
+            out[kind] = _repair_floor(rows, by_sev[np.where(rows.sev < 0, default, rows.sev)])
+    for kind, months in r.list_months.items():
+        rows = prep.rows.get(kind)
+        if rows is not None and kind in LISTS:
+            out[kind] = _repair_floor(rows, np.full(len(rows.ent), months, np.int64))
+    return out
+
+
 def _fade(age: np.ndarray, window: np.ndarray, config: ScoringConfig) -> np.ndarray:
     f = config.fading
     if f.method == "linear":
@@ -265,6 +305,7 @@ def evaluate(prep: Prepared, pts: _Points, config: ScoringConfig) -> dict[str, n
     w = config.windows
     size = pts.size
     out: dict[str, np.ndarray] = {}
+    records = _with_repair_minimum(prep, config)
 
     def count(pp: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(pp, weights, minlength=size).astype(np.float64)
@@ -279,7 +320,7 @@ def evaluate(prep: Prepared, pts: _Points, config: ScoringConfig) -> dict[str, n
     windows = np.array([w.minor_days, w.general_days, w.serious_days], np.float64)
     sev_default = {s: i for i, s in enumerate(SEVERITIES)}
     for kind in NEGATIVE_FADED:
-        rows = prep.rows.get(kind)
+        rows = records.get(kind)
         names = [f"penalty_{s}" for s in SEVERITIES] if kind == "penalty" else [kind]
         if rows is None:
             for nm in names:
@@ -298,7 +339,7 @@ def evaluate(prep: Prepared, pts: _Points, config: ScoringConfig) -> dict[str, n
             out[nm] = count(pp[sel], wt[sel])
             out[f"{nm}_n"] = count(pp[sel])
     for kind in LISTS:
-        out[kind] = _list_flags(pts, prep.rows.get(kind), alive, w.list_days)
+        out[kind] = _list_flags(pts, records.get(kind), alive, w.list_days)
     for kind in POSITIVE:
         rows = prep.rows.get(kind)
         out[kind] = count(alive(rows, w.positive_days)[0]) if rows else np.zeros(size)
@@ -329,7 +370,7 @@ def evaluate(prep: Prepared, pts: _Points, config: ScoringConfig) -> dict[str, n
         for nm in ("inspection_problem", "inspection_problem_n", "inspection_clean"):
             out[nm] = np.zeros(size)
     out.update(_basic(prep, pts))
-    out["related_dishonest"] = _related(prep, pts, config, alive, out)
+    out["related_dishonest"] = _related(prep, records, pts, config, alive, out)
     return {k: out[k] for k in (*INDICATOR_NAMES, *COUNT_NAMES)}
 
 
@@ -355,9 +396,11 @@ def _basic(prep: Prepared, pts: _Points) -> dict[str, np.ndarray]:
     }
 
 
-def _related(prep: Prepared, pts: _Points, config: ScoringConfig, alive, out) -> np.ndarray:
+def _related(
+    prep: Prepared, records: dict[str, _Rows], pts: _Points, config: ScoringConfig, alive, out
+) -> np.ndarray:
     """Other entities with the same legal representative and region on a listed kind."""
-    kinds = [k for k in config.related_kinds if k in prep.rows]
+    kinds = [k for k in config.related_kinds if k in records]
     if not kinds:
         return np.zeros(pts.size)
     if pts.identity:
@@ -365,15 +408,15 @@ def _related(prep: Prepared, pts: _Points, config: ScoringConfig, alive, out) ->
         for k in kinds:
             extra = out.get(k)
             if extra is None:
-                extra = _list_flags(pts, prep.rows[k], alive, config.windows.list_days)
+                extra = _list_flags(pts, records[k], alive, config.windows.list_days)
             flag = np.maximum(flag, extra)
         g = prep.group
         ok = g >= 0
         gsum = np.bincount(g[ok], flag[ok], minlength=int(g.max()) + 1 if ok.any() else 0)
         return np.where(ok, gsum[np.where(ok, g, 0)] - flag, 0.0) if ok.any() else flag * 0
-    ent = np.concatenate([prep.rows[k].ent for k in kinds])
-    day = np.concatenate([prep.rows[k].day for k in kinds])
-    end = np.concatenate([prep.rows[k].end for k in kinds])
+    ent = np.concatenate([records[k].ent for k in kinds])
+    day = np.concatenate([records[k].day for k in kinds])
+    end = np.concatenate([records[k].end for k in kinds])
     grp = prep.group[ent]
     keep = grp >= 0
     ent, day, end, grp = ent[keep], day[keep], end[keep], grp[keep]

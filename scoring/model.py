@@ -62,6 +62,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         categorical: tuple[str, ...] = (),
         calibration: str = "sigmoid",
         calibration_fraction: float = 0.2,
+        calibration_half_life: float | None = None,
         refit: bool = True,
         random_state: int | None = None,
         n_jobs: int = 1,
@@ -76,6 +77,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.categorical = categorical
         self.calibration = calibration
         self.calibration_fraction = calibration_fraction
+        self.calibration_half_life = calibration_half_life
         self.refit = refit
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -122,7 +124,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         if usable:
             first = self._lgbm().fit(self._frame(mat[fit_idx]), y[fit_idx], **self._fit_kw())
             cal_x = self._frame(mat[cal_idx])
-            self.calibration_ = _calibrate(first, cal_x, y[cal_idx], self.calibration)
+            weight = _recency_weights(sample_time, cal_idx, self.calibration_half_life)
+            self.calibration_ = _calibrate(first, cal_x, y[cal_idx], self.calibration, weight)
             margin = first.booster_.predict(mat[cal_idx], raw_score=True)
             self.holdout_metrics_ = _metrics(y[cal_idx], margin, self._calibrated(margin))
             self.booster_ = first.booster_
@@ -284,14 +287,32 @@ def _reason_text(label: str, value: object) -> str:
     return f"{label} {value}"
 
 
-def _calibrate(first, x: pd.DataFrame, y: np.ndarray, method: str) -> dict:
+def _recency_weights(sample_time, rows: np.ndarray, half_life: float | None) -> np.ndarray | None:
+    """Calibration weights that halve every `half_life` days back from the latest row, so the
+    calibration follows the most recent problem rate; None (equal weights) without dates."""
+    if half_life is None or sample_time is None or not len(rows):
+        return None
+    t = np.asarray(pd.to_datetime(sample_time), dtype="datetime64[D]")[rows]
+    age = (t.max() - t).astype(np.float64)
+    return np.exp2(-age / float(half_life))
+
+
+def _calibrate(
+    first, x: pd.DataFrame, y: np.ndarray, method: str, weight: np.ndarray | None = None
+) -> dict:
     """Fit scikit-learn's calibrator on the frozen trees' held-out log-odds (their
-    `decision_function`); return it as plain numbers (sigmoid a, b or isotonic knots) so it can
-    be saved as JSON and applied identically after loading."""
+    `decision_function`), rows weighted by `weight`; return it as plain numbers (sigmoid a, b or
+    isotonic knots) so it can be saved as JSON and applied identically after loading."""
+    import warnings
+
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.frozen import FrozenEstimator
 
-    cal = CalibratedClassifierCV(FrozenEstimator(first), method=method).fit(x, y)
+    with warnings.catch_warnings():  # the weights are meant for the calibrator only
+        warnings.filterwarnings("ignore", message=".*sample_weight.*", category=UserWarning)
+        cal = CalibratedClassifierCV(FrozenEstimator(first), method=method).fit(
+            x, y, sample_weight=weight
+        )
     fitted = cal.calibrated_classifiers_[0].calibrators[0]
     if method == "sigmoid":
         a, b = float(fitted.a_), float(fitted.b_)
@@ -350,6 +371,7 @@ def model_from_config(config: ModelConfig, scoring_config: ScoringConfig) -> Ris
         categorical=tuple(config.categorical),
         calibration=config.calibration,
         calibration_fraction=config.calibration_fraction,
+        calibration_half_life=config.calibration_half_life_days,
         refit=config.refit,
         random_state=config.seed,
     )

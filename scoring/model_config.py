@@ -33,7 +33,12 @@ class ModelConfig:
     categorical: tuple[str, ...] = ("sector",)  # entity columns used as categories (sector, region)
     calibration: str = "sigmoid"  # sigmoid | isotonic | none, fitted on the latest history
     calibration_fraction: float = 0.2  # share of the latest past inspections held out to calibrate
-    refit: bool = True  # after calibrating, refit the trees on all past inspections
+    # recent inspections weigh more in the calibration: a row's weight halves every this many
+    # days before the latest inspection (follows a drifting problem rate); none = equal weights
+    calibration_half_life_days: float | None = 90.0
+    # after calibrating, refit the trees on all past inspections; off by default because the
+    # calibration was fitted to the first trees' scores and over-predicted on later months
+    refit: bool = False
     # use the model only if it ranks the held-out latest inspections at least as well as the
     # composite score does (AUC); otherwise risk stays the composite score's mapping
     require_better: bool = True
@@ -52,6 +57,9 @@ def check_model_config(config: ModelConfig) -> None:
         raise ModelConfigError("model.blend_weight: 应在 0 到 1 之间 (must be between 0 and 1)")
     if not 0.0 < config.calibration_fraction < 1.0:
         raise ModelConfigError("model.calibration_fraction: 应在 0 到 1 之间 (between 0 and 1)")
+    h = config.calibration_half_life_days
+    if h is not None and not h > 0:
+        raise ModelConfigError("model.calibration_half_life_days: 应大于 0 (must be > 0, or none)")
     if config.n_estimators < 1 or config.num_leaves < 2 or config.min_child_samples < 1:
         raise ModelConfigError("model: n_estimators >= 1, num_leaves >= 2, min_child_samples >= 1")
     if config.min_positives < 1 or config.min_inspections < 1:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from scoring.config import TIERS, ThresholdConfig
+from scoring.config import TIERS, ScoringConfigError, ThresholdConfig
 
 TIER_LABELS: dict[str, str] = {
     "A": "信用风险低",
@@ -71,12 +71,41 @@ def tier_mix(
     )
 
 
+class TargetMixError(ScoringConfigError):
+    """A target tier mix that cannot be met: negative, all zero, or not summing to 100%.
+    A `ScoringConfigError`, so the CLI and the app show it as one line."""
+
+
+MIX_TOLERANCE = 0.005  # shares may sum to 99.5%-100.5% (rounded published mixes)
+
+
+def check_target_mix(target_mix: Mapping[str, float]) -> np.ndarray:
+    """The A-D shares of a target mix, as given; raise `TargetMixError` unless every share is
+    in [0, 1] and they sum to 1 (within `MIX_TOLERANCE`). Never rescaled: a mix summing to 110%
+    is a typing error, and rescaling it would silently tune to a mix nobody asked for."""
+    unknown = sorted(set(map(str, target_mix)) - set(TIERS))
+    if unknown:
+        raise TargetMixError(f"目标分布含未知等级 {unknown[0]!r} (unknown tier; use A, B, C, D)")
+    shares = np.array([float(target_mix.get(x, 0.0)) for x in TIERS])
+    if not np.isfinite(shares).all() or (shares < 0).any() or (shares > 1).any():
+        raise TargetMixError("目标分布每级须在 0% 与 100% 之间 (each share must be 0%-100%)")
+    total = float(shares.sum())
+    if total == 0:
+        raise TargetMixError("目标分布全为零，请填写各级占比 (target mix is all zero)")
+    if abs(total - 1.0) > MIX_TOLERANCE:
+        raise TargetMixError(
+            f"目标分布合计 {total:.1%}，应为 100% (target mix sums to {total:.1%}, not 100%)"
+        )
+    return shares
+
+
 def thresholds_for_mix(
     scores: np.ndarray | pd.Series,
     target_mix: Mapping[str, float],
     at_best: np.ndarray | None = None,
 ) -> ThresholdConfig:
-    """Thresholds whose tier mix is as close as the scores allow to `target_mix` (A-D shares).
+    """Thresholds whose tier mix is as close as the scores allow to `target_mix` (A-D shares
+    summing to 1; see `check_target_mix`).
 
     Entities forced into a tier by an override count towards that tier's share, so the
     thresholds only place the remaining entities.
@@ -84,13 +113,8 @@ def thresholds_for_mix(
     s = np.asarray(scores, np.float64)
     n = len(s)
     if n == 0:
-        raise ValueError("没有可用的分数 (no scores to tune thresholds on)")
-    shares = np.array([float(target_mix.get(x, 0.0)) for x in TIERS])
-    if shares.sum() <= 0 or (shares < 0).any():
-        raise ValueError(
-            "目标分布须为非负且不全为零 (target mix must be non-negative, not all zero)"
-        )
-    shares = shares / shares.sum()
+        raise TargetMixError("没有可用的分数 (no scores to tune thresholds on)")
+    shares = check_target_mix(target_mix)
     forced = np.zeros(n, np.int8) if at_best is None else np.asarray(at_best, np.int8)
     out = []
     for level in (1, 2, 3):  # boundary below A, below B, below C

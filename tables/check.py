@@ -329,6 +329,16 @@ def validate_table(
             )
         typed[c.name] = col
 
+    for earlier, later in table.date_order:  # e.g. a record repaired before it was decided
+        first, then = table.column(earlier), table.column(later)
+        before = (typed[later] < typed[earlier]).fillna(False).to_numpy(bool)
+        fails.add(
+            before,
+            later,
+            f"{then.label} '{{v}}' 早于{first.label} ({later} is before the row's {earlier})",
+            _clean_text(df[later]),
+        )
+
     # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
     # (so the result never depends on row order), and each message names every row to fix
     for key in table.key:

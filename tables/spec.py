@@ -7,6 +7,7 @@ these specs over raw string frames and collects every failure (pandera's ``lazy=
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_SECTORS: tuple[str, ...] = (
@@ -131,6 +132,8 @@ class Table:
     required_table: bool = False
     key: tuple[str, ...] = ()
     references: dict[str, str] = field(default_factory=dict)  # column -> referenced table
+    # (earlier, later) date columns: a row whose later date is before its earlier one is rejected
+    date_order: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -140,7 +143,22 @@ class Table:
         return [c.name for c in self.columns if c.required]
 
 
-USCC = Column("uscc", "统一社会信用代码", "uscc", True, aliases=("信用代码", "社会信用代码"))
+# Aliases: the spellings national and provincial platform exports use (国家企业信用信息公示系统,
+# 双随机监管平台, provincial 市场主体 exports). When a file has several spellings of one column,
+# the English name wins, then the Chinese label, then the alias listed first.
+USCC = Column(
+    "uscc",
+    "统一社会信用代码",
+    "uscc",
+    True,
+    aliases=(
+        "社会信用代码",
+        "信用代码",
+        "统一代码",
+        "主体统一社会信用代码",
+        "企业统一社会信用代码",
+    ),
+)
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -150,16 +168,68 @@ TABLES: dict[str, Table] = {
             "检查对象名录库",
             (
                 USCC,
-                Column("name", "名称", "text", True, aliases=("企业名称", "主体名称", "字号名称")),
-                Column("sector", "行业", "choice", True, "sector", ("所属行业", "监管领域")),
-                Column("region", "区域", "text", True, aliases=("所属区域", "辖区", "区县")),
                 Column(
-                    "entity_type", "主体类型", "choice", False, "entity_type", ("市场主体类型",)
+                    "name",
+                    "名称",
+                    "text",
+                    True,
+                    aliases=("企业名称", "主体名称", "市场主体名称", "单位名称", "字号名称"),
                 ),
-                Column("registered_on", "成立日期", "date", aliases=("登记日期", "注册日期")),
-                Column("registered_capital", "注册资本", "number", aliases=("注册资本（万元）",)),
-                Column("status", "登记状态", "choice", False, "status", ("经营状态", "状态")),
-                Column("legal_representative", "法定代表人", "text", aliases=("经营者", "负责人")),
+                Column(
+                    "sector",
+                    "行业",
+                    "choice",
+                    True,
+                    "sector",
+                    ("所属行业", "行业领域", "行业类别", "行业门类", "监管领域", "所属领域"),
+                ),
+                Column(
+                    "region",
+                    "区域",
+                    "text",
+                    True,
+                    aliases=("所属区域", "所属地区", "所在地区", "辖区", "区县", "登记机关"),
+                ),
+                Column(
+                    "entity_type",
+                    "主体类型",
+                    "choice",
+                    False,
+                    "entity_type",
+                    ("市场主体类型", "企业类型", "主体类别"),
+                ),
+                Column(
+                    "registered_on",
+                    "成立日期",
+                    "date",
+                    aliases=("登记日期", "注册日期", "成立时间", "设立日期"),
+                ),
+                Column(
+                    "registered_capital",
+                    "注册资本",
+                    "number",
+                    aliases=("注册资本（万元）", "注册资本(万元)", "注册资金"),
+                ),
+                Column(
+                    "status",
+                    "登记状态",
+                    "choice",
+                    False,
+                    "status",
+                    ("经营状态", "企业状态", "主体状态", "状态"),
+                ),
+                Column(
+                    "legal_representative",
+                    "法定代表人",
+                    "text",
+                    aliases=(
+                        "负责人",
+                        "经营者",
+                        "法定代表人姓名",
+                        "法定代表人（负责人）",
+                        "法人代表",
+                    ),
+                ),
             ),
             required_table=True,
             key=("uscc",),
@@ -169,28 +239,75 @@ TABLES: dict[str, Table] = {
             "信用记录",
             (
                 USCC,
-                Column("kind", "记录类型", "choice", True, "kind", ("类型", "信息类型")),
-                Column("date", "日期", "date", True, aliases=("记录日期", "决定日期", "列入日期")),
-                Column("severity", "严重程度", "choice", False, "severity", ("失信程度",)),
-                Column("amount", "金额", "number", aliases=("罚没金额", "罚款金额（元）")),
-                Column("value", "等级", "text", aliases=("评价等级", "信用等级")),
                 Column(
-                    "ended_on", "结束日期", "date", aliases=("移出日期", "修复日期", "失效日期")
+                    "kind", "记录类型", "choice", True, "kind", ("信息类型", "信息类别", "类型")
                 ),
-                Column("source", "来源", "text", aliases=("数据来源", "认定部门")),
+                Column(
+                    "date",
+                    "日期",
+                    "date",
+                    True,
+                    aliases=(
+                        "决定日期",
+                        "处罚决定日期",
+                        "作出决定日期",
+                        "列入日期",
+                        "认定日期",
+                        "记录日期",
+                    ),
+                ),
+                Column(
+                    "severity", "严重程度", "choice", False, "severity", ("失信程度", "失信等级")
+                ),
+                Column(
+                    "amount",
+                    "金额",
+                    "number",
+                    aliases=("罚没金额", "罚款金额", "罚款金额（元）", "罚没金额（元）"),
+                ),
+                Column("value", "等级", "text", aliases=("评价等级", "信用等级", "评价结果")),
+                Column(
+                    "ended_on",
+                    "结束日期",
+                    "date",
+                    aliases=("移出日期", "修复日期", "失效日期", "公示截止日期", "移除日期"),
+                ),
+                Column(
+                    "source",
+                    "来源",
+                    "text",
+                    aliases=("数据来源", "认定部门", "决定机关", "作出决定机关", "处罚机关"),
+                ),
             ),
             references={"uscc": "entities"},
+            date_order=(("date", "ended_on"),),
         ),
         Table(
             "inspections",
             "抽查结果",
             (
                 USCC,
-                Column("date", "检查日期", "date", True, aliases=("抽查日期", "日期")),
-                Column("found_problem", "是否发现问题", "bool", True, aliases=("发现问题",)),
-                Column("item", "抽查事项", "text", aliases=("检查事项",)),
-                Column("result", "检查结果", "text", aliases=("抽查结果",)),
-                Column("inspectors", "检查人员", "text", aliases=("执法人员",)),
+                Column(
+                    "date",
+                    "检查日期",
+                    "date",
+                    True,
+                    aliases=("抽查日期", "检查时间", "检查完成日期", "日期"),
+                ),
+                Column(
+                    "found_problem",
+                    "是否发现问题",
+                    "bool",
+                    True,
+                    aliases=("发现问题", "是否存在问题", "存在问题"),
+                ),
+                Column(
+                    "item", "抽查事项", "text", aliases=("检查事项", "事项名称", "抽查事项名称")
+                ),
+                Column(
+                    "result", "检查结果", "text", aliases=("抽查结果", "检查结论", "抽查检查结果")
+                ),
+                Column("inspectors", "检查人员", "text", aliases=("执法人员", "检查人员编号")),
             ),
             references={"uscc": "entities"},
         ),
@@ -199,12 +316,23 @@ TABLES: dict[str, Table] = {
             "执法检查人员名录库",
             (
                 Column(
-                    "inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")
+                    "inspector_id",
+                    "执法人员编号",
+                    "text",
+                    True,
+                    aliases=("人员编号", "执法证号", "执法证件号码", "执法证编号"),
                 ),
-                Column("name", "姓名", "text", True),
-                Column("sectors", "执法领域", "choices", True, "sector", ("行业", "所属领域")),
-                Column("department", "部门", "text", aliases=("所属部门",)),
-                Column("region", "区域", "text", aliases=("所属区域",)),
+                Column("name", "姓名", "text", True, aliases=("执法人员姓名", "人员姓名")),
+                Column(
+                    "sectors",
+                    "执法领域",
+                    "choices",
+                    True,
+                    "sector",
+                    ("所属领域", "执法类别", "行业领域", "行业"),
+                ),
+                Column("department", "部门", "text", aliases=("所属部门", "所属单位", "单位")),
+                Column("region", "区域", "text", aliases=("所属区域", "所属地区")),
                 Column("active", "在岗", "bool", aliases=("是否在岗",)),
             ),
             key=("inspector_id",),
@@ -213,9 +341,11 @@ TABLES: dict[str, Table] = {
             "conflicts",
             "回避",
             (
-                Column("inspector_id", "执法人员编号", "text", True, aliases=("人员编号",)),
+                Column(
+                    "inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")
+                ),
                 USCC,
-                Column("reason", "回避原因", "text", aliases=("原因",)),
+                Column("reason", "回避原因", "text", aliases=("回避事由", "原因")),
             ),
             references={"uscc": "entities", "inspector_id": "inspectors"},
         ),
@@ -228,10 +358,15 @@ TABLE_ORDER: tuple[str, ...] = ("entities", "inspectors", "records", "inspection
 
 def header_map(table: Table) -> dict[str, str]:
     """Every accepted spelling of a header (English, Chinese label, aliases) -> English name."""
-    out: dict[str, str] = {}
+    return {h: name for h, (name, _) in _header_ranks(table).items()}
+
+
+def _header_ranks(table: Table) -> dict[str, tuple[str, int]]:
+    """Normalised spelling -> (English name, rank): 0 the name, 1 the label, 2+ the aliases."""
+    out: dict[str, tuple[str, int]] = {}
     for c in table.columns:
-        for h in (c.name, c.label, *c.aliases):
-            out[_norm_header(h)] = c.name
+        for rank, h in enumerate((c.name, c.label, *c.aliases)):
+            out.setdefault(_norm_header(h), (c.name, rank))
     return out
 
 
@@ -239,7 +374,29 @@ def _norm_header(h: str) -> str:
     return str(h).strip().lower().replace(" ", "").replace("（", "(").replace("）", ")")
 
 
-def rename_headers(table: Table, headers: list[str]) -> dict[str, str]:
-    """Map a file's headers to English names; unknown headers are kept as they are."""
-    known = header_map(table)
-    return {h: known.get(_norm_header(h), h) for h in headers}
+def rename_headers(
+    table: Table, headers: list[str], extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Map a file's headers to English names; unknown headers are kept as they are.
+
+    `extra` maps a workspace's own spellings to column names (config `headers:`) and wins over
+    the built-in ones. When several headers spell one column (an export with both 所属区域 and
+    登记机关), the best-ranked one is used and the others are kept under their own names; two
+    headers that are both the English name or the Chinese label stay mapped, so the caller
+    reports the column as appearing twice.
+    """
+    known = _header_ranks(table)
+    own = {_norm_header(k): (v, -1) for k, v in (extra or {}).items()}
+    ranked = {h: own.get(_norm_header(h)) or known.get(_norm_header(h)) for h in headers}
+    best: dict[str, int] = {}
+    for hit in ranked.values():
+        if hit is not None:
+            best[hit[0]] = min(best.get(hit[0], hit[1]), hit[1])
+    out: dict[str, str] = {}
+    for h, hit in ranked.items():
+        if hit is None:
+            out[h] = h
+        else:
+            name, rank = hit
+            out[h] = name if rank == best[name] or (rank <= 1 and best[name] >= 0) else h
+    return out

@@ -9,6 +9,7 @@ instead of being silently ignored. Mappings merge key by key with their defaults
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import types
@@ -45,6 +46,9 @@ class Config:
     sector_labels: dict[str, str] = field(default_factory=dict)
     # Record kinds accepted besides the built-in ones (they do not affect the score by default).
     extra_record_kinds: tuple[str, ...] = ()
+    # A file's own header spellings per table (table -> {"their header": column}), e.g.
+    # {entities: {"企业所在区县": region}}; they win over the built-in spellings.
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
     # The composite score, tiers and risk mapping.
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     # The monthly draw: rates, floors, caps, exclusions and inspector assignment.
@@ -90,7 +94,33 @@ def check_config(cfg: Config, source: str = "config.yaml") -> None:
     from scoring.config import TIERS, ScoringConfigError
     from scoring.config import check_config as check_scoring
     from scoring.model_config import ModelConfigError, check_model_config
+    from tables.spec import TABLES
 
+    for table, mapping in cfg.headers.items():
+        if table not in TABLES:
+            raise ConfigError(
+                f"配置项 'headers.{table}' 无效：没有这张表 (unknown table; expected one of "
+                f"{', '.join(TABLES)})",
+                file=source,
+            )
+        columns = [c.name for c in TABLES[table].columns]
+        for header, column in mapping.items():
+            if column not in columns:
+                raise ConfigError(
+                    f"配置项 'headers.{table}.{header}' 无效：{table} 没有列 {column!r} "
+                    f"(unknown column; expected one of {', '.join(columns)})",
+                    file=source,
+                )
+    for key in ("holidays", "adjusted_workdays"):
+        for i, day in enumerate(getattr(cfg.publish, key)):
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                raise ConfigError(
+                    f"配置项 'publish.{key}[{i}]' 应为 YYYY-MM-DD 日期：{day!r} "
+                    "(must be an ISO date)",
+                    file=source,
+                ) from None
     s = cfg.sampling
     for key, values, allowed in (
         ("sampling.tier_rates", s.tier_rates, TIERS),
@@ -203,6 +233,8 @@ def _convert(tp: Any, value: Any, default: Any, key: str, source: str) -> Any:
             raise bad("a number")
         return float(value)
     if tp is str:
+        if isinstance(value, dt.date):  # YAML reads an unquoted 2027-01-01 as a date
+            return value.isoformat()
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise bad("text")
         return str(value)

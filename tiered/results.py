@@ -123,10 +123,10 @@ def import_results(
     )
     if not file.is_file():
         raise UsageError("结果文件不存在 (results file not found)", file=str(file))
-    raw = read_table(file, "inspections")
+    config = load_config(ws)
+    raw = read_table(file, "inspections", config.headers.get("inspections"))
     if raw.empty:
         raise UsageError("结果文件没有数据行 (the results file has no rows)", file=str(file))
-    config = load_config(ws)
     try:
         accepted, rejected, _, _ = validate_table(
             TABLES["inspections"], raw, rules_for(config, today)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +77,12 @@ def find_table_files(ws: Path) -> dict[str, Path]:
     return found
 
 
-def read_table(path: str | Path, table: str) -> pd.DataFrame:
+def read_table(
+    path: str | Path, table: str, headers: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read one table file as text cells with English headers and a `row` column.
+
+    `headers` maps the file's own spellings to column names (config `headers:`).
 
     Raises UsageError naming the file when it cannot be read or a header appears twice.
     """
@@ -103,7 +108,7 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UsageError(f"文件无法读取 (unreadable file): {reason}", file=str(path)) from None
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    mapping = rename_headers(TABLES[table], list(df.columns))
+    mapping = rename_headers(TABLES[table], list(df.columns), headers)
     targets = list(mapping.values())
     dup = sorted({t for t in targets if targets.count(t) > 1})
     if dup:
@@ -192,7 +197,9 @@ def _validate(
     sources: dict[str, list[Path]],
     today: dt.date | None,
 ) -> Report:
-    raw: dict[str, pd.DataFrame] = {name: read_table(path, name) for name, path in files.items()}
+    raw: dict[str, pd.DataFrame] = {
+        name: read_table(path, name, config.headers.get(name)) for name, path in files.items()
+    }
     if results:
         parts = (
             [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})]
@@ -201,7 +208,9 @@ def _validate(
         )
         for p in results:
             parts.append(
-                read_table(p, "inspections").assign(**{FILE_COLUMN: str(p.relative_to(ws))})
+                read_table(p, "inspections", config.headers.get("inspections")).assign(
+                    **{FILE_COLUMN: str(p.relative_to(ws))}
+                )
             )
         raw["inspections"] = pd.concat(parts, ignore_index=True)
     try:

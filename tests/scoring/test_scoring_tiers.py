@@ -76,3 +76,30 @@ def test_psi_and_bands():
     assert [psi_band(x) for x in (0.05, 0.1, 0.2, 0.25)] == ["stable", "watch", "watch", "shift"]
     with pytest.raises(ValueError):
         psi([], a)
+
+
+@pytest.mark.parametrize(
+    ("mix", "words"),
+    [
+        ({"A": 0.6, "B": 0.4, "C": 0.06, "D": 0.04}, "110.0%"),
+        ({"A": 0.4, "B": 0.3, "C": 0.1, "D": 0.1}, "90.0%"),
+        ({"A": 0.0, "B": 0.0, "C": 0.0, "D": 0.0}, "all zero"),
+        ({}, "all zero"),
+        ({"A": 1.1, "B": -0.1}, "0%-100%"),
+        ({"A": 0.5, "B": 0.5, "E": 0.0}, "unknown tier"),
+    ],
+)
+def test_a_target_mix_not_summing_to_100_percent_is_refused(mix, words):
+    from scoring.config import ScoringConfigError
+    from scoring.tiers import TargetMixError
+
+    s = np.random.default_rng(1).normal(700, 80, 1000)
+    with pytest.raises(TargetMixError, match=words) as info:
+        thresholds_for_mix(s, mix)
+    assert isinstance(info.value, ScoringConfigError)  # the CLI and the app show it as one line
+
+
+def test_a_rounded_published_mix_is_accepted():
+    s = np.random.default_rng(1).normal(700, 80, 1000)
+    th = thresholds_for_mix(s, {"A": 0.486, "B": 0.415, "C": 0.064, "D": 0.036})  # 100.1%
+    assert th.a >= th.b >= th.c

@@ -23,7 +23,8 @@ from tiered.errors import UsageError
 from tiered.workspace import load_workspace
 
 ALWAYS = ModelConfig(require_better=False)  # use the model whenever it can be trained
-KEYS = {"budget", "months", "inspections", "base_rate", "auc", "policies", "tier_hit_rates"}
+CONTRACT = {"budget", "months", "inspections", "base_rate", "auc", "policies", "tier_hit_rates"}
+KEYS = CONTRACT | {"calibration"}
 
 
 @settings(max_examples=60, deadline=None)

@@ -15,10 +15,10 @@ from tiered.errors import UsageError
 from tiered.ledger import chain as ledger
 from tiered.publish.masking import mask_name, mask_text
 from tiered.publish.publication import PUBLIC_COLUMNS, PublishConfig, publish
-from tiered.publish.workdays import CN_ADJUSTED_WORKDAYS_2025_2026, CN_HOLIDAYS_2025_2026, Calendar
+from tiered.publish.workdays import Calendar
 from tiered.results import import_results
 
-CAL = Calendar(CN_HOLIDAYS_2025_2026, CN_ADJUSTED_WORKDAYS_2025_2026)
+CAL = Calendar()  # chinese-calendar's days
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from scoring import composite, indicators
+from scoring.calibration import calibration_summary
 from scoring.config import TIERS, ScoringConfig
 from scoring.model import compare_on_holdout, model_from_config, tier_basis_codes
 from scoring.model_config import ModelConfig, ModelConfigError, check_model_config
@@ -247,6 +248,8 @@ def _summary(months: pd.DataFrame, frame: pd.DataFrame, budget: float) -> dict:
             for p in POLICIES
         },
         "tier_hit_rates": {t: _r(by_tier.get(t)) for t in TIERS},
+        # beside the contract's keys: predicted risk against what was found (ECE, quintiles)
+        "calibration": calibration_summary(y, frame["risk"].to_numpy()),
     }
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
 from tiered.publish.masking import mask_name, mask_text
-from tiered.publish.workdays import Calendar, PublishConfig
+from tiered.publish.workdays import PublishConfig
 from tiered.results import read_draw, read_results
 from tiered.workspace import find_table_files, read_table
 
@@ -56,7 +57,7 @@ def _entities(ws: Path) -> pd.DataFrame:
         raise UsageError(
             "缺少必需的表 entities（检查对象名录库） (entities table missing)", file=str(ws)
         )
-    ent = read_table(files["entities"], "entities")
+    ent = read_table(files["entities"], "entities", load_config(ws).headers.get("entities"))
     if "legal_representative" not in ent.columns:
         ent["legal_representative"] = None
     ent = ent[ent["uscc"].notna()]
@@ -122,7 +123,7 @@ def publish(
     table = public_table(results, _entities(ws), read_draw(ws, month))
     replaced = _replacements(ws, month, results)
 
-    cal = Calendar(config.holidays, config.adjusted_workdays)
+    cal = config.calendar()
     dates = pd.to_datetime(results["date"]).dt.date
     used = cal.count_after(dates.to_numpy(dtype="datetime64[D]"), on)
     late = [
@@ -136,13 +137,9 @@ def publish(
         if n > config.deadline_working_days
     ]
     warnings = []
-    years = sorted({d.year for d in dates} | {on.year})
-    missing = [y for y in years if y not in cal.years]
-    if missing:
-        warnings.append(
-            f"节假日列表未包含 {', '.join(map(str, missing))} 年，仅按周末计算"
-            f" (holiday list does not cover {missing}: weekends only)"
-        )
+    unknown = cal.warning({d.year for d in dates} | {on.year})
+    if unknown:
+        warnings.append(unknown)
 
     for r in replaced:
         if r["reason"] == "unreachable" and not r["result_recorded"]:

@@ -11,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring import ScoringConfig, indicators, score
-from tests.scoring.test_scoring_properties import ENTITIES, NEGATIVE, SETTINGS, USCC, frame, run
+from tests.scoring.test_scoring_properties import (
+    ENTITIES,
+    NEGATIVE,
+    SETTINGS,
+    USCC,
+    frame,
+    repair_minimum_months,
+    run,
+)
 
 CFG = ScoringConfig()
 DAY = pd.Timestamp("2026-05-01")
@@ -77,16 +85,6 @@ def test_minimum_periods_are_configurable():
     assert _n(g, "2026-10-01", "penalty_general_n", longer) == 1
 
 
-def _minimum(kind: str, severity: str | None) -> int:
-    r = CFG.repair
-    if kind in r.list_months:
-        return r.list_months[kind]
-    if kind not in indicators.NEGATIVE_FADED:
-        return 0
-    sev = severity or CFG.windows.default_severity.get(kind, "general")
-    return {"minor": r.minor_months, "general": r.general_months, "serious": r.serious_months}[sev]
-
-
 @SETTINGS
 @given(
     kind=st.sampled_from(NEGATIVE),
@@ -100,7 +98,7 @@ def test_an_earlier_repair_never_scores_higher_than_the_minimum_allows(
     as_of = pd.Timestamp("2025-07-01")  # the property module's as-of date
     date = as_of - pd.Timedelta(days=ago)
     ended = date + pd.Timedelta(days=repaired_after)
-    floor = date + pd.DateOffset(months=_minimum(kind, severity))
+    floor = date + pd.DateOffset(months=repair_minimum_months(kind, severity))
     early = run(_recs(kind, severity, date, ended).to_dict("records"))
     at_minimum = run(_recs(kind, severity, date, max(ended, floor)).to_dict("records"))
     assert (early["score"] <= at_minimum["score"] + 1e-9).all()

@@ -90,8 +90,9 @@ def test_fading_linear_and_exponential():
 
 def test_ended_on_or_before_as_of_stops_counting():
     r = recs(
-        ("E0", "penalty", 30, "general", None, 0),  # repaired on the as-of date
-        ("E1", "penalty", 30, "general", None, -1),  # repaired tomorrow: still counts today
+        # past the 3-month minimum period (see test_repair_minimum.py for earlier repairs)
+        ("E0", "penalty", 120, "general", None, 0),  # repaired on the as-of date
+        ("E1", "penalty", 120, "general", None, -1),  # repaired tomorrow: still counts today
         ("E2", "abnormal_operation", 300, None, None, 10),  # removed from the list
     )
     out = ind(r)

@@ -142,10 +142,24 @@ def test_records_on_or_after_as_of_change_nothing(recs, ins, later):
 @given(records_list, inspections_list, st.lists(record(), min_size=1, max_size=4))
 def test_records_ended_on_or_before_as_of_change_nothing(recs, ins, ended):
     gone = []
-    for r in ended:
-        end = min(r["date"] + pd.Timedelta(days=5), AS_OF)
-        gone.append({**r, "ended_on": end})
+    for r in ended:  # ended once its repair minimum period is over (scoring.repair)
+        months = repair_minimum_months(r["kind"], r["severity"])
+        end = r["date"] + pd.DateOffset(months=months) + pd.Timedelta(days=5)
+        if end <= AS_OF:
+            gone.append({**r, "ended_on": end})
     pd.testing.assert_frame_equal(run([*recs, *gone], ins), run(recs, ins))
+
+
+def repair_minimum_months(kind: str, severity: str | None) -> int:
+    """The default minimum period before a repair can end a record (2025 measures)."""
+    cfg = ScoringConfig()
+    r = cfg.repair
+    if kind in r.list_months:
+        return r.list_months[kind]
+    if kind not in ("penalty", "commitment_broken", "annual_report_late"):
+        return 0
+    sev = severity or cfg.windows.default_severity.get(kind, "general")
+    return {"minor": r.minor_months, "general": r.general_months, "serious": r.serious_months}[sev]
 
 
 @SETTINGS

@@ -1,4 +1,5 @@
-"""The analyst page's target mix: a mix not summing to 100% or all zero is one error line."""
+"""Analyst pages: a target mix not summing to 100% (or all zero) is one error line; the backtest
+page shows the calibration of the predicted risk."""
 
 from __future__ import annotations
 
@@ -30,3 +31,13 @@ def test_target_mix_of_100_percent_sets_thresholds(app_env):
     assert not at.exception, at.exception
     assert not at.error
     assert at.session_state["th_a"] >= at.session_state["th_b"] >= at.session_state["th_c"]
+
+
+def test_backtest_page_shows_calibration(app_env):
+    at = page_test("app_pages/backtest.py", "analyst").run()
+    at.text_input(key="bt_from").input("2026-08")
+    at.text_input(key="bt_to").input("2026-10")
+    at.button(key="bt_run").click().run()
+    assert not at.exception, at.exception
+    line = next(c.value for c in at.caption if c.value.startswith("校准"))
+    assert "ECE" in line and "Q5" in line and "实际发现率" in line

@@ -22,6 +22,7 @@ from tiered.config import Config, config_digest, parse_config
 from tiered.errors import ConfigError, UsageError
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger.lock import writes
 
 
 def fragment(
@@ -86,6 +87,7 @@ def preview(ws: Path, changes: dict[str, Any]) -> Config:
     return cfg
 
 
+@writes("config save")
 def save_version(ws: str | Path, changes: dict[str, Any], reason: str, actor: str) -> ledger.Entry:
     """Write the new config.yaml (and a numbered copy) and ledger the change with its reason."""
     ws = Path(ws)

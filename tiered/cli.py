@@ -22,7 +22,7 @@ from typing import Any
 from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
 from tables.check import SchemaError
-from tiered.errors import TieredError, UsageError
+from tiered.errors import TieredError, UsageError, describe_os_error
 
 Handler = Callable[[argparse.Namespace], tuple[int, dict[str, Any], str]]
 
@@ -327,6 +327,18 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
 RECORDS_CONFIG = ("score", "draw", "results", "publish", "commit")
 
 
+# Commands that only read take the workspace lock shared (one consistent state); every other
+# command, including any added later, holds it exclusively from its first read to its last write.
+READ_ONLY = ("verify", "audit", "backtest", "plan")
+
+
+def _workspace_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    from tiered.ledger.lock import command_lock
+
+    ws = getattr(args, "workspace", None)
+    return command_lock(ws, f"tiered {args.command}", exclusive=args.command not in READ_ONLY)
+
+
 def _record_config(ws: Path) -> None:
     from tiered.config import config_digest, load_config
     from tiered.ledger import chain as ledger
@@ -461,9 +473,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
     )
     try:
-        if args.command in RECORDS_CONFIG:
-            _record_config(Path(args.workspace))
-        code, payload, text = args.handler(args)
+        with _workspace_lock(args):
+            if args.command in RECORDS_CONFIG:
+                _record_config(Path(args.workspace))
+            code, payload, text = args.handler(args)
     except TieredError as exc:
         return _fail(args, str(exc), exc.exit_code)
     except (SamplingError, ScoringConfigError, SchemaError) as exc:
@@ -471,8 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail(args, "已中断 (interrupted)", 2)
     except OSError as exc:  # a path that is a folder, a full disk, no permission: one line
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        return _fail(args, f"文件读写失败 (file error): {exc.strerror or exc}{where}", 2)
+        return _fail(args, describe_os_error(exc), 2)
     except MemoryError:
         return _fail(args, "内存不足 (out of memory)", 2)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback to a file

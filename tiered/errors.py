@@ -51,3 +51,28 @@ class ProblemError(TieredError):
     """The command ran but found a problem (exit code 1)."""
 
     exit_code = 1
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed file operation: what failed, on which file, and what to do.
+
+    Writes are atomic and ledgered, so a failure leaves the earlier state (or an operation the
+    next command completes): the advice is always to fix the cause and run the command again."""
+    import errno
+
+    where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+    advice = {
+        errno.ENOSPC: "磁盘已满：请腾出空间后重新运行 (the disk is full: free some space and run "
+        "the command again)",
+        errno.EDQUOT: "磁盘配额已满：请腾出空间后重新运行 (disk quota exceeded: free some space "
+        "and run the command again)",
+        errno.EROFS: "文件系统只读：请换用可写的工作区 (read-only file system: use a writable "
+        "copy of the workspace)",
+        errno.EACCES: "没有权限：请检查该文件或文件夹的权限 (permission denied: check the "
+        "permissions of this file or folder)",
+        errno.EPERM: "不允许的操作：请检查该文件或文件夹的权限 (operation not permitted: check "
+        "the permissions)",
+    }.get(exc.errno or 0)
+    if advice is None:
+        return f"文件读写失败 (file error): {exc.strerror or exc}{where}"
+    return f"{advice}；未留下写了一半的结果 (nothing half-written is left){where}"

@@ -28,6 +28,7 @@ from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, escape_formula, sha256_file
 from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
+from tiered.ledger.lock import writes
 from tiered.workspace import read_table, rules_for
 
 RESULT_COLUMNS = ("uscc", "date", "found_problem", "item", "result", "inspectors")
@@ -105,6 +106,7 @@ def _content(df: pd.DataFrame) -> pd.Series:
     return df["found_problem"] + "|" + df["result"].fillna("")
 
 
+@writes("results")
 def import_results(
     ws: str | os.PathLike,
     month: str,

@@ -199,6 +199,7 @@ def test_ledger_interrupted_operation_is_completed_once(tmp_path: Path) -> None:
             {"path": "out/results/2026-05.csv", "sha256": ledger.hashlib.sha256(b"new").hexdigest()}
         ],
     }
+    ledger._register(ws, op, ledger.canonical(desc))  # as commit_files does before staging
     (opdir / "op.json").write_bytes(ledger.canonical(desc))
     rep = ledger.audit(ws)
     assert rep.ok and any("中断" in w.message for w in rep.warnings)

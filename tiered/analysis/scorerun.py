@@ -18,6 +18,7 @@ from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger.lock import writes
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
     return Layout.of(ws).scores(as_of)
 
 
+@writes("score")
 def run_score(
     ws_path: str | Path, as_of: str, out: str | Path | None = None, actor: str | None = None
 ) -> tuple[ScoreResult, Workspace, Path]:

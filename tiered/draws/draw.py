@@ -32,6 +32,7 @@ from tiered.draws.bundle import PUBLIC_DIR
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
+from tiered.ledger.lock import writes
 from tiered.workspace import Workspace, load_workspace
 
 LIST_COLUMNS = [
@@ -304,6 +305,7 @@ def _manifest_bytes(manifest: dict) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
+@writes("draw")
 def run_draw(
     ws_path: str | os.PathLike,
     month: str,

@@ -11,10 +11,9 @@ file lagging behind after a crash, and artefacts under `out/` that no entry name
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,9 @@ from tiered.ledger.chain import (
     entry_hash,
     pending_ops,
     raw_rows,
+    unregistered_ops,
 )
+from tiered.ledger.vouch import latest_digests
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class AuditReport:
     head_hash: str
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    anchors: list[dict[str, Any]] = field(default_factory=list)  # --head values found
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,7 @@ class AuditReport:
             "head_hash": self.head_hash,
             "problems": [asdict(p) for p in self.problems],
             "warnings": [asdict(w) for w in self.warnings],
+            "anchors": self.anchors,
         }
 
     def lines(self) -> list[str]:
@@ -71,16 +74,27 @@ class AuditReport:
             if self.ok
             else f"账本被破坏 (ledger broken): {len(self.problems)} 处问题"
         )
+        anchors = [
+            f"账本头 {a['head'][:16]}… 即第 {a['seq']} 条记录，历史未被改写 "
+            f"(head {a['head'][:16]}… is entry #{a['seq']}: the history since is intact)"
+            for a in self.anchors
+        ]
         return (
             [head]
+            + anchors
             + [f"问题 (problem): {p.message}" for p in self.problems]
             + [f"提示 (warning): {w.message}" for w in self.warnings]
         )
 
 
-def audit(ws: str | os.PathLike) -> AuditReport:
-    """Recompute the chain, compare the head file and every named file's current digest."""
+def audit(ws: str | os.PathLike, heads: Sequence[str] = ()) -> AuditReport:
+    """Recompute the chain, compare the head file and every named file's current digest.
+
+    `heads`: ledger head hashes noted outside the workspace (a published list's manifest, a
+    signed minute); each must still be the hash of some entry, else the history was rewritten.
+    Works on a read-only copy of out/ (the database is opened read-only)."""
     ws = Path(ws)
+    heads = [_check_head_text(h) for h in heads]
     if not ws.is_dir():
         raise UsageError("工作区目录不存在 (workspace folder not found)", file=str(ws))
     head = _read_head(ws)
@@ -93,6 +107,7 @@ def audit(ws: str | os.PathLike) -> AuditReport:
                     f" (the ledger database is missing)"
                 )
             )
+        _check_anchors([], heads, rep)
         _check_unledgered(ws, {}, rep)
         unledgered = [w for w in rep.warnings if w.path]
         # Outputs exist, but the ledger and its head are gone (a first operation interrupted
@@ -142,13 +157,8 @@ def audit(ws: str | os.PathLike) -> AuditReport:
                 f" (head file lags: a process stopped right after appending)"
             )
         )
-    latest: dict[str, tuple[str, int, str]] = {}
-    for r in rows:
-        with contextlib.suppress(ValueError, TypeError, KeyError):
-            for gone in json.loads(r[4]).get("removed", ()):  # a replacement dropped it
-                latest.pop(gone, None)
-            for f in json.loads(r[5]):
-                latest[f["path"]] = (f["sha256"], r[0], r[3])
+    latest = latest_digests(rows)
+    _check_anchors(rows, heads, rep)
     _check_files(ws, latest, rep)
     _check_unledgered(ws, latest, rep)
     return rep
@@ -261,7 +271,44 @@ def _check_files(ws: Path, latest: dict[str, tuple[str, int, str]], rep: AuditRe
             )
 
 
+def _check_head_text(text: str) -> str:
+    h = str(text).strip().lower()
+    if len(h) < 16 or any(c not in "0123456789abcdef" for c in h):
+        raise UsageError(
+            f"--head 应为账本哈希（至少 16 位十六进制） (--head must be a ledger hash, at least "
+            f"16 hex digits): {text!r}"
+        )
+    return h
+
+
+def _check_anchors(rows: list[tuple], heads: Sequence[str], rep: AuditReport) -> None:
+    """Each head noted elsewhere must be (a prefix of) some entry's hash, or the genesis."""
+    for h in heads:
+        hit = next((r for r in rows if r[7].startswith(h)), None)
+        if hit is not None:
+            rep.anchors.append({"head": h, "seq": hit[0], "kind": hit[3]})
+        elif GENESIS.startswith(h):
+            rep.anchors.append({"head": h, "seq": 0, "kind": "genesis"})
+        else:
+            rep.problems.append(
+                Finding(
+                    f"在别处记下的账本头 {h[:16]}… 不在本账本中：之后的历史被改写（或哈希抄错） "
+                    f"(the ledger head {h[:16]}… noted elsewhere is not in this ledger: the "
+                    "history was rewritten after it was published, or the hash is mistyped)"
+                )
+            )
+
+
 def _check_unledgered(ws: Path, latest: Mapping[str, Any], rep: AuditReport) -> None:
+    for rel in unregistered_ops(ws):
+        rep.problems.append(
+            Finding(
+                f"{rel} 是一个未在账本登记的待完成操作（伪造或被改动），已拒绝执行；"
+                "查明后删除它 (a pending operation that no command registered in the ledger: "
+                "forged or edited, so it was refused; investigate, then delete it)",
+                path=rel,
+            )
+        )
     for op in pending_ops(ws):
         rep.warnings.append(
             Finding(

@@ -35,40 +35,27 @@ import logging
 import os
 import shutil
 import sqlite3
-import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, atomic_dir, atomic_write_bytes, sha256_file
-from tiered.layout import LEDGER_DB, LEDGER_HEAD, LEDGER_LOCK, PENDING, Layout
+from tiered.layout import LEDGER_DB, LEDGER_HEAD, PENDING, Layout
+from tiered.ledger.db import connect, connect_readonly, db_errors
+from tiered.ledger.lock import write_lock
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 DB_NAME = LEDGER_DB
 HEAD_NAME = LEDGER_HEAD
-LOCK_NAME = LEDGER_LOCK
 PENDING_NAME = PENDING
+REFUSED_PREFIX = ".refused-"  # a pending operation not registered in the ledger, kept aside
 # Folders whose files are artefacts that should each be named by some ledger entry.
 ARTEFACT_DIRS = ("out/draws", "out/results", "out/publish", "out/scores", "out/commitments")
-BUSY_TIMEOUT_S = 120.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (
-    seq INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    files TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -127,23 +114,7 @@ def rel_path(ws: Path, path: str | os.PathLike) -> str:
 
 
 def _connect(ws: Path, create: bool = True) -> sqlite3.Connection:
-    db = ws / DB_NAME
-    db.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-    if create:
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        while True:  # switching to WAL needs a moment alone; retry while others hold locks
-            try:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.execute(_SCHEMA)
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-    con.execute("PRAGMA synchronous=FULL")
-    return con
+    return connect(ws / DB_NAME, create=create)
 
 
 def _row_to_entry(row: tuple) -> Entry:
@@ -180,6 +151,18 @@ def _append(
     files: list[dict[str, str]],
     actor: str,
     op: str | None = None,
+) -> Entry:
+    with db_errors(ws / DB_NAME):
+        return _append_db(ws, kind, payload, files, actor, op)
+
+
+def _append_db(
+    ws: Path,
+    kind: str,
+    payload: dict[str, Any],
+    files: list[dict[str, str]],
+    actor: str,
+    op: str | None,
 ) -> Entry:
     payload_text = canonical(payload).decode("utf-8")
     files_text = canonical(files).decode("utf-8")
@@ -229,10 +212,12 @@ def _write_head(ws: Path, con: sqlite3.Connection) -> None:
 
 
 def raw_rows(ws: Path) -> list[tuple]:
-    """The stored rows as they are (audit recomputes from these), oldest first."""
+    """The stored rows as they are (audit recomputes from these), oldest first.
+
+    Opened read-only, so an auditor can check a copy of out/ they cannot write."""
     if not (ws / DB_NAME).exists():
         return []
-    con = _connect(ws, create=False)
+    con = connect_readonly(ws / DB_NAME)
     try:
         return con.execute(
             "SELECT seq, time, actor, kind, payload, files, prev_hash, hash"
@@ -242,6 +227,44 @@ def raw_rows(ws: Path) -> list[tuple]:
         return []
     finally:
         con.close()
+
+
+def head(ws: str | os.PathLike) -> dict[str, Any]:
+    """The chain's head now: {"entries": N, "hash": H} (H = GENESIS for an empty ledger).
+
+    A draw writes it into its manifest: whoever keeps a published list can later check, with
+    `tiered audit WS --head H`, that the ledger still holds that history."""
+    rows = raw_rows(Path(ws))
+    return (
+        {"entries": rows[-1][0], "hash": rows[-1][7]} if rows else {"entries": 0, "hash": GENESIS}
+    )
+
+
+def registered_ops(ws: Path) -> dict[str, str]:
+    """op id -> op.json digest of the operations a command registered before staging them."""
+    if not (ws / DB_NAME).exists():
+        return {}
+    con = connect_readonly(ws / DB_NAME)
+    try:
+        return dict(con.execute("SELECT op, digest FROM pending").fetchall())
+    except sqlite3.OperationalError:  # an older ledger without the table: nothing registered
+        return {}
+    finally:
+        con.close()
+
+
+def _register(ws: Path, op: str, desc_bytes: bytes) -> None:
+    """Note an operation (and its op.json digest) in the database before it is staged."""
+    with db_errors(ws / DB_NAME):
+        con = _connect(ws)
+        try:
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            con.execute(
+                "INSERT INTO pending VALUES (?, ?, ?)",
+                (op, hashlib.sha256(desc_bytes).hexdigest(), now),
+            )
+        finally:
+            con.close()
 
 
 def entries(ws: str | os.PathLike) -> list[Entry]:
@@ -278,28 +301,6 @@ def record_config(
 # --------------------------------------------------------------------- staged file commits
 
 
-@contextlib.contextmanager
-def _op_lock(ws: Path) -> Iterator[None]:
-    """One file-writing operation per workspace at a time (released if the process dies)."""
-    path = ws / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as f:
-        try:
-            import fcntl
-
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows
-            import msvcrt
-
-            while True:
-                try:
-                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-        yield  # the lock goes with the file handle
-
-
 def commit_files(
     ws: str | os.PathLike,
     kind: str,
@@ -314,7 +315,7 @@ def commit_files(
     """
     ws = Path(ws)
     actor = actor or default_actor()
-    with _op_lock(ws):
+    with write_lock(ws, f"ledger: {kind}", actor):
         _recover_locked(ws)
         op = uuid.uuid4().hex
         files = []
@@ -332,6 +333,7 @@ def commit_files(
                 "actor": actor,
                 "files": sorted(files, key=lambda d: d["path"]),
             }
+            _register(ws, op, canonical(desc))
             (tmp / "op.json").write_bytes(canonical(desc))
         return _finish(ws, ws / PENDING_NAME / op)
 
@@ -356,7 +358,7 @@ def commit_dir(
     actor = actor or default_actor()
     target_rel = rel_path(ws, target)
     archive_rel = rel_path(ws, archive) if archive is not None else None
-    with _op_lock(ws):
+    with write_lock(ws, f"ledger: {kind}", actor):
         _recover_locked(ws)
         if (ws / target_rel).exists() and archive_rel is None:
             raise UsageError("目标文件夹已存在 (folder exists)", file=str(ws / target_rel))
@@ -386,12 +388,29 @@ def commit_dir(
                 "files": sorted(entries_, key=lambda d: d["path"]),
                 "dir": {"target": target_rel, "archive": archive_rel},
             }
+            _register(ws, op, canonical(desc))
             (tmp / "op.json").write_bytes(canonical(desc))
         return _finish(ws, ws / PENDING_NAME / op)
 
 
 def _finish(ws: Path, opdir: Path) -> Entry | None:
-    desc = json.loads((opdir / "op.json").read_bytes())
+    raw = (opdir / "op.json").read_bytes()
+    registered = registered_ops(ws)
+    try:
+        desc = json.loads(raw)
+        known = registered.get(desc["op"]) == hashlib.sha256(raw).hexdigest()
+    except (ValueError, KeyError, TypeError):
+        known = False
+    if not known:  # hand-written, copied in or edited: never finish it under anyone's name
+        aside = opdir.with_name(REFUSED_PREFIX + opdir.name)
+        os.replace(opdir, aside)
+        log.warning(
+            "ledger: refused pending operation %s: its op.json is not registered in the ledger "
+            "(kept as %s for inspection)",
+            opdir.name,
+            aside,
+        )
+        return None
     moves = desc.get("dir")
     if moves is not None and (opdir / "dir").exists():
         target = ws / moves["target"]
@@ -416,18 +435,24 @@ def _finish(ws: Path, opdir: Path) -> Entry | None:
             _fsync_dir(final.parent)
         elif not final.exists() or sha256_file(final) != f["sha256"]:
             log.warning("ledger: cannot complete operation %s: %s changed", desc["op"], f["path"])
-            _discard(opdir)
+            _discard(ws, opdir)
             return None
     payload = {**desc["payload"], "op": desc["op"]}
     entry = _append(ws, desc["kind"], payload, desc["files"], desc["actor"], op=desc["op"])
-    _discard(opdir)
+    _discard(ws, opdir)
     return entry
 
 
-def _discard(opdir: Path) -> None:
+def _discard(ws: Path, opdir: Path) -> None:
     done = opdir.with_name(f".done-{opdir.name}")
     os.replace(opdir, done)  # one atomic step: the operation is no longer pending
     shutil.rmtree(done, ignore_errors=True)
+    with db_errors(ws / DB_NAME):  # a row left by a crash here is harmless: no folder to match
+        con = _connect(ws)
+        try:
+            con.execute("DELETE FROM pending WHERE op = ?", (opdir.name,))
+        finally:
+            con.close()
 
 
 def recover(ws: str | os.PathLike) -> list[Entry]:
@@ -435,7 +460,7 @@ def recover(ws: str | os.PathLike) -> list[Entry]:
     ws = Path(ws)
     if not (ws / PENDING_NAME).exists():
         return []
-    with _op_lock(ws):
+    with write_lock(ws, "ledger: recover"):
         return _recover_locked(ws)
 
 
@@ -445,6 +470,8 @@ def _recover_locked(ws: Path) -> list[Entry]:
         return []
     done = []
     for d in sorted(root.iterdir()):
+        if d.name.startswith(REFUSED_PREFIX):  # kept for whoever investigates it
+            continue
         if d.name.startswith("."):  # a staging dir that never completed, or a finished one
             shutil.rmtree(d, ignore_errors=True)
         elif (d / "op.json").exists():
@@ -456,14 +483,34 @@ def _recover_locked(ws: Path) -> list[Entry]:
 
 
 def pending_ops(ws: Path) -> list[dict[str, Any]]:
+    """Interrupted operations the next command will finish: only registered ones count."""
     root = ws / PENDING_NAME
     if not root.exists():
         return []
+    registered = registered_ops(ws)
     out = []
     for d in sorted(root.iterdir()):
         if not d.name.startswith(".") and (d / "op.json").exists():
-            with contextlib.suppress(ValueError, OSError):
-                out.append(json.loads((d / "op.json").read_bytes()))
+            with contextlib.suppress(ValueError, OSError, KeyError, TypeError):
+                raw = (d / "op.json").read_bytes()
+                desc = json.loads(raw)
+                if registered.get(desc["op"]) == hashlib.sha256(raw).hexdigest():
+                    out.append(desc)
+    return out
+
+
+def unregistered_ops(ws: Path) -> list[str]:
+    """Pending-operation folders no command registered (forged, or refused earlier)."""
+    root = ws / PENDING_NAME
+    if not root.exists():
+        return []
+    known = {op["op"] for op in pending_ops(ws)}
+    out = []
+    for d in sorted(root.iterdir()):
+        if d.name.startswith(REFUSED_PREFIX) or (
+            not d.name.startswith(".") and (d / "op.json").exists() and d.name not in known
+        ):
+            out.append(rel_path(ws, d))
     return out
 
 

@@ -22,6 +22,7 @@ from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
+from tiered.ledger.lock import writes
 from tiered.publish.masking import mask_name, mask_text
 from tiered.publish.workdays import PublishConfig
 from tiered.results import read_draw, read_results
@@ -98,6 +99,7 @@ def public_table(results: pd.DataFrame, entities: pd.DataFrame, draw: pd.DataFra
     return df.sort_values(["检查日期", "统一社会信用代码"], kind="stable").reset_index(drop=True)
 
 
+@writes("publish")
 def publish(
     ws: str | os.PathLike,
     month: str,

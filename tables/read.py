@@ -1,0 +1,237 @@
+"""Reading a table file as text cells, bounded: a hostile or odd file is refused, not obeyed.
+
+Every limit is checked before the expensive step it protects: a CSV header line is counted
+before pandas builds one object per column (a 200,000-column header once took 23 GB); an
+XLSX's inflated size is read from the zip directory before openpyxl inflates it (a 5 MB file
+can hold 1.3 GB of XML); cells longer than Excel's own limit are refused. An XLSX with data on
+more than one sheet is refused naming the sheets (a second sheet used to be ignored silently),
+and a formula cell without a cached value is refused naming the cell (it used to become blank).
+A CSV that is UTF-8 except for some lines is refused naming the first such line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+MAX_COLUMNS = 256  # the widest table has ~20 columns; a spreadsheet export rarely exceeds 100
+MAX_HEADER_BYTES = 1 << 20
+MAX_CELL_CHARS = 32_767  # Excel's own cell limit
+MAX_INFLATED_BYTES = 2 << 30  # 2 GB of XML: far beyond a 1M-row sheet (about 250 MB)
+MAX_RATIO = 100  # inflated/compressed; real sheets compress 5-15x, zip bombs 250x and more
+RATIO_FLOOR_BYTES = 100 << 20  # the ratio rule applies only above 100 MB inflated
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+class ReadError(ValueError):
+    """A table file that cannot (or must not) be read; names row, column or sheet if it can."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+        self.column = column
+
+
+# ------------------------------------------------------------------------------------ CSV
+
+
+def check_csv_header(path: Path) -> None:
+    """Refuse a header line that is endless or too wide, before pandas parses it."""
+    with open(path, "rb") as f:
+        head = f.read(MAX_HEADER_BYTES + 1)
+    end = head.find(b"\n")
+    if end < 0 and len(head) > MAX_HEADER_BYTES:
+        raise ReadError(
+            f"表头行超过 {MAX_HEADER_BYTES >> 20} MB，不是一张正常的表 (the header line is longer "
+            f"than {MAX_HEADER_BYTES >> 20} MB: not a table)",
+            row=1,
+        )
+    line = head[: end if end >= 0 else len(head)].decode("utf-8", errors="replace")
+    fields = next(csv.reader([line.lstrip("\ufeff")]), [])
+    if len(fields) > MAX_COLUMNS:
+        raise ReadError(
+            f"表头有 {len(fields):,} 列，最多允许 {MAX_COLUMNS} 列 (the header has "
+            f"{len(fields):,} columns; at most {MAX_COLUMNS} are allowed)",
+            row=1,
+        )
+    check_headers([f.strip() for f in fields])
+
+
+def check_headers(headers: list[str]) -> None:
+    """Refuse a header that appears twice (pandas would rename the second to `name.1`)."""
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers, start=1):
+        key = str(h).strip().lstrip("\ufeff")
+        if key and key in seen:
+            raise ReadError(
+                f"列名 '{key}' 出现了两次（第 {seen[key]} 列和第 {i} 列） "
+                f"(header '{key}' appears twice: columns {seen[key]} and {i})",
+                row=1,
+                column=key,
+            )
+        seen[key] = i
+
+
+def first_bad_utf8_line(path: Path) -> tuple[int, int] | None:
+    """(first line that is not UTF-8, lines that are UTF-8 with non-ASCII text), or None when
+    every line decodes. A file whose other non-ASCII lines are UTF-8 is mixed, not GBK."""
+    bad, utf8_lines = None, 0
+    with open(path, "rb") as f:
+        for n, line in enumerate(f, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8_lines += 1
+            except UnicodeDecodeError:
+                if bad is None:
+                    bad = n
+    return None if bad is None else (bad, utf8_lines)
+
+
+def check_cells(df: pd.DataFrame) -> None:
+    """Refuse a cell longer than Excel allows (a table, not a dump), naming row and column."""
+    for c in df.columns:
+        s = df[c]
+        if s.dtype != object:
+            continue
+        lengths = s.str.len()
+        if lengths.notna().any() and lengths.max() > MAX_CELL_CHARS:
+            i = int(lengths.fillna(0).to_numpy().argmax())
+            raise ReadError(
+                f"单元格超过 {MAX_CELL_CHARS:,} 个字符 (a cell is longer than "
+                f"{MAX_CELL_CHARS:,} characters)",
+                row=i + 2,
+                column=str(c),
+            )
+
+
+# ----------------------------------------------------------------------------------- XLSX
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an XLSX whose parts inflate too far (a zip bomb), from the zip directory only."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile:
+        raise ReadError("不是有效的 XLSX 文件 (not a valid XLSX file)") from None
+    inflated = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if inflated > MAX_INFLATED_BYTES or (
+        inflated > RATIO_FLOOR_BYTES and inflated / packed > MAX_RATIO
+    ):
+        raise ReadError(
+            f"XLSX 解压后达 {inflated / 2**20:,.0f} MB（压缩比 {inflated / packed:,.0f} 倍），"
+            "拒绝读取 (the XLSX inflates to "
+            f"{inflated / 2**20:,.0f} MB, {inflated / packed:,.0f}x its size: refused as a "
+            "likely zip bomb; save the table as CSV)"
+        )
+
+
+def _cell_text(v: object) -> str | None:
+    """A cell as pandas' `read_excel(dtype=str)` writes it."""
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def _has_data(ws) -> bool:
+    for row in ws.iter_rows(values_only=True):
+        if any(v is not None and str(v).strip() for v in row):
+            return True
+    return False
+
+
+def read_xlsx(path: Path) -> pd.DataFrame:
+    """The one sheet holding data, as text cells (header = first row)."""
+    from openpyxl import load_workbook
+
+    check_zip(path)
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheets = [ws for ws in wb.worksheets if _has_data(ws)]
+        if len(sheets) > 1:
+            names = "、".join(ws.title for ws in sheets)
+            raise ReadError(
+                f"工作簿有 {len(sheets)} 个含数据的工作表（{names}）；一张表请只放在一个工作表中 "
+                f"(the workbook has data on {len(sheets)} sheets: {names}; keep the table on "
+                "one sheet, or save each sheet as its own file)",
+                column=None,
+            )
+        if not sheets:
+            raise ReadError("文件为空 (empty file)")
+        sheet = sheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows)
+        width = max((i + 1 for i, v in enumerate(header) if v is not None), default=0)
+        if width > MAX_COLUMNS:
+            raise ReadError(
+                f"表头有 {width:,} 列，最多允许 {MAX_COLUMNS} 列 (the header has {width:,} "
+                f"columns; at most {MAX_COLUMNS} are allowed)",
+                row=1,
+            )
+        names = [str(h).strip() if h is not None else f"Unnamed: {i}" for i, h in enumerate(header)]
+        names = names[:width]
+        check_headers(names)
+        data = [[_cell_text(v) for v in r[:width]] for r in rows]
+        title = sheet.title
+    finally:
+        wb.close()
+    _check_formulas(path, title)
+    data = [r + [None] * (width - len(r)) for r in data]
+    while data and all(v is None for v in data[-1]):  # trailing blank rows (formatting only)
+        data.pop()
+    return pd.DataFrame(data, columns=names, dtype=object)
+
+
+def _check_formulas(path: Path, title: str) -> None:
+    """Refuse a formula cell without a cached value (openpyxl reads it as blank), naming it."""
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as z:
+        parts = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(_has_formula(z, n) for n in parts):
+            return
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    values = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for frow, vrow in zip(
+            formulas[title].iter_rows(), values[title].iter_rows(), strict=False
+        ):
+            for fc, vc in zip(frow, vrow, strict=False):
+                if getattr(fc, "data_type", None) == "f" and vc.value is None:
+                    raise ReadError(
+                        f"单元格 {fc.coordinate} 是公式但没有计算结果（文件未在 Excel 中保存过）；"
+                        "请在 Excel 中打开并保存，或把公式换成数值 (cell "
+                        f"{fc.coordinate} holds a formula without a computed value: open and "
+                        "save the file in Excel, or paste the values)",
+                        row=fc.row,
+                        column=fc.coordinate,
+                    )
+    finally:
+        formulas.close()
+        values.close()
+
+
+def _has_formula(z: zipfile.ZipFile, name: str) -> bool:
+    """Whether a sheet part holds a formula tag, read in chunks (never all at once)."""
+    tail = b""
+    with z.open(name) as f:
+        while chunk := f.read(1 << 20):
+            if _FORMULA.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False

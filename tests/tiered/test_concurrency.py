@@ -105,7 +105,9 @@ def test_a_writer_waits_then_names_the_holder(demo_ws: Path) -> None:
     ws = str(demo_ws)
     with write_lock(demo_ws, "test-holder", "auditor-li"):
         started = time.monotonic()
-        p = _start("draw", ws, "--month", "2026-11", "--seed", "s", env={"TIERED_LOCK_TIMEOUT": "1"})
+        p = _start(
+            "draw", ws, "--month", "2026-11", "--seed", "s", env={"TIERED_LOCK_TIMEOUT": "1"}
+        )
         code, out, err = _finish(p)
         waited = time.monotonic() - started
     assert code == 2, out + err

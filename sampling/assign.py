@@ -196,12 +196,3 @@ def _reason(
         f"{len(q & conflicted)} with conflicts, {len(q & previous)} did the previous inspection, "
         f"{left} left)"
     )
-
-
-def load_spread(assigned: pd.DataFrame) -> dict[str, int]:
-    """Inspections per inspector id in an assigned list (for balance checks and reports)."""
-    counts: dict[str, int] = {}
-    for ids in assigned["inspectors"]:
-        for i in str(ids).split(";"):
-            counts[i] = counts.get(i, 0) + 1
-    return counts

@@ -177,12 +177,3 @@ def _normalise_zip(data: bytes) -> bytes:
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, payload)
     return out.getvalue()
-
-
-def write_xlsx(
-    df: pd.DataFrame,
-    path: str | os.PathLike,
-    headers: dict[str, str] | None = None,
-    sheet: str = "Sheet1",
-) -> None:
-    atomic_write_bytes(path, xlsx_bytes(df, headers, sheet))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import small_tables, write_tables
-from tiered.files import write_csv_bom, write_xlsx
+from tiered.files import atomic_write_bytes, write_csv_bom, xlsx_bytes
 from tiered.ledger import chain as ledger
 
 MONTH = "2026-05"
@@ -36,7 +36,7 @@ def make_draw(
     folder = ws / "out" / "draws" / month
     folder.mkdir(parents=True, exist_ok=True)
     write_csv_bom(lst, folder / "inspection_list.csv")
-    write_xlsx(lst, folder / "inspection_list.xlsx")
+    atomic_write_bytes(folder / "inspection_list.xlsx", xlsx_bytes(lst))
     (folder / "manifest.json").write_text(json.dumps({"month": month, "seed": "test"}))
     if ledgered:
         files = [

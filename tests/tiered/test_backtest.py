@@ -17,7 +17,6 @@ from tiered.analysis.backtest import (
     format_report,
     inclusion_probabilities,
     ranked_hits,
-    run_backtest,
 )
 from tiered.errors import UsageError
 from tiered.workspace import load_workspace
@@ -140,7 +139,7 @@ def test_workspace_without_records_and_fallback(demo_tables):
 def test_run_backtest_on_minimal_workspace(demo_ws, tmp_path):
     for name in ("records", "inspectors", "conflicts", "truth"):
         (demo_ws / f"{name}.csv").unlink(missing_ok=True)
-    s = run_backtest(demo_ws, "2026-08", "2026-10", 0.1)
+    s = backtest_workspace(demo_ws, "2026-08", "2026-10", 0.1).summary
     assert set(s) == KEYS and s["months"] == 3
 
 

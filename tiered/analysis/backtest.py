@@ -277,17 +277,6 @@ def backtest_workspace(
     )
 
 
-def run_backtest(
-    ws: str | Path | Workspace,
-    month_from: str,
-    month_to: str,
-    budget: float,
-    model_config: ModelConfig | None = None,
-) -> dict:
-    """`tiered backtest WS --from --to --budget`: the contract's JSON object."""
-    return backtest_workspace(ws, month_from, month_to, budget, model_config).summary
-
-
 def format_report(result: BacktestResult) -> str:
     """The human-readable output: the summary and the per-month table."""
     s = result.summary

@@ -19,6 +19,7 @@ import pandas as pd
 from scoring import composite, indicators
 from scoring.config import TIERS, ScoringConfig, ThresholdConfig
 from scoring.tiers import psi, tier_codes
+from tiered.analysis.randomdraws import recorded_results  # noqa: F401 - used by the pages
 from tiered.analysis.scorerun import score_workspace
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
@@ -236,33 +237,6 @@ def draws_vs_plan(ws: Path, year: int, planned_monthly: float) -> pd.DataFrame:
         month = f"{year:04d}-{k:02d}"
         rows.append((month, drawn.get(month), float(planned_monthly)))
     return pd.DataFrame(rows, columns=["month", "drawn", "plan"])
-
-
-def recorded_results(ws: Path) -> pd.DataFrame:
-    """Drawn entities joined with their recorded outcomes (month, sector, tier,
-    inclusion_probability, found_problem: True/False/None)."""
-    parts = []
-    lay = Layout.of(ws)
-    for month in lay.draw_months():
-        lst = lay.draw_dir(month) / "inspection_list.csv"
-        res_path = lay.results(month)
-        if not res_path.exists():
-            continue
-        drawn = pd.read_csv(lst, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        res = pd.read_csv(res_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        found = res.assign(found=res["found_problem"].str.lower().isin(["true", "1", "是"]))
-        found = found.groupby("uscc")["found"].max()  # any problem in the month counts
-        d = drawn[["uscc", "sector", "tier", "inclusion_probability"]].copy()
-        d["inclusion_probability"] = d["inclusion_probability"].astype(float)
-        d["found_problem"] = d["uscc"].map(found).astype(object)
-        d.loc[d["found_problem"].isna(), "found_problem"] = None
-        d.insert(0, "month", str(month))
-        parts.append(d)
-    if not parts:
-        return pd.DataFrame(
-            columns=["month", "uscc", "sector", "tier", "inclusion_probability", "found_problem"]
-        )
-    return pd.concat(parts, ignore_index=True)
 
 
 def problem_rates_by_tier(results: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -43,6 +43,24 @@ from sampling.errors import PlanError
 SECANTS = 16
 
 
+# Published local tier rules as bands (low, high) on each stratum's annual rate (DOMAIN.md):
+# Daqing's are bands; Henan 2021 and Guangzhou Yuexiu 2021 publish rates, taken here as each
+# tier's minimum (the optimiser may add to a tier, never take from it).
+PRESETS: dict[str, dict[str, tuple[float, float]]] = {
+    "daqing": {"A": (0.0, 0.05), "B": (0.05, 0.20), "C": (0.21, 0.60), "D": (0.61, 1.0)},
+    "henan": {"A": (0.01, 1.0), "B": (0.02, 1.0), "C": (0.10, 1.0), "D": (0.30, 1.0)},
+    "yuexiu": {"A": (0.05, 1.0), "B": (0.15, 1.0), "C": (0.30, 1.0), "D": (0.50, 1.0)},
+}
+
+
+def with_bands(strata: pd.DataFrame, bands: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """`strata` with `min_rate` / `max_rate` from per-tier bands (tiers not listed: 0 to 1)."""
+    out = strata.copy()
+    out["min_rate"] = out["tier"].map(lambda t: bands.get(t, (0.0, 1.0))[0]).astype(float)
+    out["max_rate"] = out["tier"].map(lambda t: bands.get(t, (0.0, 1.0))[1]).astype(float)
+    return out
+
+
 class OptimiseError(PlanError):
     """The optimisation cannot be set up or has no feasible plan (budget below the floors...)."""
 

@@ -240,6 +240,32 @@ def _cmd_backtest(args: argparse.Namespace) -> tuple[int, dict, str]:
     return 0, result.summary, format_report(result)
 
 
+def _cmd_optimise(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.analysis.optimise import apply_proposal, format_report, propose
+    from tiered.layout import Month
+
+    if args.apply and not (args.reason or "").strip():
+        raise UsageError("应用建议必须写明原因 --reason (--apply needs a non-empty --reason)")
+    proposal = propose(
+        Path(args.workspace),
+        month=None if args.month is None else str(Month.parse(args.month)),
+        budget=args.budget,
+        budget_share=args.budget_share,
+        preset=args.preset,
+        precision=args.precision,
+        precision_by=args.precision_by,
+    )
+    payload, text = proposal.to_dict(), format_report(proposal)
+    if args.apply:
+        entry = apply_proposal(Path(args.workspace), proposal, args.reason)
+        payload["applied"] = {"version": entry.payload["version"], "ledger_seq": entry.seq}
+        text += (
+            f"\n已写入配置版本 v{entry.payload['version']}（账本 #{entry.seq}）"
+            f"(written as config version v{entry.payload['version']}, ledger #{entry.seq})"
+        )
+    return 0, payload, text
+
+
 def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.results import import_results
 
@@ -312,6 +338,10 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "backtest": (
         "按历史逐月回放，比较抽查策略 (replay history, compare draw policies)",
         _cmd_backtest,
+    ),
+    "optimise": (
+        "在预算、保底与区间约束下求发现问题最多的各层抽查比例 (propose per-stratum rates)",
+        _cmd_optimise,
     ),
     "results": ("导入本月抽查结果 (record the results of a month's draw)", _cmd_results),
     "publish": ("生成公示名单 (write the public results list)", _cmd_publish),
@@ -422,6 +452,26 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="share of each month's frame inspected, e.g. 0.1",
     )
+    sp = add("optimise")
+    sp.add_argument("workspace")
+    budget = sp.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--budget", type=_non_negative_int, default=None, help="inspections per month"
+    )
+    budget.add_argument(
+        "--budget-share",
+        type=float,
+        default=None,
+        help="share of the active entities inspected per year (default: today's plan's total)",
+    )
+    sp.add_argument("--month", default=None, help="YYYY-MM (default: this month, Beijing time)")
+    sp.add_argument("--preset", choices=["henan", "daqing", "yuexiu"], default=None)
+    sp.add_argument(
+        "--precision", type=float, default=None, help="95%% half-width target, e.g. 0.05"
+    )
+    sp.add_argument("--precision-by", choices=["tier", "sector"], default="tier")
+    sp.add_argument("--apply", action="store_true", help="write the proposal as a config version")
+    sp.add_argument("--reason", default=None, help="why the rates change (ledgered)")
     sp = add("results")
     sp.add_argument("workspace")
     sp.add_argument("--month", required=True, help="YYYY-MM")

@@ -75,7 +75,7 @@ def demo_result(demo_tables):
 def test_summary_matches_contract(demo_result):
     s = demo_result.summary
     assert set(s) == KEYS
-    assert set(s["policies"]) == {"uniform", "tiered", "ranked"}
+    assert set(s["policies"]) == {"uniform", "tiered", "ranked", "optimised"}
     assert set(s["tier_hit_rates"]) == {"A", "B", "C", "D"}
     assert s["policies"]["uniform"]["lift"] == 1.0
     assert s["months"] == 6 and s["budget"] == 0.2
@@ -163,3 +163,25 @@ def test_report_has_a_row_per_month(demo_result):
     for m in ("2026-05", "2026-10"):
         assert m in text
     assert "ranked" in text and "AUC" in text
+
+
+def test_optimised_policy_keeps_the_floor_and_beats_tiered(demo_result):
+    opt = demo_result.summary["policies"]["optimised"]
+    assert opt["min_inclusion_probability"] >= opt["floor"] - 1e-9
+    pol = demo_result.summary["policies"]
+    assert pol["tiered"]["hit_rate"] < opt["hit_rate"] <= pol["ranked"]["hit_rate"] + 1e-9
+
+
+def test_optimised_probabilities_sum_to_the_places():
+    from tiered.analysis.backtest import optimised_probabilities
+
+    rng = np.random.default_rng(0)
+    n = 200
+    sectors = rng.choice(["a", "b", "c"], n)
+    tiers = rng.choice(list("ABCD"), n)
+    risk = rng.random(n)
+    pi = optimised_probabilities(sectors, tiers, risk, 20, 0.01)
+    assert pi.sum() == pytest.approx(20) and pi.min() >= 0.01 - 1e-12
+    # within a stratum every entity has the same chance
+    df = pd.DataFrame({"s": sectors, "t": tiers, "pi": pi})
+    assert (df.groupby(["s", "t"])["pi"].nunique() == 1).all()

@@ -11,7 +11,11 @@ used instead. Every policy inspects `ceil(budget x frame)` entities:
 - `tiered`: random with inclusion probabilities proportional to the tier's sampling rate
   (`sampling.tier_rates`, e.g. A 1% / B 2% / C 10% / D 30%), capped at 1 with the excess
   spread over the rest, so they sum to the budget; expected hit rate sum(pi*y) / sum(pi);
-- `ranked`: the highest risks; entities tied at the cut share the remaining places equally.
+- `ranked`: the highest risks; entities tied at the cut share the remaining places equally;
+- `optimised`: random with the inclusion probabilities `tiered optimise` would give the frame's
+  sector x tier strata for the same number of places (`sampling.optimise`: each stratum's
+  problem rate is its entities' mean risk, every entity keeps at least `sampling.floor_rate`),
+  so it shows what the optimiser recovers of `ranked`'s gain without giving up randomness.
 
 Hit rates are exact expected values, not one random draw, so the figures do not wobble. Pooled
 rates are expected hits over places across all months; lift is a policy's rate over uniform's.
@@ -29,17 +33,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sampling.optimise import optimise_rates
 from scoring import composite, indicators
 from scoring.calibration import calibration_summary
 from scoring.config import TIERS, ScoringConfig
 from scoring.model import compare_on_holdout, model_from_config, tier_basis_codes
 from scoring.model_config import ModelConfig, ModelConfigError, check_model_config
 from scoring.model_features import features_at
+from tiered.analysis.randomdraws import random_draw_report, recorded_results
 from tiered.errors import UsageError
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
-POLICIES = ("uniform", "tiered", "ranked")
+POLICIES = ("uniform", "tiered", "ranked", "optimised")
 
 
 @dataclass
@@ -110,6 +116,7 @@ def backtest(
     scoring_config: ScoringConfig | None = None,
     model_config: ModelConfig | None = None,
     tier_rates: dict[str, float] | None = None,
+    floor: float = 0.005,
 ) -> BacktestResult:
     """The backtest on validated tables (see the module docstring)."""
     t0 = time.perf_counter()
@@ -132,6 +139,8 @@ def backtest(
     insp = inspections[inspections["uscc"].astype(str).isin(set(entities["uscc"].astype(str)))]
     insp = insp[insp["date"].notna()].reset_index(drop=True)
     y_all = insp["found_problem"].fillna(False).to_numpy(bool)
+    sector_of = dict(zip(entities["uscc"].astype(str), entities["sector"], strict=True))
+    lowest = 1.0  # the smallest inclusion probability the optimised policy gave anyone
     prep = indicators.prepare(entities, records, insp)
     cats = tuple(mcfg.categorical)
     feats_all = features_at(entities, records, insp, insp[["uscc", "date"]], scfg, cats, prep)
@@ -173,6 +182,10 @@ def backtest(
             "tiered": float((pi * y).sum()),
             "ranked": ranked_hits(y, _rank_key(risk, tie), n),
         }
+        sectors = fr["uscc"].map(sector_of).fillna("other").to_numpy()
+        pi_opt = optimised_probabilities(sectors, fr["tier"].to_numpy(), risk, n, floor)
+        hits["optimised"] = float((pi_opt * y).sum())
+        lowest = min(lowest, float(pi_opt.min()))
         rows.append(
             {
                 "month": str(month),
@@ -192,7 +205,30 @@ def backtest(
         raise UsageError(
             f"{first}–{last} 没有抽查结果，无法回测 (no inspection outcomes in these months)"
         )
-    return BacktestResult(_summary(months, frame, budget), months, frame, time.perf_counter() - t0)
+    summary = _summary(months, frame, budget)
+    summary["policies"]["optimised"].update(
+        {"floor": floor, "min_inclusion_probability": _r(lowest)}
+    )
+    return BacktestResult(summary, months, frame, time.perf_counter() - t0)
+
+
+def optimised_probabilities(
+    sectors: np.ndarray, tiers: np.ndarray, risk: np.ndarray, n: int, floor: float
+) -> np.ndarray:
+    """Each entity's inclusion probability under the optimiser's rates for the frame's sector x
+    tier strata, `n` places in all, every probability at least `floor` (lowered to n / frame
+    when places are too few for the floor)."""
+    df = pd.DataFrame({"sector": sectors, "tier": tiers, "risk": risk})
+    st = df.groupby(["sector", "tier"], sort=True).agg(
+        eligible=("risk", "size"), problem_rate=("risk", "mean")
+    )
+    st["problem_rate"] = st["problem_rate"].clip(0, 1).fillna(0)
+    size = len(df)
+    if n >= size:
+        return np.ones(size)
+    alloc = optimise_rates(st.reset_index(), float(n), min(floor, n / size))
+    rate = pd.Series(alloc.strata["proposed_rate"].to_numpy(), index=st.index)
+    return rate.reindex(pd.MultiIndex.from_frame(df[["sector", "tier"]])).to_numpy()
 
 
 def _month_risk(feats_all, fx, insp, y_all, past, start, scfg, mcfg):
@@ -260,11 +296,12 @@ def backtest_workspace(
     budget: float,
     model_config: ModelConfig | None = None,
 ) -> BacktestResult:
-    """The backtest of a workspace with its config (scoring, sampling tier rates, model)."""
+    """The backtest of a workspace with its config (scoring, sampling tier rates, model), and
+    what the workspace's own random draws say (`random_draws`)."""
     if not isinstance(ws, Workspace):
         ws = load_workspace(ws)
     mcfg = model_config or getattr(ws.config, "model", None) or ModelConfig()
-    return backtest(
+    result = backtest(
         ws.table("entities"),
         ws.tables.get("records"),
         ws.tables.get("inspections"),
@@ -274,7 +311,12 @@ def backtest_workspace(
         ws.config.scoring,
         mcfg,
         dict(ws.config.sampling.tier_rates),
+        ws.config.sampling.floor_rate,
     )
+    drawn = recorded_results(ws.path)
+    if drawn["found_problem"].notna().any():  # the key appears once there is something to say
+        result.summary["random_draws"] = random_draw_report(drawn, result.frame, budget)
+    return result
 
 
 def format_report(result: BacktestResult) -> str:
@@ -295,7 +337,24 @@ def format_report(result: BacktestResult) -> str:
     lines.append("各等级发现率 (tier hit rates): " + "  ".join(
         f"{t} {pct(v)}" for t, v in s["tier_hit_rates"].items()))  # fmt: skip
     lines.append("")
-    lines.append("月份      检查  问题  抽取  均匀    分级    排序    AUC   风险来源")
+    opt = s["policies"]["optimised"]
+    lines.append(
+        f"optimised: 每个主体入选概率不低于 (every inclusion probability >=) "
+        f"{pct(opt.get('min_inclusion_probability'))}，保底 (floor) {pct(opt.get('floor'))}"
+    )
+    rd = s.get("random_draws")
+    if rd and rd.get("results"):
+        lines.append(
+            f"仅随机抽查结果、按 1/π 加权 (random draws only, weighted by 1/π; "
+            f"{rd['results']} results): 发现率 {pct(rd['base_rate'])}; 各等级 "
+            + "  ".join(f"{t} {pct(v)}" for t, v in rd["tier_hit_rates"].items())
+            + f"; 风险最高 {rd['share']:.0%} 的精确率 (precision at top) "
+            + pct(rd["precision_at_k"])
+        )
+    else:
+        lines.append("尚无已录入结果的随机抽查 (no recorded results of random draws yet)")
+    lines.append("")
+    lines.append("月份      检查  问题  抽取  均匀    分级    排序    优化    AUC   风险来源")
     for _, r in result.months.iterrows():
         if not r["inspections"]:
             lines.append(f"{r['month']}  {0:>5}")

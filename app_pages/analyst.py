@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, optimise_section
 from app_pages.common import T
 from app_support import charts, configedit, i18n, model, modelinfo
 from scoring.config import DIMENSIONS, TIERS, ThresholdConfig
@@ -222,6 +222,9 @@ if info.trained:
             f"tiers follow: {modelinfo.basis_label(info.tier_basis, 'en')}",
         ),
     )
+
+# ---------------------------------------------------------------------------- rate proposal
+optimise_section.render(ws, base, lang)
 
 # ------------------------------------------------------------------------------------ save
 st.subheader(T("保存为新配置版本", "Save as a new config version"))

@@ -1,5 +1,6 @@
-"""Analyst: the backtest. Replays past months and compares uniform, tiered and ranked draws at
-the same budget, with the composite score's (or the learned model's) risk as of each month."""
+"""Analyst: the backtest. Replays past months and compares uniform, tiered, ranked and optimised
+draws at the same budget, with the composite score's (or the learned model's) risk as of each
+month."""
 
 from __future__ import annotations
 
@@ -58,11 +59,12 @@ m[0].metric(T("月数", "Months"), i18n.fmt_int(summary["months"]))
 m[1].metric(T("检查次数", "Inspections"), i18n.fmt_int(summary["inspections"]))
 m[2].metric(T("基础发现率", "Base rate"), i18n.fmt_pct(summary["base_rate"]))
 m[3].metric("AUC", "–" if summary["auc"] is None else f"{summary['auc']:.3f}")
-p = st.columns(3)
+p = st.columns(4)
 for col, key, zh, en in (
     (p[0], "uniform", "纯随机", "uniform"),
     (p[1], "tiered", "分级随机", "tiered"),
     (p[2], "ranked", "按风险排序", "ranked"),
+    (p[3], "optimised", "优化比例随机", "optimised"),
 ):
     v = summary["policies"][key]
     common.metric(
@@ -106,6 +108,30 @@ if cal.get("ece") is not None:
             f"Calibration: mean predicted risk {i18n.fmt_pct(cal['mean_predicted'])}, observed "
             f"{i18n.fmt_pct(cal['observed'])}, ECE {cal['ece']:.3f}; by risk quintile "
             f"(predicted/observed): {quint}",
+        )
+    )
+opt = summary["policies"]["optimised"]
+st.caption(
+    T(
+        f"优化比例随机：按 tiered optimise 的各层比例随机抽取，每个主体入选概率不低于 "
+        f"{i18n.fmt_pct(opt['min_inclusion_probability'])}（保底 {i18n.fmt_pct(opt['floor'])}）。",
+        f"optimised: random with the rates tiered optimise gives each stratum; every entity's "
+        f"inclusion probability is at least {i18n.fmt_pct(opt['min_inclusion_probability'])} "
+        f"(floor {i18n.fmt_pct(opt['floor'])}).",
+    )
+)
+rd = summary.get("random_draws")
+if rd:
+    st.caption(
+        T(
+            f"仅随机抽查结果（{rd['results']} 条，按入选概率倒数加权）：发现率 "
+            f"{i18n.fmt_pct(rd['base_rate'])}，风险最高 {rd['share']:.0%} 的命中率 "
+            f"{i18n.fmt_pct(rd['precision_at_k'])}；各等级 "
+            + "、".join(f"{t} {i18n.fmt_pct(v)}" for t, v in rd["tier_hit_rates"].items()),
+            f"Random draws only ({rd['results']} results, weighted by 1/π): hit rate "
+            f"{i18n.fmt_pct(rd['base_rate'])}, precision in the top {rd['share']:.0%} by risk "
+            f"{i18n.fmt_pct(rd['precision_at_k'])}; by tier "
+            + ", ".join(f"{t} {i18n.fmt_pct(v)}" for t, v in rd["tier_hit_rates"].items()),
         )
     )
 src = modelinfo.source_counts(months, lang)

@@ -223,14 +223,15 @@ def policies_chart(summary: dict, lang: str) -> alt.Chart:
         "uniform": pick(("纯随机", "uniform"), lang),
         "tiered": pick(("分级随机", "tiered"), lang),
         "ranked": pick(("按风险排序", "ranked"), lang),
+        "optimised": pick(("优化比例随机", "optimised"), lang),
     }
     rate = pick(("问题发现率", "hit rate"), lang)
     pol = pick(("抽查方式", "policy"), lang)
     df = pd.DataFrame(
         {
-            pol: [names[p] for p in names],
-            rate: [summary["policies"][p]["hit_rate"] for p in names],
-            "lift": [summary["policies"][p]["lift"] for p in names],
+            pol: [names[p] for p in names if p in summary["policies"]],
+            rate: [summary["policies"][p]["hit_rate"] for p in names if p in summary["policies"]],
+            "lift": [summary["policies"][p]["lift"] for p in names if p in summary["policies"]],
         }
     )
     bars = (
@@ -258,11 +259,13 @@ def monthly_policies_chart(months: pd.DataFrame, lang: str) -> alt.Chart:
         "uniform": pick(("纯随机", "uniform"), lang),
         "tiered": pick(("分级随机", "tiered"), lang),
         "ranked": pick(("按风险排序", "ranked"), lang),
+        "optimised": pick(("优化比例随机", "optimised"), lang),
     }
     used = months[months["places"] > 0]
     wide = pd.DataFrame({"month": used["month"].astype(str)})
     for p in names:
-        wide[p] = used[f"{p}_hits"] / used["places"]
+        if f"{p}_hits" in used:
+            wide[p] = used[f"{p}_hits"] / used["places"]
     df = wide.melt("month", var_name="p", value_name=rate)
     df[pol] = df["p"].map(names)
     df = df.rename(columns={"month": m})

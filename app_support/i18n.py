@@ -93,6 +93,7 @@ COLUMNS = {
     "uniform_hits": ("纯随机 预计发现", "uniform: expected hits"),
     "tiered_hits": ("分级随机 预计发现", "tiered: expected hits"),
     "ranked_hits": ("按风险排序 发现", "ranked: hits"),
+    "optimised_hits": ("优化比例随机 预计发现", "optimised: expected hits"),
     "auc": ("AUC", "AUC"),
     "risk_source": ("问题概率来源", "risk from"),
     "train_inspections": ("训练检查次数", "training inspections"),

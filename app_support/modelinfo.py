@@ -153,7 +153,7 @@ def months_table(months: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["risk_source"] = [
             source_label(s, lang) if s else "–" for s in out["risk_source"].fillna("")
         ]
-    for c in ("uniform_hits", "tiered_hits", "ranked_hits"):
+    for c in ("uniform_hits", "tiered_hits", "ranked_hits", "optimised_hits"):
         if c in out:
             out[c] = out[c].round(1)
     if "auc" in out:

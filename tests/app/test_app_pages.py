@@ -159,3 +159,27 @@ def test_backtest_bad_month_is_one_error(app_env):
     at.button(key="bt_run").click().run()
     assert not at.exception
     assert len(at.error) == 1
+
+
+def test_analyst_rate_proposal_and_apply(app_env, tmp_path, monkeypatch):
+    """The proposal sits beside today's rates with the gain; applying needs a reason and writes
+    a ledgered config version."""
+    ws_path = tmp_path / "ws"
+    shutil.copytree(app_env, ws_path, ignore=shutil.ignore_patterns("out", "*.sqlite*"))
+    monkeypatch.setenv("TIERED_WORKSPACE", str(ws_path))
+    at = page_test("app_pages/analyst.py", "analyst").run()
+    assert not at.exception, at.exception
+    assert "抽查比例优化建议" in texts(at)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["同等预算下的提升"].startswith("×")
+    table = next(d.value for d in at.dataframe if "建议年比例" in d.value.columns)
+    assert {"现行年比例", "每月检查", "每年预计发现问题", "区间半宽", "来源"} <= set(table.columns)
+    apply = next(b for b in at.button if b.label == "应用建议比例")
+    apply.click().run()
+    assert any("原因" in e.value for e in at.error)
+    at.text_input(key="opt_reason").input("按优化建议调整抽查比例")
+    next(b for b in at.button if b.label == "应用建议比例").click().run()
+    assert not at.exception, at.exception
+    entry = [e for e in ledger.entries(ws_path) if e.kind == "config_change"][-1]
+    assert entry.payload["reason"] == "按优化建议调整抽查比例"
+    assert "stratum_rates" in (ws_path / "config.yaml").read_text(encoding="utf-8")

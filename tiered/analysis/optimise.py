@@ -119,16 +119,21 @@ def default_month(today: dt.date | None = None) -> str:
     return f"{today.year:04d}-{today.month:02d}"
 
 
-def stratum_frame(ws: Workspace, month: str) -> tuple[pd.DataFrame, str]:
+def stratum_frame(
+    ws: Workspace, month: str, scores: pd.DataFrame | None = None, risk_source: str = ""
+) -> tuple[pd.DataFrame, str]:
     """(strata with eligible, current_rate, model risk, draws' rate and the one used; source of
-    the model risk) for the active entities as of the month's first day."""
-    from tiered.analysis.scorerun import score_workspace
+    the model risk) for the active entities as of the month's first day. `scores` (uscc, tier,
+    risk) may be given by a caller that has them (the app's baseline), else they are computed."""
     from tiered.draws.draw import build_frame
 
-    start = month_start(month)
-    scored = score_workspace(ws, start)
-    frame, _ = build_frame(ws, month, scored.frame)
-    frame = frame.merge(scored.frame[["uscc", "risk"]], on="uscc", how="left")
+    if scores is None:
+        from tiered.analysis.scorerun import score_workspace
+
+        scored = score_workspace(ws, month_start(month))
+        scores, risk_source = scored.frame, scored.risk_source
+    frame, _ = build_frame(ws, month, scores)
+    frame = frame.merge(scores[["uscc", "risk"]], on="uscc", how="left")
     g = frame.groupby(KEYS, sort=True)
     st = g.agg(eligible=("uscc", "size"), model_risk=("risk", "mean")).reset_index()
     sc = ws.config.sampling
@@ -146,7 +151,7 @@ def stratum_frame(ws: Workspace, month: str) -> tuple[pd.DataFrame, str]:
     )
     st["problem_rate"] = np.where(use, st["draws_rate"], model).clip(0, 1)
     st["source"] = np.where(use, "draws", "model")
-    return st.drop(columns=["problems"]), scored.risk_source
+    return st.drop(columns=["problems"]), risk_source
 
 
 def propose(
@@ -157,6 +162,8 @@ def propose(
     preset: str | None = None,
     precision: float | None = None,
     precision_by: str = "tier",
+    scores: pd.DataFrame | None = None,
+    risk_source: str = "",
 ) -> Proposal:
     """The optimiser's proposal for the workspace (see the module docstring)."""
     t0 = time.perf_counter()
@@ -172,7 +179,7 @@ def propose(
         raise UsageError(f"未知预设 {preset} (unknown preset; one of {', '.join(PRESETS)})")
     if precision_by not in KEYS:
         raise UsageError(f"--precision-by 应为 sector 或 tier：{precision_by}")
-    st, risk_source = stratum_frame(ws, month)
+    st, risk_source = stratum_frame(ws, month, scores, risk_source)
     if preset:
         st = with_bands(st, PRESETS[preset])
     if budget is not None:

@@ -73,7 +73,9 @@ class Proposal:
         cols = ["sector", "tier", "eligible", "problem_rate", "source", "results",
                 "current_rate", "proposed_rate", "expected_inspections", "expected_problems",
                 "half_width", "current_half_width"]  # fmt: skip
-        strata = self.table[cols].replace({np.nan: None}).to_dict(orient="records")
+        table = self.table.assign(monthly_inspections=self.table["expected_inspections"] / 12)
+        strata = table[[*cols, "monthly_inspections"]].replace({np.nan: None})
+        strata = strata.to_dict(orient="records")
         for row in strata:
             for k, v in row.items():
                 if isinstance(v, float):

@@ -235,7 +235,8 @@ else:
     st.caption(T("当前设置与已保存的配置相同。", "The settings equal the saved config."))
 with st.form("save_config"):
     reason = st.text_area(
-        T("修改原因（必填，记入账本）", "Reason (required, goes into the ledger)")
+        T("修改原因（必填，记入账本）", "Reason (required, goes into the ledger)"),
+        key="save_reason",
     )
     go = st.form_submit_button(T("保存配置并重新评分", "Save config and re-score"), type="primary")
 if go:
@@ -252,7 +253,7 @@ if go:
         status.update(label=T("已保存", "Saved"), state="complete")
     common.clear_caches()
     for k in list(st.session_state):
-        if k.startswith(("th_", "rate_")) or k == "weights":
+        if k.startswith(("th_", "rate_")) or k in ("weights", "save_reason"):
             del st.session_state[k]
     common.flash(T("已保存新配置版本。", "New config version saved."))
     st.rerun()

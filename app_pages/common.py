@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_support import bootstrap, model, modelinfo
+from app_support import bootstrap, i18n, model, modelinfo
 from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
 from tables.check import SchemaError
@@ -118,7 +118,7 @@ def errors() -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as exc:
-        st.error(str(exc))
+        st.error(i18n.message(str(exc), lang()))
         st.stop()
 
 

@@ -13,7 +13,8 @@ from app_pages import common
 from app_pages.common import T
 from app_support import configedit, drawprep, i18n
 from sampling.plan import month_start
-from tiered.draws.draw import build_frame, run_draw
+from tiered.draws import readable
+from tiered.draws.draw import build_frame, run_draw, unusual_month
 from tiered.draws.verify import verify_draw
 
 common.guard(__file__)
@@ -39,6 +40,9 @@ seed = c2.text_input(
 )
 with common.errors():
     start = month_start(month)
+far = unusual_month(month)
+if far:  # the same rule and words as `tiered draw`
+    st.warning(i18n.message(far, lang) if lang == "zh" else far.split(" (", 1)[-1].rstrip(")"))
 
 # ------------------------------------------------------------------------------ rate table
 # Codes live in drawprep.CODE, labels in drawprep.LABEL: display names come from column_config,
@@ -142,46 +146,98 @@ st.subheader(T(f"{month} 抽查名单", f"Inspection list for {month}"))
 st.caption(
     T(
         f"种子 {manifest.get('seed')} · 抽取 {manifest.get('drawn', 0):,} 户 · "
-        f"生成于 {manifest.get('created_at', '')}",
+        f"生成于 {i18n.beijing(manifest.get('created_at'))}（北京时间）",
         f"seed {manifest.get('seed')} · {manifest.get('drawn', 0):,} drawn · "
-        f"created {manifest.get('created_at', '')}",
+        f"created {i18n.beijing(manifest.get('created_at'))} (Beijing time)",
     )
 )
 lst = pd.read_csv(
     folder / "inspection_list.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
 )
-view = lst.copy()
-if "sector" in view:
+people = readable.readable_list(
+    lst, ws.tables.get("inspectors"), ws.tables.get("items"), cfg.sector_labels
+)
+per_inspector = readable.by_inspector(people, ws.tables.get("inspectors"))
+if lang == "zh":
+    shown = people.drop(columns=["sector", "tier", "inspectors", "inclusion_probability"])
+    st.dataframe(shown.rename(columns=readable.LIST_HEADERS), hide_index=True)
+else:
+    view = lst.copy()
     view["sector"] = [i18n.sector_label(s, lang, cfg.sector_labels) for s in view["sector"]]
-if "inclusion_probability" in view:
     p_incl = pd.to_numeric(view["inclusion_probability"], errors="coerce")
     view["inclusion_probability"] = [i18n.fmt_prob(v) for v in p_incl]
-st.dataframe(view.rename(columns=i18n.column_labels(view.columns, lang)), hide_index=True)
+    view["inspectors"] = people["inspector_names"].to_numpy()
+    st.dataframe(view.rename(columns=i18n.column_labels(view.columns, lang)), hide_index=True)
 
-d = st.columns(3)
-xlsx = folder / "inspection_list.xlsx"
-if xlsx.exists():
-    d[0].download_button(
-        T("下载 Excel 名单", "Download Excel list"),
-        xlsx.read_bytes(),
-        file_name=f"{month}-inspection_list.xlsx",
-        key="dl_xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+st.caption(
+    T(
+        "《检查名单》供人阅读：中文表头、行业与区域名称、检查人员姓名及单位、入选概率百分比；"
+        "第二页“按检查人员”每人一页，可直接打印。机器文件 inspection_list 保持约定的英文列，"
+        "供复核与其他系统读取。",
+        "The 检查名单 workbook is for people: Chinese headers and names, inspectors with their "
+        "unit, probabilities as percentages, and a second sheet with one printed page per "
+        "inspector. The machine files (inspection_list) keep the contract's columns.",
     )
+)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+d = st.columns(3)
+d[0].download_button(
+    T("下载检查名单（Excel，含按人员分页）", "Download the list (Excel, per-inspector pages)"),
+    readable.workbook_bytes(people, per_inspector, f"{month} 双随机抽查名单"),
+    file_name=f"{month}-检查名单.xlsx",
+    key="dl_people_xlsx",
+    type="primary",
+    mime=XLSX_MIME,
+)
 d[1].download_button(
-    T("下载 CSV 名单", "Download CSV list"),
-    (folder / "inspection_list.csv").read_bytes(),
-    file_name=f"{month}-inspection_list.csv",
+    T("下载检查名单（CSV，中文表头）", "Download the list (CSV, Chinese headers)"),
+    readable.csv_bytes(people),
+    file_name=f"{month}-检查名单.csv",
     mime="text/csv",
-    key="dl_csv",
+    key="dl_people_csv",
 )
-d[2].download_button(
-    T("下载清单文件 manifest", "Download manifest"),
-    (folder / "manifest.json").read_bytes(),
-    file_name=f"{month}-manifest.json",
-    mime="application/json",
-    key="dl_man",
-)
+with d[2].popover(T("机器可读文件", "Machine-readable files")):
+    xlsx = folder / "inspection_list.xlsx"
+    if xlsx.exists():
+        st.download_button(
+            "inspection_list.xlsx",
+            xlsx.read_bytes(),
+            file_name=f"{month}-inspection_list.xlsx",
+            key="dl_xlsx",
+            mime=XLSX_MIME,
+        )
+    st.download_button(
+        "inspection_list.csv",
+        (folder / "inspection_list.csv").read_bytes(),
+        file_name=f"{month}-inspection_list.csv",
+        mime="text/csv",
+        key="dl_csv",
+    )
+    st.download_button(
+        "manifest.json",
+        (folder / "manifest.json").read_bytes(),
+        file_name=f"{month}-manifest.json",
+        mime="application/json",
+        key="dl_man",
+    )
+
+with st.expander(T("按检查人员查看（谁去哪里、查什么）", "By inspector (who goes where)")):
+    names = per_inspector.drop_duplicates("inspector_id")
+    pick_one = st.selectbox(
+        T("检查人员", "Inspector"),
+        names["inspector_id"].tolist(),
+        format_func=lambda i: " · ".join(
+            names.loc[names["inspector_id"] == i, ["inspector", "department"]].iloc[0]
+        ),
+        key="by_inspector",
+    )
+    mine = per_inspector[per_inspector["inspector_id"] == pick_one]
+    st.dataframe(
+        mine.drop(columns=["inspector", "inspector_id", "department"]).rename(
+            columns=readable.BY_INSPECTOR_HEADERS
+        ),
+        hide_index=True,
+    )
 
 st.subheader(T("复核", "Verify"))
 st.caption(

@@ -15,7 +15,7 @@ from app_support import drawprep, i18n
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
-from tiered.publish.publication import publish
+from tiered.publish.publication import publish, publish_preview
 from tiered.results import import_results, read_draw, read_results
 
 common.guard(__file__)
@@ -84,9 +84,10 @@ with tab_edit:
     todo["result"] = ""
     st.caption(
         T(
-            f"尚未录入结果的 {len(todo):,} 户；填写日期和是否发现问题的行会被导入。",
-            f"{len(todo):,} entities without a result; rows with a date and an outcome "
-            "are imported.",
+            f"尚未录入结果的 {len(todo):,} 户。填写过的每一行都会提交：缺少日期或是否发现问题"
+            "的行会被拒收并说明原因，不会被忽略。",
+            f"{len(todo):,} entities without a result. Every row you fill in is submitted: one "
+            "without a date or an outcome is rejected with its reason, never ignored.",
         )
     )
     choices = [drawprep.YES, drawprep.NO] if lang == "zh" else ["yes", "no"]
@@ -114,8 +115,8 @@ with tab_edit:
         if rows.empty:
             st.warning(
                 T(
-                    "没有填写完整的行（需要日期和是否发现问题）。",
-                    "No complete rows (a date and an outcome are needed).",
+                    "表格中没有填写任何结果。",
+                    "Nothing was entered in the table.",
                 )
             )
         else:
@@ -138,7 +139,9 @@ if n_rej and rej.exists():
         )
     )
     rej_df = pd.read_csv(rej, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    why = rej_df[[c for c in ("row", "reason") if c in rej_df.columns]]
+    why = rej_df[[c for c in ("row", "reason") if c in rej_df.columns]].copy()
+    if "reason" in why:
+        why["reason"] = [i18n.message(m, lang) for m in why["reason"]]
     st.dataframe(
         why.rename(columns={"row": i18n.column_label("row", lang), "reason": T("原因", "reason")}),
         hide_index=True,
@@ -153,7 +156,11 @@ if n_rej and rej.exists():
 
 if len(results):
     st.subheader(T("已录入的结果", "Recorded results"))
-    st.dataframe(results.rename(columns=i18n.column_labels(results.columns, lang)), hide_index=True)
+    shown = results.copy()
+    if "found_problem" in shown:
+        shown["found_problem"] = [i18n.yes_no(v, lang) for v in shown["found_problem"]]
+    shown = shown.replace({"None": "", "nan": ""})
+    st.dataframe(shown.rename(columns=i18n.column_labels(shown.columns, lang)), hide_index=True)
 
 st.subheader(T("公示", "Publication"))
 st.caption(
@@ -162,11 +169,71 @@ st.caption(
         "Writes the public list (personal data masked) and checks the 20-working-day rule.",
     )
 )
+with common.errors():
+    pre = publish_preview(path, month, config=common.workspace().config.publish)
+missing = pre.outstanding
+if len(results) and len(missing):
+    st.warning(
+        T(
+            f"尚有 {len(missing):,} / {pre.drawn:,} 户未录入结果；现在公示只包含已录入的 "
+            f"{pre.drawn - len(missing):,} 户。未录入的主体若在月底前完成检查，最迟应于 "
+            f"{missing['due_if_inspected_by_month_end'].iloc[0]} 公示。",
+            f"{len(missing):,} of {pre.drawn:,} entities have no result yet; publishing now "
+            f"lists only the {pre.drawn - len(missing):,} recorded. If inspected by the month's "
+            f"end they are due by {missing['due_if_inspected_by_month_end'].iloc[0]}.",
+        )
+    )
+rec = pre.recorded
+with st.expander(
+    T(
+        f"公示前预览：未录入 {len(missing):,} 户 · 已录入 {len(rec):,} 户的公示期限",
+        f"Before publishing: {len(missing):,} outstanding · deadlines of {len(rec):,} results",
+    )
+):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                i18n.column_label("uscc", lang): missing["uscc"],
+                i18n.column_label("name", lang): missing["name"],
+                T("最迟公示日（按月底完成检查计）", "due if inspected by month end"): missing[
+                    "due_if_inspected_by_month_end"
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                i18n.column_label("uscc", lang): rec["uscc"],
+                T("检查日期", "inspected on"): rec["date"],
+                T("最迟公示日（20个工作日）", "due (20 working days)"): rec["due"],
+                T("剩余工作日", "working days left"): [
+                    str(n) if n >= 0 else T(f"已逾期 {-n}", f"{-n} overdue")
+                    for n in rec["working_days_left"]
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+confirm = True
+if len(results) and len(missing):
+    confirm = st.checkbox(
+        T(
+            f"我已知悉尚有 {len(missing):,} 户未录入结果，仍要先公示已录入的结果",
+            f"I know {len(missing):,} results are outstanding and want to publish the "
+            "recorded ones now",
+        ),
+        key="publish_partial",
+    )
 if st.button(
-    T("生成公示名单", "Publish"), type="primary", disabled=not len(results), key="publish"
+    T("生成公示名单", "Publish"),
+    type="primary",
+    disabled=not len(results) or not confirm,
+    key="publish",
 ):
     with common.errors(), st.spinner(T("正在生成…", "Publishing…")):
-        s = publish(path, month, actor=common.actor())
+        s = publish(path, month, actor=common.actor(), config=common.workspace().config.publish)
     st.success(
         T(
             f"已公示 {s.rows:,} 条（账本 #{s.ledger_seq}）",
@@ -174,7 +241,7 @@ if st.button(
         )
     )
     for w in s.warnings:
-        st.warning(w)
+        st.warning(i18n.message(w, lang))
     if s.late:
         st.warning(
             T(f"{len(s.late)} 条超过公示期限", f"{len(s.late)} published after the deadline")
@@ -198,7 +265,7 @@ last = [
 if last:
     st.caption(
         T(
-            f"最近一次公示：{last[-1].time[:19]} UTC，操作人 {last[-1].actor}",
-            f"Last published {last[-1].time[:19]} UTC by {last[-1].actor}",
+            f"最近一次公示：{i18n.beijing(last[-1].time)}（北京时间），操作人 {last[-1].actor}",
+            f"Last published {i18n.beijing(last[-1].time)} (Beijing time) by {last[-1].actor}",
         )
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pandas as pd
@@ -11,6 +10,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from app_support import bootstrap, i18n
+from app_support.accounts import AccountStore
 from tiered.ledger import chain as ledger
 
 u = common.guard(__file__)
@@ -20,7 +20,8 @@ where = {
     "settings": T("设置", "settings"),
     "demo": T("内置演示", "the built-in demo"),
 }[source]
-st.write(T(f"当前工作区：`{path}`（来自{where}）", f"Current workspace: `{path}` (from {where})"))
+if "admin" in u["roles"]:
+    st.write(T(f"当前工作区：`{path}`（来自{where}）", f"Current workspace: `{path}` (from {where})"))
 
 if "admin" in u["roles"]:
     st.subheader(T("选择工作区", "Choose a workspace"))
@@ -57,22 +58,8 @@ st.caption(
     )
 )
 if entries:
+    names = {a.username: a.display_name for a in AccountStore(bootstrap.accounts_path()).all()}
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "#": e.seq,
-                    T("时间 (UTC)", "time (UTC)"): e.time[:19],
-                    T("操作人", "actor"): e.actor,
-                    T("类型", "kind"): e.kind,
-                    T("内容", "payload"): json.dumps(
-                        {k: v for k, v in e.payload.items() if k != "op"},
-                        ensure_ascii=False,
-                        default=str,
-                    ),
-                }
-                for e in reversed(entries[-50:])
-            ]
-        ),
+        pd.DataFrame(i18n.ledger_rows(reversed(entries[-50:]), common.lang(), names)),
         hide_index=True,
     )

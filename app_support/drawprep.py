@@ -45,15 +45,20 @@ YES, NO = ("是", "否")
 
 
 def entered_results(edited: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the staff's results table that are complete (a date and 是/否), in the results
-    file's columns; `found_problem` may be 是/否 or yes/no."""
+    """Every row of the staff's results table in which anything was typed, in the results
+    file's columns, so that each is accepted or rejected with its reason by the import (a row
+    without a date is a rejected row, never a silently dropped one); `found_problem` may be
+    是/否 or yes/no."""
     fp = edited["found_problem"].map(
         lambda v: {YES: "true", NO: "false", "yes": "true", "no": "false"}.get(v)
     )
-    ok = edited["date"].notna() & fp.notna()
-    out = edited.loc[ok, ["uscc", "date", "item", "result"]].copy()
-    out.insert(2, "found_problem", fp[ok])
-    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    text = [edited[c].fillna("").astype(str).str.strip() != "" for c in ("item", "result")]
+    touched = edited["date"].notna() | fp.notna() | text[0] | text[1]
+    out = edited.loc[touched, ["uscc", "date", "item", "result"]].copy()
+    out.insert(2, "found_problem", fp[touched].fillna(""))
+    dates = pd.to_datetime(out["date"], errors="coerce")
+    out["date"] = dates.dt.strftime("%Y-%m-%d").fillna("")
+    out[["item", "result"]] = out[["item", "result"]].fillna("")
     return out[["uscc", "date", "found_problem", "item", "result"]].reset_index(drop=True)
 
 

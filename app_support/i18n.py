@@ -6,7 +6,10 @@ Page-specific sentences sit next to their page as (中文, English) pairs; the s
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
+from zoneinfo import ZoneInfo
 
 from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
 from tables.spec import SECTOR_LABELS, TABLES
@@ -178,3 +181,130 @@ def audit_lines(report, lang: str) -> list[str]:
         + [f"Problem: {p.message}" for p in report.problems]
         + [f"Warning: {w.message}" for w in report.warnings]
     )
+
+
+# ---------------------------------------------------------------------------- times and ledger
+BEIJING = ZoneInfo("Asia/Shanghai")
+_EN_TAIL = re.compile(r"\s*[(（][^()（）\u4e00-\u9fff]*[A-Za-z][^()（）\u4e00-\u9fff]*[)）]")
+
+
+def beijing(value: str | dt.datetime | None, seconds: bool = True) -> str:
+    """A UTC time (ISO text as the ledger and manifests keep it, or a datetime) as Beijing
+    time, "2026-12-02 04:28:03"; files keep UTC, the screen shows this."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def message(text: str, lang: str) -> str:
+    """A user error in the screen's language: the library's messages are "中文 (english)";
+    the Chinese screen drops the English brackets, the English one keeps the whole text."""
+    if lang == "en":
+        return text
+    return _EN_TAIL.sub("", text).strip() or text
+
+
+def yes_no(value, lang: str) -> str:
+    """true/false/1/0/None as 是/否/– (yes/no/–)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    v = str(value).strip().lower()
+    if v in ("true", "1", "yes", "是"):
+        return pick(("是", "yes"), lang)
+    if v in ("false", "0", "no", "否"):
+        return pick(("否", "no"), lang)
+    return str(value) if v not in ("", "none", "nan") else "–"
+
+
+KIND_LABELS = {
+    "score_run": ("信用评分", "score run"),
+    "config_change": ("配置修改", "config change"),
+    "threshold_change": ("阈值修改", "threshold change"),
+    "draw": ("月度抽签", "draw"),
+    "draw_replaced": ("重新抽签", "redraw"),
+    "task_draw": ("任务抽签", "task draw"),
+    "commitment": ("抽签前承诺", "commitment"),
+    "replacement": ("替换抽中主体", "replacement"),
+    "results_import": ("录入检查结果", "results import"),
+    "publication": ("结果公示", "publication"),
+    "data_upload": ("上传数据表", "data upload"),
+    "data_restore": ("恢复数据表", "data restore"),
+    "optimise_apply": ("采用优化比例", "optimised rates applied"),
+    "sign_in_lockout": ("登录锁定", "sign-in lockout"),
+}
+PAYLOAD_LABELS = {
+    "month": ("月份", "month"),
+    "task": ("任务", "task"),
+    "task_id": ("任务", "task"),
+    "table": ("表", "table"),
+    "file": ("文件", "file"),
+    "original_name": ("原文件名", "uploaded as"),
+    "version": ("配置版本", "config version"),
+    "as_of": ("基准日", "as of"),
+    "seed": ("种子", "seed"),
+    "drawn": ("抽取", "drawn"),
+    "entities": ("主体数", "entities"),
+    "rows": ("行数", "rows"),
+    "added": ("新增", "added"),
+    "unchanged": ("已存在", "already recorded"),
+    "rejected": ("拒收", "rejected"),
+    "late": ("逾期", "late"),
+    "published_on": ("公示日", "published on"),
+    "uscc": ("统一社会信用代码", "USCC"),
+    "username": ("用户名", "username"),
+    "failures": ("失败次数", "failures"),
+    "locked_until": ("锁定至", "locked until"),
+}
+
+
+def _value(key: str, v, lang: str) -> str:
+    if isinstance(v, bool):
+        return yes_no(v, lang)
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return fmt_int(v) if float(v).is_integer() else f"{v:,.4g}"
+    if key == "locked_until":
+        return beijing(v)
+    if isinstance(v, list | dict):
+        return pick((f"{len(v)} 项", f"{len(v)} items"), lang)
+    return str(v)
+
+
+def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list[dict]:
+    """Ledger entries as readable rows: #, time (Beijing), who, what, details, reason."""
+    names = names or {}
+    head = {
+        "seq": "#",
+        "time": pick(("时间（北京时间）", "time (Beijing)"), lang),
+        "who": pick(("操作人", "who"), lang),
+        "what": pick(("操作", "what"), lang),
+        "details": pick(("内容", "details"), lang),
+        "reason": pick(("原因", "reason"), lang),
+    }
+    rows = []
+    for e in entries:
+        p = e.payload or {}
+        reason = p.get("reason") or (p.get("replaced") or {}).get("reason") or ""
+        details = "；".join(
+            f"{pick(PAYLOAD_LABELS[k], lang)} {_value(k, v, lang)}"
+            for k, v in p.items()
+            if k in PAYLOAD_LABELS and v not in (None, "", [], {})
+        )
+        who = names.get(e.actor)
+        rows.append(
+            {
+                head["seq"]: e.seq,
+                head["time"]: beijing(e.time),
+                head["who"]: f"{who}（{e.actor}）" if who else e.actor,
+                head["what"]: pick(KIND_LABELS.get(e.kind, (e.kind, e.kind)), lang),
+                head["details"]: details,
+                head["reason"]: reason,
+            }
+        )
+    return rows

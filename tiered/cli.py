@@ -171,17 +171,9 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _unusual_month(month: str) -> str | None:
-    """A month far from today is allowed (back-filling, planning) but is often a typo: say so."""
-    import datetime as dt
+    from tiered.draws.draw import unusual_month
 
-    today = dt.date.today()
-    gap = (int(month[:4]) - today.year) * 12 + int(month[5:7]) - today.month
-    if gap > 1 or gap < -12:
-        return (
-            f"{month} 距今 {abs(gap)} 个月，请确认月份无误 "
-            f"({month} is {abs(gap)} months from now: check the month)"
-        )
-    return None
+    return unusual_month(month)
 
 
 def _cmd_commit(args: argparse.Namespace) -> tuple[int, dict, str]:

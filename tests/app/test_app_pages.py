@@ -101,6 +101,14 @@ def test_analyst_threshold_change_updates_mix_and_saves_version(app_env):
     assert kinds == ["config_change", "score_run"]
     assert "a: 900.0" in (app_env / "config.yaml").read_text(encoding="utf-8")
     assert ledger.audit(app_env).ok
+    # issue 17 item 5: the reason box is empty after a save, and the next change cannot reuse
+    # the previous reason: saving it without a new one is refused
+    assert at.text_area(key="save_reason").value == ""
+    n = len(ledger.entries(app_env))
+    at.number_input(key="th_a").set_value(880.0).run()
+    at.button[-1].click().run()
+    assert any("原因" in e.value for e in at.error)
+    assert len(ledger.entries(app_env)) == n
 
 
 def test_data_page_report_and_rejected_download(app_env):
@@ -132,6 +140,13 @@ def test_settings_audit(app_env):
     assert not at.exception, at.exception
     at.button(key="audit").click().run()
     assert any("账本完整" in s.value for s in at.success)
+    table = at.dataframe[0].value  # the ledger: time in Beijing time, kinds in Chinese
+    assert list(table.columns) == ["#", "时间（北京时间）", "操作人", "操作", "内容", "原因"]
+    assert "信用评分" in set(table["操作"]) and "score_run" not in set(table["操作"])
+    first = ledger.entries(app_env)[-1]
+    utc = dt.datetime.fromisoformat(first.time.replace("Z", "+00:00"))
+    shown = table.loc[table["#"] == first.seq, "时间（北京时间）"].iloc[0]
+    assert shown == (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_backtest_page_runs(app_env):

@@ -73,6 +73,14 @@ def test_results_and_publish(app_env, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已录入结果"] == "3" and metrics["发现问题"] == "2"
     assert any("拒收" in b.label for b in at.get("download_button"))
+    # issue 17 item 13: results are outstanding, so the page says what is missing and when
+    # it falls due, and publishing needs an explicit confirmation
+    outstanding = len(lst) - 3
+    assert any(f"尚有 {outstanding:,} / {len(lst):,} 户未录入结果" in w.value for w in at.warning)
+    cols = [c for d in at.dataframe for c in d.value.columns]
+    assert "最迟公示日（20个工作日）" in cols and "最迟公示日（按月底完成检查计）" in cols
+    assert at.button(key="publish").disabled
+    at.checkbox(key="publish_partial").check().run()
     at.button(key="publish").click().run()
     assert not at.exception, at.exception
     assert any("已公示 3 条" in x.value for x in at.success)
@@ -95,3 +103,19 @@ def test_leader_plan_matches_draw(app_env):
     per_month = float(plan.delta.removeprefix("每月约 ").removesuffix(" 户").replace(",", ""))
     assert abs(per_month - len(lst)) <= 1.5, (per_month, len(lst))
     assert abs(int(plan.value.replace(",", "")) - per_month * 12) <= 1
+
+
+def test_draw_page_warns_of_a_far_month_like_the_cli(app_env):
+    """Issue 17 item 12: the app and `tiered draw` share one rule for a month far from today."""
+    from tiered.draws.draw import unusual_month
+
+    far = (TODAY.replace(day=1) + dt.timedelta(days=200)).strftime("%Y-%m")
+    at = page_test("app_pages/draw.py", "staff").run()
+    at.text_input(key="draw_month").input(far).run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning]
+    assert unusual_month(far) and any(unusual_month(far).split(" (")[0] in w for w in said)
+    at.text_input(key="draw_month").input(MONTH).run()
+    assert not any("请确认月份" in w.value for w in at.warning)
+    assert unusual_month("2027-06", dt.date(2026, 12, 1)) is not None
+    assert unusual_month("2027-01", dt.date(2026, 12, 1)) is None

@@ -117,30 +117,33 @@ def test_i18n_formats():
     assert i18n.tier_label("D", "zh") == "D 信用风险高"
 
 
-def test_entered_results_keeps_complete_rows_only():
+def test_entered_results_passes_every_touched_row_on():
+    """Issue 17 item 6: a typed row without a date goes to the import (which rejects it with a
+    reason) instead of being dropped; untouched rows stay out."""
     import pandas as pd
 
     from app_support.drawprep import entered_results
 
     edited = pd.DataFrame(
         {
-            "uscc": ["A", "B", "C", "D"],
-            "name": ["a", "b", "c", "d"],
+            "uscc": ["A", "B", "C", "D", "E"],
+            "name": ["a", "b", "c", "d", "e"],
             "date": [
                 pd.Timestamp("2026-11-02"),
                 pd.NaT,
                 pd.Timestamp("2026-11-03"),
                 pd.Timestamp("2026-11-04"),
+                pd.NaT,
             ],
-            "found_problem": ["是", "否", None, "no"],
-            "item": ["x", "", "", "y"],
-            "result": ["r", "", "", "s"],
+            "found_problem": ["是", "否", None, "no", None],
+            "item": ["x", "", "", "y", None],
+            "result": ["r", "", "", "s", ""],
         }
     )
     out = entered_results(edited)
-    assert out["uscc"].tolist() == ["A", "D"]
-    assert out["found_problem"].tolist() == ["true", "false"]
-    assert out["date"].tolist() == ["2026-11-02", "2026-11-04"]
+    assert out["uscc"].tolist() == ["A", "B", "C", "D"]  # E was not touched
+    assert out["found_problem"].tolist() == ["true", "false", "", "false"]
+    assert out["date"].tolist() == ["2026-11-02", "", "2026-11-03", "2026-11-04"]
 
 
 def test_model_verdicts_and_backtest_months_table():

@@ -60,6 +60,20 @@ XLSX_NAME = "inspection_list.xlsx"
 MANIFEST_NAME = "manifest.json"
 
 
+def unusual_month(month: str, today: dt.date | None = None) -> str | None:
+    """A month far from today is allowed (back-filling, planning) but is often a typo: the
+    warning the CLI prints and the app shows, one rule for both (more than one month ahead or
+    more than twelve back)."""
+    today = today or dt.date.today()
+    gap = (int(month[:4]) - today.year) * 12 + int(month[5:7]) - today.month
+    if gap > 1 or gap < -12:
+        return (
+            f"{month} 距今 {abs(gap)} 个月，请确认月份无误 "
+            f"({month} is {abs(gap)} months from now: check the month)"
+        )
+    return None
+
+
 class DrawExistsError(UsageError):
     """A draw for the month exists and no replacement (with a reason) was asked for."""
 

@@ -181,6 +181,49 @@ def _replacements(ws: Path, month: str, results: pd.DataFrame) -> list[dict]:
     return rows
 
 
+@dataclass
+class PublishPreview:
+    """What publishing a month now would leave out, and when each result falls due."""
+
+    month: str
+    drawn: int
+    recorded: pd.DataFrame  # uscc, date, due, working_days_left (negative: overdue)
+    outstanding: pd.DataFrame  # uscc, name, due_if_inspected_by_month_end
+
+
+def publish_preview(
+    ws: str | os.PathLike,
+    month: str,
+    config: PublishConfig | None = None,
+    on: dt.date | None = None,
+) -> PublishPreview:
+    """Before `publish`: the drawn entities without a recorded result and every result's
+    20-working-day due date, so a clerk sees what is missing before making the list public."""
+    ws = Path(ws)
+    config = config or PublishConfig()
+    on = on or dt.date.today()
+    _, next_start = month_bounds(month)
+    draw = read_draw(ws, month)
+    results = read_results(ws / "out" / "results" / f"{month}.csv")
+    cal = Calendar(config.holidays, config.adjusted_workdays)
+    n = config.deadline_working_days
+    rec = results.drop_duplicates("uscc", keep="last")[["uscc", "date"]].reset_index(drop=True)
+    days = pd.to_datetime(rec["date"]).dt.date
+    rec["due"] = [cal.add(d, n).isoformat() for d in days]
+    used = cal.count_after(days.to_numpy(dtype="datetime64[D]"), on) if len(rec) else []
+    rec["working_days_left"] = [n - int(u) for u in used]
+    missing = draw[~draw["uscc"].isin(set(results["uscc"]))]
+    month_end = (next_start - pd.Timedelta(days=1)).date()
+    out = pd.DataFrame(
+        {
+            "uscc": missing["uscc"].to_numpy(),
+            "name": missing.get("name", missing["uscc"]).to_numpy(),
+            "due_if_inspected_by_month_end": cal.add(month_end, n).isoformat(),
+        }
+    )
+    return PublishPreview(month, len(draw), rec, out)
+
+
 __all__ = [
     "PUBLIC_COLUMNS",
     "PublishConfig",
@@ -188,4 +231,5 @@ __all__ = [
     "mask_name",
     "public_table",
     "publish",
+    "publish_preview",
 ]

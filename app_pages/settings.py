@@ -20,10 +20,10 @@ where = {
     "settings": T("设置", "settings"),
     "demo": T("内置演示", "the built-in demo"),
 }[source]
-if "admin" in u["roles"]:
-    st.write(T(f"当前工作区：`{path}`（来自{where}）", f"Current workspace: `{path}` (from {where})"))
-
-if "admin" in u["roles"]:
+if "admin" in u["roles"]:  # the path is for the admin; the leader does not need it
+    st.write(
+        T(f"当前工作区：`{path}`（来自{where}）", f"Current workspace: `{path}` (from {where})")
+    )
     st.subheader(T("选择工作区", "Choose a workspace"))
     if os.environ.get("TIERED_WORKSPACE"):
         st.info(

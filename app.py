@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app_pages.common import T, errors, lang, pages_for, user
-from app_support import bootstrap, i18n
-from app_support.accounts import AccountStore
+from app_pages import signin
+from app_pages.common import PAGES, T, errors, lang, pages_for, user
+from app_support import bootstrap
 
 st.set_page_config(page_title="分级分类双随机抽查 Tiered supervision", layout="wide")
 
@@ -34,39 +36,29 @@ if bootstrap.needs_demo(ws, source):
         status.update(label=T("演示工作区已创建", "Demo workspace created"), state="complete")
 
 
-def sign_in() -> None:
-    st.title(T("分级分类“双随机、一公开”监管", "Credit-tiered random inspections"))
-    st.caption(T(f"工作区：{ws}", f"Workspace: {ws}"))
-    with st.form("sign_in"):
-        name = st.text_input(T("用户名", "Username"))
-        password = st.text_input(T("密码", "Password"), type="password")
-        ok = st.form_submit_button(T("登录", "Sign in"), type="primary")
-    if ok:
-        with errors():
-            acc = AccountStore(bootstrap.accounts_path()).verify(name, password)
-        if acc is None:
-            st.error(T("用户名或密码错误。", "Wrong username or password."))
-        else:
-            st.session_state["user"] = {
-                "username": acc.username,
-                "display": acc.display_name,
-                "roles": list(acc.roles),
-            }
-            st.rerun()
-
-
 with errors():
-    AccountStore(bootstrap.accounts_path()).ensure()
+    signin.store().ensure()
+signin.restore()
+signin.write_cookie()
 
 u = user()
 if u is None:
-    nav = st.navigation([st.Page(sign_in, title=T("登录", "Sign in"), icon=":material/login:")])
+    # Every page's address leads to the sign-in (a reload or a bookmark of /draw while signed
+    # out shows the form, not "Page not found"); after signing in the same address is the page.
+    login = st.Page(signin.sign_in_page, title=T("登录", "Sign in"), icon=":material/login:")
+    hidden = [
+        st.Page(signin.sign_in_page, title=T("登录", "Sign in"), url_path=Path(p.path).stem)
+        for p in PAGES
+    ]
+    nav = st.navigation([login, *hidden], position="hidden")
+elif signin.must_change_password(bootstrap.is_demo(ws, source)):
+    signin.sidebar(u)
+    nav = st.navigation(
+        [st.Page(signin.change_password_page, title=T("修改密码", "New password"))],
+        position="hidden",
+    )
 else:
-    roles = ", ".join(i18n.role_label(r, lang()) for r in u["roles"])
-    st.sidebar.markdown(f"**{u['display']}** ({u['username']}) · {roles}")
-    if st.sidebar.button(T("退出登录", "Sign out")):
-        del st.session_state["user"]
-        st.rerun()
+    signin.sidebar(u)
     nav = st.navigation(
         [st.Page(p.path, title=T(p.zh, p.en), icon=p.icon) for p in pages_for(u["roles"])]
     )

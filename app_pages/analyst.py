@@ -229,6 +229,7 @@ optimise_section.render(ws, base, lang)
 # ------------------------------------------------------------------------------------ save
 st.subheader(T("保存为新配置版本", "Save as a new config version"))
 changes = configedit.fragment(cfg, thresholds=vals, points=points, tier_rates=tier_rates)
+common.leave_guard(bool(changes))
 if changes:
     st.code(__import__("yaml").safe_dump(changes, allow_unicode=True), language="yaml")
 else:

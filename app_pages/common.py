@@ -188,3 +188,31 @@ def actor() -> str:
 def metric(where, label: str, value: str, note: str | None = None) -> None:
     """A figure with a neutral note under it (Streamlit would colour it as a gain or a loss)."""
     where.metric(label, value, note, delta_color="off", delta_arrow="off")
+
+
+_GUARD = """<script>
+const w = window.parent;
+w.__tieredUnsaved = %s;
+if (!w.__tieredGuard) {
+  w.__tieredGuard = true;
+  w.addEventListener("beforeunload", (e) => {
+    if (w.__tieredUnsaved) { e.preventDefault(); e.returnValue = ""; }
+  });
+}
+window.addEventListener("pagehide", () => { w.__tieredUnsaved = false; });
+</script>"""
+
+
+def leave_guard(unsaved: bool) -> None:
+    """While a page holds unsaved edits, reloading or closing the tab asks the browser's "leave
+    this page?" question (the edits live only in this browser session)."""
+    import streamlit.components.v1 as components
+
+    components.html(_GUARD % ("true" if unsaved else "false"), height=0)
+    if unsaved:
+        st.caption(
+            T(
+                "有尚未保存的修改：刷新或关闭页面前请先保存。",
+                "There are unsaved changes: save them before reloading or closing the page.",
+            )
+        )

@@ -73,6 +73,7 @@ changes = configedit.fragment(
     tier_rates=drawprep.edited_values(tr_ed),
     sector_multipliers=drawprep.edited_values(sm_ed),
 )
+common.leave_guard(bool(changes))
 if changes:  # outside the expander: it blocks the draw, so it must be seen
     st.warning(
         T(

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tiered.errors import UsageError
@@ -44,6 +44,13 @@ class Account:
     n: int = SCRYPT["n"]
     r: int = SCRYPT["r"]
     p: int = SCRYPT["p"]
+    disabled: bool = False
+    # True for the demo accounts until their password is changed: the app makes their user
+    # choose a new one before working on a real (non-demo) workspace.
+    must_change: bool = False
+    # Counts sign-outs, password changes and disablings: a session token carries the count it
+    # was issued under and is refused once the count has moved on (app_support.session).
+    session_gen: int = 0
 
 
 def hash_password(password: str, salt: bytes, n: int, r: int, p: int) -> str:
@@ -94,14 +101,19 @@ class AccountStore:
         """Create the file with the demo accounts when it does not exist yet."""
         if self.path.exists():
             return
-        accounts = [make_account(u, pw, roles, d) for u, (pw, roles, d) in DEMO_ACCOUNTS.items()]
+        accounts = [
+            replace(make_account(u, pw, roles, d), must_change=True)
+            for u, (pw, roles, d) in DEMO_ACCOUNTS.items()
+        ]
         self._write(accounts)
 
     def all(self) -> list[Account]:
         self.ensure()
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [Account(**{**a, "roles": tuple(a["roles"])}) for a in data["accounts"]]
+            known = set(Account.__dataclass_fields__)
+            rows = [{k: v for k, v in a.items() if k in known} for a in data["accounts"]]
+            return [Account(**{**a, "roles": tuple(a["roles"])}) for a in rows]
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError(
                 f"账户文件已损坏 (accounts file is damaged): {exc}", file=str(self.path)
@@ -119,16 +131,49 @@ class AccountStore:
         digest = hash_password(password or "", bytes.fromhex(acc.salt), acc.n, acc.r, acc.p)
         return acc if hmac.compare_digest(digest, acc.hash) else None
 
+    def usable(self, username: str) -> Account | None:
+        """The account when it exists and is not disabled (a session token's owner)."""
+        acc = self.get(username)
+        return acc if acc is not None and not acc.disabled else None
+
     def add(self, username: str, password: str, roles: tuple[str, ...], display: str = "") -> None:
         accounts = self.all()
         if any(a.username == username for a in accounts):
             raise UsageError(f"用户名 {username} 已存在 (username already exists)")
         self._write([*accounts, make_account(username, password, roles, display)])
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str, must_change: bool = False) -> None:
+        """A new password; every session of the account ends. An admin's reset sets
+        `must_change`, so the user picks their own at the next sign-in."""
         acc = self._require(username)
+        if must_change is False and self.verify(username, password) is not None:
+            raise UsageError("新密码不能与原密码相同 (the new password must differ from the old)")
         new = make_account(username, password, acc.roles, acc.display_name)
-        self._replace(new)
+        self._replace(
+            replace(
+                new,
+                disabled=acc.disabled,
+                must_change=must_change,
+                session_gen=acc.session_gen + 1,
+            )
+        )
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable (no sign-in, every session ends) or enable an account."""
+        acc = self._require(username)
+        if disabled:
+            self._guard_last_admin(username, ())
+        self._replace(replace(acc, disabled=disabled, session_gen=acc.session_gen + 1))
+
+    def revoke(self, username: str) -> None:
+        """End every session of the account (signing out)."""
+        acc = self.get(username)
+        if acc is not None:
+            self._replace(replace(acc, session_gen=acc.session_gen + 1))
+
+    def generations(self) -> dict[str, int]:
+        """username -> session generation, for checking session tokens."""
+        return {a.username: a.session_gen for a in self.all() if not a.disabled}
 
     def set_roles(self, username: str, roles: tuple[str, ...]) -> None:
         _check_roles(roles)
@@ -148,7 +193,7 @@ class AccountStore:
         return acc
 
     def _guard_last_admin(self, username: str, roles: tuple[str, ...]) -> None:
-        admins = [a.username for a in self.all() if "admin" in a.roles]
+        admins = [a.username for a in self.all() if "admin" in a.roles and not a.disabled]
         if admins == [username] and "admin" not in roles:
             raise UsageError("至少保留一个管理员账户 (keep at least one admin account)")
 

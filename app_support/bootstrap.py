@@ -96,6 +96,12 @@ def needs_demo(ws: Path, source: str) -> bool:
     return not ws.exists() or not any(p for p in ws.iterdir() if not p.name.startswith("."))
 
 
+def is_demo(ws: Path, source: str) -> bool:
+    """The built-in demo, or a workspace `tiered demo` wrote (it leaves `truth.csv`, which no
+    real register has): there the demo accounts' known passwords may stay."""
+    return source == "demo" or (ws / "truth.csv").exists()
+
+
 def first_of_month(today: dt.date | None = None) -> dt.date:
     return (today or dt.date.today()).replace(day=1)
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from app_support import charts, drawprep, i18n, model, modelinfo
+from app_support import charts, drawprep, i18n, model
 
 common.guard(__file__)
 lang = common.lang()
@@ -23,14 +23,12 @@ def _trend(path: str, sig: tuple, end: str) -> pd.DataFrame:
 
 
 counts = base.frame["tier"].value_counts().reindex(list("ABCD"), fill_value=0).to_numpy()
-st.caption(
+st.caption(  # no workspace path or model terms here: those are on the admin's and analyst's pages
     T(
-        f"评分基准日 {base.as_of:%Y-%m-%d} · 在营主体 {i18n.fmt_int(base.n)} 户 · 工作区 {ws.path}",
-        f"Scored as of {base.as_of:%Y-%m-%d} · {i18n.fmt_int(base.n)} active entities · "
-        f"workspace {ws.path}",
+        f"评分基准日 {base.as_of:%Y-%m-%d} · 在营主体 {i18n.fmt_int(base.n)} 户",
+        f"Scored as of {base.as_of:%Y-%m-%d} · {i18n.fmt_int(base.n)} active entities",
     )
 )
-st.caption(modelinfo.source_note(base.risk_source, cfg.model.tier_basis, lang))
 cols = st.columns(4)
 for col, tier, c in zip(cols, "ABCD", counts, strict=True):
     common.metric(
@@ -92,7 +90,7 @@ else:
             ],
             i18n.column_label("inspected", lang): est["inspected"].map(i18n.fmt_int),
             i18n.column_label("problems", lang): est["problems"].map(i18n.fmt_int),
-            T("原始 k/n", "raw k/n"): [
+            T("发现数/检查数", "problems / inspected"): [
                 f"{int(k)}/{int(n)}" for k, n in zip(est["problems"], est["inspected"], strict=True)
             ],
         }
@@ -128,8 +126,8 @@ nominal = float(rt.monthly.sum())  # every active entity x its annual rate / 12
 month = f"{base.as_of:%Y-%m}"
 with common.errors():
     planned = drawprep.expected_draws(ws, month, base.frame, cfg.sampling)
-dvp = model.draws_vs_plan(ws.path, year, planned)
-done = dvp["drawn"].notna().sum()
+dvp = model.draws_vs_plan(ws.path, year, planned, ws.tables.get("inspections"))
+done = dvp["drawn"].notna().sum()  # months drawn here, and earlier months' recorded checks
 c1, c2, c3 = st.columns(3)
 c1.metric(T("已完成抽签月份", "Months drawn"), f"{done} / 12")
 common.metric(
@@ -147,10 +145,11 @@ st.caption(
     T(
         f"计划线按 {month} 的抽签规则测算：各层可抽主体 × 年抽查比例 ÷ 12。"
         f"近期已检查（冷却期内）的主体不可抽，故低于全部在营主体 × 比例的名义数"
-        f"（每月 {nominal:,.1f} 户）。",
+        f"（每月 {nominal:,.1f} 户）。灰色柱是未在本系统抽签的月份中已记录的计划检查数。",
         f"The plan line uses {month}'s draw rules: eligible entities per stratum x annual rate "
         f"/ 12. Entities inspected recently (in their cooldown) cannot be drawn, so it is below "
-        f"the nominal all active entities x rate ({nominal:,.1f} a month).",
+        f"the nominal all active entities x rate ({nominal:,.1f} a month). Grey bars are the "
+        "recorded planned inspections of months not drawn here.",
     )
 )
 st.altair_chart(charts.draws_chart(dvp, lang), width="stretch")

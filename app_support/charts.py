@@ -47,8 +47,14 @@ def tier_mix_bar(counts: np.ndarray, lang: str, title: str = "") -> alt.Chart:
         alt.Chart(df, title=title)
         .mark_bar()
         .encode(
-            x=alt.X(f"{t}:N", sort=None, title=t, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"{n}:Q", title=n),
+            x=alt.X(
+                f"{t}:N",
+                sort=None,
+                title=t,
+                # "A 信用风险低" on two lines: at 1024 px four labels side by side are cut
+                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLimit=0),
+            ),
+            y=alt.Y(f"{n}:Q", title=n, scale=alt.Scale(domainMax=float(max(counts)) * 1.15)),
             color=alt.Color(f"{t}:N", scale=_tier_scale(lang), legend=None),
             tooltip=[t, alt.Tooltip(f"{n}:Q", format=","), alt.Tooltip(f"{s}:Q", format=".1%")],
         )
@@ -59,7 +65,12 @@ def tier_mix_bar(counts: np.ndarray, lang: str, title: str = "") -> alt.Chart:
     return styled((chart + text).properties(height=260))
 
 
+MIN_HEAT_N = 20  # below this many entities a cell's share is noise: grey, count only
+
+
 def heat_map(heat: pd.DataFrame, lang: str, extra_labels: dict | None = None) -> alt.Chart:
+    """Share of tiers C+D per sector x region; each cell says its share and its count, and a
+    cell of fewer than MIN_HEAT_N entities is grey with its count only (no share to misread)."""
     sec, reg = column_label("sector", lang), column_label("region", lang)
     share = pick(("C+D 占比", "share C+D"), lang)
     cnt = column_label("count", lang)
@@ -71,29 +82,42 @@ def heat_map(heat: pd.DataFrame, lang: str, extra_labels: dict | None = None) ->
             cnt: heat["count"],
         }
     )
-    chart = (
-        alt.Chart(df)
+    small = df[cnt] < MIN_HEAT_N
+    df["label"] = [
+        f"n={n:,}" if tiny else f"{v:.0%} · {n:,}"
+        for v, n, tiny in zip(df[share], df[cnt], small, strict=True)
+    ]
+    big, tiny = df[~small], df[small]
+    x = alt.X(f"{reg}:N", title=reg, axis=alt.Axis(labelAngle=0))
+    y = alt.Y(f"{sec}:N", title=sec)
+    tips = [sec, reg, alt.Tooltip(f"{cnt}:Q", format=","), alt.Tooltip(f"{share}:Q", format=".1%")]
+    cells = (
+        alt.Chart(big)
         .mark_rect()
         .encode(
-            x=alt.X(f"{reg}:N", title=reg, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"{sec}:N", title=sec),
+            x=x,
+            y=y,
             color=alt.Color(
-                f"{share}:Q", scale=alt.Scale(scheme="orangered"), legend=alt.Legend(format=".0%")
+                f"{share}:Q",
+                scale=alt.Scale(scheme="orangered"),
+                legend=alt.Legend(format=".0%", title=share),
             ),
-            tooltip=[
-                sec,
-                reg,
-                alt.Tooltip(f"{cnt}:Q", format=","),
-                alt.Tooltip(f"{share}:Q", format=".1%"),
-            ],
+            tooltip=tips,
         )
     )
-    dark = 0.65 * float(df[share].max()) if len(df) else 1.0  # cells dark enough for white text
-    text = chart.mark_text(fontSize=10).encode(
-        text=alt.Text(f"{share}:Q", format=".0%"),
-        color=alt.condition(alt.datum[share] >= dark, alt.value("white"), alt.value("#222")),
+    grey = alt.Chart(tiny).mark_rect(color="#e0e0e0").encode(x=x, y=y, tooltip=tips)
+    dark = 0.65 * float(big[share].max()) if len(big) else 1.0  # dark enough for white text
+    text = (
+        alt.Chart(df)
+        .mark_text(fontSize=10)
+        .encode(
+            x=x,
+            y=y,
+            text="label:N",
+            color=alt.condition(alt.datum[share] >= dark, alt.value("white"), alt.value("#222")),
+        )
     )
-    return styled((chart + text).properties(height=380))
+    return styled(alt.layer(cells, grey, text).properties(height=380))
 
 
 def score_histogram(scores: np.ndarray, lang: str, thresholds=None, bins: int = 60) -> alt.Chart:
@@ -124,10 +148,11 @@ def score_histogram(scores: np.ndarray, lang: str, thresholds=None, bins: int = 
         )
         rule = alt.Chart(marks).mark_rule(color="#c62828", strokeWidth=2, strokeDash=[6, 3])
         layers.append(rule.encode(x="x:Q", tooltip=[name, alt.Tooltip("x:Q", title=score)]))
+        marks["row"] = [8, 24, 40]  # pixels from the top: one line per threshold
         layers.append(
             alt.Chart(marks)
-            .mark_text(align="left", dx=4, dy=-120, color="#c62828")
-            .encode(x="x:Q", text=f"{name}:N")
+            .mark_text(align="left", dx=4, color="#c62828", fontWeight="bold")
+            .encode(x="x:Q", y=alt.Y("row:Q", scale=None), text=f"{name}:N")
         )
     return styled(alt.layer(*layers).properties(height=280))
 
@@ -178,44 +203,87 @@ def rates_chart(est: pd.DataFrame, lang: str) -> alt.Chart:
             "n": est["inspected"],
         }
     )
+    df["few"] = df["n"] < MIN_ESTIMATE_N
+    df["note"] = [pick(("样本过少", "too few"), lang) if f else "" for f in df["few"]]
     base = alt.Chart(df).encode(y=alt.Y(f"{g}:N", title=g, sort=None))
-    bars = base.mark_bar(color="#5b8def", opacity=0.7).encode(
-        x=alt.X(f"{e}:Q", title=e, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        tooltip=[
-            g,
-            alt.Tooltip(f"{e}:Q", format=".1%"),
-            alt.Tooltip(f"{lo}:Q", format=".1%"),
-            alt.Tooltip(f"{hi}:Q", format=".1%"),
-            alt.Tooltip("n:Q", format=",", title=column_label("inspected", lang)),
-        ],
+    x = alt.X(f"{e}:Q", title=e, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    # no bar and no interval where too few inspections make them meaningless: a note instead
+    bars = (
+        base.transform_filter(~alt.datum.few)
+        .mark_bar(color="#5b8def", opacity=0.7)
+        .encode(
+            x=x,
+            tooltip=[
+                g,
+                alt.Tooltip(f"{e}:Q", format=".1%"),
+                alt.Tooltip(f"{lo}:Q", format=".1%"),
+                alt.Tooltip(f"{hi}:Q", format=".1%"),
+                alt.Tooltip("n:Q", format=",", title=column_label("inspected", lang)),
+            ],
+        )
     )
-    # no interval where too few inspections make it meaningless (the table says so)
     ci = (
-        base.transform_filter(alt.datum.n >= MIN_ESTIMATE_N)
+        base.transform_filter(~alt.datum.few)
         .mark_rule(color="#222", strokeWidth=2)
         .encode(x=f"{lo}:Q", x2=f"{hi}:Q")
     )
-    return styled((bars + ci).properties(height=200))
+    note = (
+        base.transform_filter(alt.datum.few)
+        .mark_text(align="left", dx=4, color="#777")
+        .encode(x=alt.value(0), text="note:N")
+    )
+    return styled(alt.layer(bars, ci, note).properties(height=200))
 
 
 def draws_chart(dvp: pd.DataFrame, lang: str) -> alt.Chart:
+    """Entities drawn per month (this workspace's draws, and earlier months' recorded planned
+    inspections) against the plan line, with a legend naming all three."""
     m, d, p = column_label("month", lang), column_label("drawn", lang), column_label("plan", lang)
-    df = pd.DataFrame({m: dvp["month"], d: dvp["drawn"], p: dvp["plan"]})
+    kind = pick(("图例", "legend"), lang)
+    names = {
+        "draw": pick(("本系统抽签", "drawn here"), lang),
+        "history": pick(("历史检查记录", "recorded inspections"), lang),
+    }
+    plan_name = pick(("计划", "plan"), lang)
+    df = pd.DataFrame(
+        {
+            m: dvp["month"],
+            d: dvp["drawn"],
+            p: dvp["plan"],
+            kind: [names.get(x, "") for x in dvp["source"]],
+        }
+    )
+    scale = alt.Scale(
+        domain=[names["draw"], names["history"], plan_name], range=["#5b8def", "#b0bec5", "#c62828"]
+    )
+    top = float(pd.concat([df[d].astype(float), df[p].astype(float)]).max(skipna=True) or 1.0)
+    y_scale = alt.Scale(domain=[0, top * 1.15], nice=False)
+    inspections = pick(("检查数", "inspections"), lang)
     bars = (
-        alt.Chart(df)
-        .mark_bar(color="#5b8def")
+        alt.Chart(df[df[d].notna()])
+        .mark_bar()
         .encode(
             x=alt.X(f"{m}:O", title=m, axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y(f"{d}:Q", title=pick(("检查数", "inspections"), lang)),
-            tooltip=[m, alt.Tooltip(f"{d}:Q", format=","), alt.Tooltip(f"{p}:Q", format=",.0f")],
+            y=alt.Y(f"{d}:Q", title=inspections, scale=y_scale),
+            color=alt.Color(f"{kind}:N", scale=scale, legend=alt.Legend(orient="top", title=None)),
+            tooltip=[
+                m,
+                kind,
+                alt.Tooltip(f"{d}:Q", format=","),
+                alt.Tooltip(f"{p}:Q", format=",.0f"),
+            ],
         )
     )
     line = (
-        alt.Chart(df)
-        .mark_line(color="#c62828", strokeDash=[6, 3], point=True)
-        .encode(x=f"{m}:O", y=f"{p}:Q")
+        alt.Chart(df.assign(**{kind: plan_name}))
+        .mark_line(strokeDash=[6, 3], point=True, clip=False)
+        .encode(
+            x=alt.X(f"{m}:O", scale=alt.Scale(paddingOuter=0.5)),
+            y=alt.Y(f"{p}:Q", scale=y_scale),
+            color=alt.Color(f"{kind}:N", scale=scale, title=None),
+        )
     )
-    return styled((bars + line).properties(height=240))
+    return styled(alt.layer(bars, line).properties(height=240))
 
 
 def policies_chart(summary: dict, lang: str) -> alt.Chart:

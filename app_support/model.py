@@ -229,14 +229,30 @@ def draw_manifests(ws: Path) -> list[dict]:
     return out
 
 
-def draws_vs_plan(ws: Path, year: int, planned_monthly: float) -> pd.DataFrame:
-    """month, drawn (None when not drawn), plan: one row per month of `year`."""
+def draws_vs_plan(
+    ws: Path, year: int, planned_monthly: float, inspections: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """month, drawn (None when neither drawn nor inspected), source ("draw" for a month drawn
+    in this workspace, "history" for one known only from the recorded planned inspections of
+    the inspections table, e.g. before the product was used), plan: one row per month."""
     drawn = {m["month"]: int(m.get("drawn", 0)) for m in draw_manifests(ws)}
+    past: dict[str, int] = {}
+    if inspections is not None and len(inspections):
+        df = inspections
+        if "type" in df:
+            df = df[df["type"].fillna("planned").astype(str).isin(["planned", "计划"])]
+        months = pd.to_datetime(df["date"], errors="coerce").dt.strftime("%Y-%m")
+        past = df.assign(m=months).groupby("m")["uscc"].nunique().to_dict()
     rows = []
     for k in range(1, 13):
         month = f"{year:04d}-{k:02d}"
-        rows.append((month, drawn.get(month), float(planned_monthly)))
-    return pd.DataFrame(rows, columns=["month", "drawn", "plan"])
+        if month in drawn:
+            rows.append((month, drawn[month], "draw", float(planned_monthly)))
+        elif past.get(month):
+            rows.append((month, int(past[month]), "history", float(planned_monthly)))
+        else:
+            rows.append((month, None, None, float(planned_monthly)))
+    return pd.DataFrame(rows, columns=["month", "drawn", "source", "plan"])
 
 
 def problem_rates_by_tier(results: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

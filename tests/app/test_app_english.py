@@ -167,12 +167,12 @@ def test_leader_marks_thin_estimates(own_ws, tmp_path):
     assert import_results(own_ws, MONTH, f).added == len(rows) >= 3
     at = page_test("app_pages/leader.py", "leader", lang="en").run()
     assert not at.exception, at.exception
-    table = next(d.value for d in at.dataframe if "raw k/n" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "problems / inspected" in d.value.columns)
     inspected = table["inspected"].astype(int)
     assert (inspected < model.MIN_ESTIMATE_N).any()
     for n, raw, est, lo, hi in zip(
         inspected,
-        table["raw k/n"],
+        table["problems / inspected"],
         table["problem rate"],
         table["CI low"],
         table["CI high"],
@@ -184,5 +184,5 @@ def test_leader_marks_thin_estimates(own_ws, tmp_path):
         else:
             assert est.endswith("%") and lo.endswith("%")
     overall = table.iloc[0]
-    assert overall["raw k/n"] == f"2/{len(rows)}"
+    assert overall["problems / inspected"] == f"2/{len(rows)}"
     assert "样本过少" not in texts(at)

@@ -188,3 +188,77 @@ def test_fmt_prob_never_hides_a_small_probability():
     assert i18n.fmt_prob(0.0) == "0%"
     assert i18n.fmt_prob(0.0194174757) == "1.94%"
     assert i18n.fmt_prob(1.0) == "100.00%"
+
+
+def test_charts_cannot_mislead():
+    """No bar (and no interval) for a group under the minimum sample, a "样本过少" note instead;
+    heat-map cells carry their counts and tiny groups are grey; the plan chart has a legend."""
+    import pandas as pd
+
+    from app_support import charts, model
+
+    est = pd.DataFrame(
+        {
+            "level": ["overall", "tier", "tier"],
+            "group": ["all", "A", "D"],
+            "estimate": [0.3, 1.0, 0.5],
+            "ci_low": [0.2, 0.0, 0.3],
+            "ci_high": [0.4, 1.0, 0.7],
+            "inspected": [40, 1, 30],
+        }
+    )
+    spec = charts.rates_chart(est, "zh").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    few = {r["风险等级"]: r["few"] for r in rows}
+    assert few == {"全部": False, "A 信用风险低": True, "D 信用风险高": False}
+    bar, ci, note = spec["layer"]
+    assert bar["mark"]["type"] == "bar" and ci["mark"]["type"] == "rule"
+    assert "!datum.few" in str(bar["transform"]) and "!datum.few" in str(ci["transform"])
+    assert note["mark"]["type"] == "text" and {r["note"] for r in rows} == {"", "样本过少"}
+    assert model.MIN_ESTIMATE_N > 1
+
+    heat = pd.DataFrame(
+        {
+            "sector": ["tax", "tax"],
+            "region": ["乐都区", "平安区"],
+            "count": [200, 3],
+            "high": [20, 3],
+            "high_share": [0.1, 1.0],
+        }
+    )
+    hspec = charts.heat_map(heat, "zh").to_dict()
+    labels = [r["label"] for d in hspec["datasets"].values() for r in d]
+    assert "10% · 200" in labels and "n=3" in labels and "100% · 3" not in labels
+    assert any(layer["mark"].get("color") == "#e0e0e0" for layer in hspec["layer"])
+
+    dvp = pd.DataFrame(
+        {
+            "month": ["2026-01", "2026-02"],
+            "drawn": [40, None],
+            "source": ["history", None],
+            "plan": [50.0, 50.0],
+        }
+    )
+    dspec = charts.draws_chart(dvp, "zh").to_dict()
+    legend = dspec["layer"][0]["encoding"]["color"]
+    assert legend["scale"]["domain"] == ["本系统抽签", "历史检查记录", "计划"]
+
+
+def test_draws_vs_plan_counts_history(tmp_path):
+    import pandas as pd
+
+    from app_support import model
+
+    insp = pd.DataFrame(
+        {
+            "uscc": ["A", "B", "B", "C", "D"],
+            "date": pd.to_datetime(
+                ["2026-01-05", "2026-01-09", "2026-01-20", "2026-03-02", "2026-03-03"]
+            ),
+            "type": ["planned", "planned", "planned", "complaint", "planned"],
+        }
+    )
+    dvp = model.draws_vs_plan(tmp_path, 2026, 10.0, insp)
+    got = dict(zip(dvp["month"], dvp["drawn"], strict=True))
+    assert got["2026-01"] == 2 and got["2026-03"] == 1  # entities, planned checks only
+    assert pd.isna(got["2026-02"]) and (dvp["source"] == "history").sum() == 2

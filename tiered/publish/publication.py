@@ -202,9 +202,10 @@ def publish_preview(
     ws = Path(ws)
     config = config or PublishConfig()
     on = on or dt.date.today()
-    _, next_start = month_bounds(month)
+    m = Month.parse(month)
+    month = str(m)
     draw = read_draw(ws, month)
-    results = read_results(ws / "out" / "results" / f"{month}.csv")
+    results = read_results(Layout.of(ws).results(month))
     cal = Calendar(config.holidays, config.adjusted_workdays)
     n = config.deadline_working_days
     rec = results.drop_duplicates("uscc", keep="last")[["uscc", "date"]].reset_index(drop=True)
@@ -213,7 +214,7 @@ def publish_preview(
     used = cal.count_after(days.to_numpy(dtype="datetime64[D]"), on) if len(rec) else []
     rec["working_days_left"] = [n - int(u) for u in used]
     missing = draw[~draw["uscc"].isin(set(results["uscc"]))]
-    month_end = (next_start - pd.Timedelta(days=1)).date()
+    month_end = (m.shift(1).start - pd.Timedelta(days=1)).date()
     out = pd.DataFrame(
         {
             "uscc": missing["uscc"].to_numpy(),

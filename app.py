@@ -36,6 +36,7 @@ if bootstrap.needs_demo(ws, source):
         status.update(label=T("演示工作区已创建", "Demo workspace created"), state="complete")
 
 
+bootstrap.warm_up()
 with errors():
     signin.store().ensure()
 signin.restore()

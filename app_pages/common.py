@@ -8,19 +8,28 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from app_support import bootstrap, i18n, model, modelinfo
-from sampling.errors import SamplingError
-from scoring.config import ScoringConfigError
-from tables.check import SchemaError
+from app_support import bootstrap, i18n
 from tiered.errors import TieredError
 from tiered.layout import Layout
-from tiered.workspace import Workspace, load_workspace
 
-USER_ERRORS = (TieredError, SamplingError, ScoringConfigError, SchemaError)
+if TYPE_CHECKING:  # the heavy modules (scikit-learn, LightGBM) load when a page needs them, so
+    # the sign-in form does not wait for them (app.py warms them up in the background)
+    from app_support import model, modelinfo
+    from tiered.workspace import Workspace
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The typed errors a user can act on: shown as one line, never as a traceback."""
+    from sampling.errors import SamplingError
+    from scoring.config import ScoringConfigError
+    from tables.check import SchemaError
+
+    return (TieredError, SamplingError, ScoringConfigError, SchemaError)
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,9 @@ def errors() -> Iterator[None]:
     """Show a user error as one `st.error` line and stop the page."""
     try:
         yield
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, user_errors()):
+            raise
         st.error(i18n.message(str(exc), lang()))
         st.stop()
 
@@ -140,16 +151,22 @@ def signature(path: Path) -> tuple:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _load(path: str, sig: tuple) -> Workspace:
+    from tiered.workspace import load_workspace
+
     return load_workspace(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _baseline(path: str, sig: tuple, as_of: str) -> model.Baseline:
+    from app_support import model
+
     return model.build_baseline(_load(path, sig), pd.Timestamp(as_of))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _model_info(path: str, sig: tuple, as_of: str, source: str) -> modelinfo.ModelInfo:
+    from app_support import modelinfo
+
     return modelinfo.model_info(_load(path, sig), pd.Timestamp(as_of), source)
 
 

@@ -10,9 +10,11 @@ the sign-in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,6 +102,27 @@ def is_demo(ws: Path, source: str) -> bool:
     """The built-in demo, or a workspace `tiered demo` wrote (it leaves `truth.csv`, which no
     real register has): there the demo accounts' known passwords may stay."""
     return source == "demo" or (ws / "truth.csv").exists()
+
+
+_warmed = threading.Event()
+
+
+def warm_up() -> None:
+    """Import the heavy modules (pandas' readers, scikit-learn, LightGBM, the scorer) in a
+    background thread, once per server process, while the user reads the sign-in form: the
+    first page after signing in then does not wait for them."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def _run() -> None:
+        import importlib
+
+        for name in ("app_support.model", "app_support.modelinfo", "app_support.charts"):
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    threading.Thread(target=_run, name="tiered-warm-up", daemon=True).start()
 
 
 def first_of_month(today: dt.date | None = None) -> dt.date:

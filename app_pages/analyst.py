@@ -234,6 +234,8 @@ if changes:
     st.code(__import__("yaml").safe_dump(changes, allow_unicode=True), language="yaml")
 else:
     st.caption(T("当前设置与已保存的配置相同。", "The settings equal the saved config."))
+if st.session_state.pop("_reason_saved", False):
+    st.session_state["save_reason"] = ""  # a saved reason is never offered again
 with st.form("save_config"):
     reason = st.text_area(
         T("修改原因（必填，记入账本）", "Reason (required, goes into the ledger)"),
@@ -254,7 +256,8 @@ if go:
         status.update(label=T("已保存", "Saved"), state="complete")
     common.clear_caches()
     for k in list(st.session_state):
-        if k.startswith(("th_", "rate_")) or k in ("weights", "save_reason"):
+        if k.startswith(("th_", "rate_")) or k == "weights":
             del st.session_state[k]
+    st.session_state["_reason_saved"] = True
     common.flash(T("已保存新配置版本。", "New config version saved."))
     st.rerun()

@@ -206,7 +206,7 @@ def publish_preview(
     month = str(m)
     draw = read_draw(ws, month)
     results = read_results(Layout.of(ws).results(month))
-    cal = Calendar(config.holidays, config.adjusted_workdays)
+    cal = config.calendar()
     n = config.deadline_working_days
     rec = results.drop_duplicates("uscc", keep="last")[["uscc", "date"]].reset_index(drop=True)
     days = pd.to_datetime(rec["date"]).dt.date

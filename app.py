@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages import signin
-from app_pages.common import PAGES, T, errors, lang, pages_for, user
+from app_pages.common import PAGES, T, chinese_widgets, errors, lang, pages_for, user
 from app_support import bootstrap
 
 st.set_page_config(page_title="分级分类双随机抽查 Tiered supervision", layout="wide")
@@ -16,6 +16,7 @@ choice = st.sidebar.radio(
     "语言 / Language", ["中文", "English"], index=1 if lang() == "en" else 0, horizontal=True
 )
 st.session_state["lang"] = "en" if choice == "English" else "zh"
+chinese_widgets()
 
 ws, source = bootstrap.workspace_path()
 if bootstrap.needs_demo(ws, source):

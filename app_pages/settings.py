@@ -33,6 +33,24 @@ if "admin" in u["roles"]:  # the path is for the admin; the leader does not need
             )
         )
     new = st.text_input(T("工作区目录", "Workspace folder"), value=str(path), key="ws_input")
+    with st.expander(T("新建工作区：下载空白模板（中文表头）", "New workspace: blank templates")):
+        st.markdown(
+            T(
+                "1. 下载模板并解压到新的工作区目录；2. 按《填表说明》填写检查对象名录库 entities "
+                "（必需）和执法检查人员 inspectors（抽签需要），其余可选；3. 在上方填写该目录并"
+                "点击“使用此工作区”；4. 在“数据管理”页查看校验报告、下载被拒收的行修改后再上传。",
+                "1. Download and unzip into the new workspace folder; 2. fill in entities "
+                "(required) and inspectors (needed for draws), the rest is optional; 3. enter the "
+                "folder above and choose it; 4. check the validation report on the Data page.",
+            )
+        )
+        st.download_button(
+            T("下载全部空白模板（zip）", "Download all blank templates (zip)"),
+            bootstrap.templates_zip(),
+            file_name="tiered-templates.zip",
+            mime="application/zip",
+            key="templates",
+        )
     c1, c2 = st.columns(2)
     if c1.button(T("使用此工作区", "Use this workspace"), type="primary"):
         with common.errors():

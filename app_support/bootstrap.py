@@ -125,6 +125,28 @@ def warm_up() -> None:
     threading.Thread(target=_run, name="tiered-warm-up", daemon=True).start()
 
 
+def templates_zip() -> bytes:
+    """Empty tables for a new workspace: one CSV per table (UTF-8 with BOM, so Excel shows the
+    Chinese headers, which the reader accepts as they are) and 填表说明.txt saying which tables and
+    columns are required. Unzip into the workspace folder, fill in, upload or copy."""
+    import io
+    import zipfile
+
+    from tables.spec import TABLES
+
+    buf = io.BytesIO()
+    notes = ["填表说明：每个表一个文件，表头为中文列名（也可用英文列名）。带 * 的列必填。", ""]
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, spec in TABLES.items():
+            header = ",".join(c.label for c in spec.columns)
+            z.writestr(f"{name}.csv", ("\ufeff" + header + "\n").encode("utf-8"))
+            need = "必需" if spec.required_table else "可选"
+            cols = "、".join(f"{c.label}{'*' if c.required else ''}" for c in spec.columns)
+            notes.append(f"{name}.csv {spec.label}（{need}）：{cols}")
+        z.writestr("填表说明.txt", "\n".join(notes) + "\n")
+    return buf.getvalue()
+
+
 def first_of_month(today: dt.date | None = None) -> dt.date:
     return (today or dt.date.today()).replace(day=1)
 

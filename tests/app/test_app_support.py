@@ -262,3 +262,18 @@ def test_draws_vs_plan_counts_history(tmp_path):
     got = dict(zip(dvp["month"], dvp["drawn"], strict=True))
     assert got["2026-01"] == 2 and got["2026-03"] == 1  # entities, planned checks only
     assert pd.isna(got["2026-02"]) and (dvp["source"] == "history").sum() == 2
+
+
+def test_blank_templates_read_back_with_their_chinese_headers(tmp_path):
+    import io
+    import zipfile
+
+    from app_support import bootstrap
+    from tables.spec import TABLES
+    from tiered.workspace import read_table
+
+    zipfile.ZipFile(io.BytesIO(bootstrap.templates_zip())).extractall(tmp_path)
+    assert (tmp_path / "填表说明.txt").read_text(encoding="utf-8").count("*") >= 5
+    for name, spec in TABLES.items():
+        df = read_table(tmp_path / f"{name}.csv", name)
+        assert {c.name for c in spec.columns} <= set(df.columns), name

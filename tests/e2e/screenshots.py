@@ -21,14 +21,16 @@ import app_server as serve  # noqa: E402
 
 from app_support import bootstrap  # noqa: E402
 
-SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text shown last)
+SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text shown last, width)
     # the staff draw first, so that the leader's "draws against the plan" shows it
-    ("staff", None, "staff-draw.png", "zh", "抽签前预览"),
-    ("leader", None, "leader-overview.png", "zh", "抽查完成情况与计划"),
-    ("analyst", None, "analyst-thresholds.png", "zh", "保存为新配置版本"),
-    ("staff", "数据管理", "data-validation.png", "zh", "校验报告"),
-    ("analyst", "回测", "analyst-backtest.png", "zh", "各等级实际问题发现率"),
-    ("leader", None, "leader-overview-en.png", "en", "against the plan"),
+    ("staff", None, "staff-draw.png", "zh", "抽签前预览", 1440),
+    ("leader", None, "leader-overview.png", "zh", "抽查完成情况与计划", 1440),
+    ("leader", None, "leader-overview-1024.png", "zh", "抽查完成情况与计划", 1024),
+    ("analyst", None, "analyst-thresholds.png", "zh", "保存为新配置版本", 1440),
+    ("staff", "数据管理", "data-validation.png", "zh", "校验报告", 1440),
+    ("analyst", "回测", "analyst-backtest.png", "zh", "各等级实际问题发现率", 1440),
+    ("admin", "设置与审计", "admin-ledger.png", "zh", "账本共", 1440),
+    ("leader", None, "leader-overview-en.png", "en", "against the plan", 1440),
 ]
 
 
@@ -77,8 +79,8 @@ def main() -> None:
                 browser = p.chromium.launch(
                     executable_path=serve.CHROMIUM, args=serve.CHROMIUM_ARGS
                 )
-                for role, nav, name, lang, last in SHOTS:
-                    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+                for role, nav, name, lang, last, width in SHOTS:
+                    page = browser.new_page(viewport={"width": width, "height": 2400})
                     sign_in(page, url, role)
                     if lang == "en":
                         page.get_by_text("English", exact=True).click()
@@ -93,7 +95,7 @@ def main() -> None:
                         if args.draw:
                             settle(page, last)
                             page.get_by_role("button", name="抽签", exact=True).click()
-                            last = "下载 Excel 名单"
+                            last = "下载检查名单（Excel，含按人员分页）"
                     settle(page, last)
                     page.screenshot(path=str(out / name))
                     print("saved", out / name)

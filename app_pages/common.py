@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import bootstrap, i18n
+from app_support.accounts import AccountStore
 from tiered.errors import TieredError
 from tiered.layout import Layout
 
@@ -87,7 +88,19 @@ def T(zh: str, en: str) -> str:  # noqa: N802 - reads like a translation marker
 
 
 def user() -> dict | None:
-    return st.session_state.get("user")
+    """The signed-in user, re-read from the accounts file on every page run: an account removed
+    while signed in is signed out at once, and a role change takes effect at once."""
+    u = st.session_state.get("user")
+    if u is None:
+        return None
+    acc = AccountStore(bootstrap.accounts_path()).get(u["username"])
+    if acc is None:
+        del st.session_state["user"]
+        return None
+    fresh = {**u, "display": acc.display_name, "roles": list(acc.roles)}
+    if fresh != u:
+        st.session_state["user"] = fresh
+    return fresh
 
 
 def pages_for(roles: tuple[str, ...] | list[str]) -> list[PageSpec]:

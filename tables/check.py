@@ -68,7 +68,9 @@ class Report:
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
+# An Excel serial day number, perhaps with a time part (45292.75 = 2024-01-01 18:00). Five
+# digits only: a bare year such as 2024 is not a date (as a serial it would be 1905-07-16).
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -102,7 +104,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         ).where(ok)
         serial = t.str.match(_SERIAL) & ~ok
         if serial.any():
-            days = t[serial].astype(float)
+            days = np.floor(t[serial].astype(float))  # the day; a time part is not a date
             parsed[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
         fast[rest] = parsed
     out[present] = fast.astype("datetime64[ns]")
@@ -128,9 +130,9 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     cleaned = (
         text.astype(str).str.replace(",", "", regex=False).str.strip().where(text.notna(), None)
     )
-    num = pd.to_numeric(cleaned, errors="coerce")
-    bad = cleaned.notna() & num.isna()
-    return num.astype(float), bad
+    num = pd.to_numeric(cleaned, errors="coerce").astype(float)
+    bad = cleaned.notna() & ~np.isfinite(num)  # "inf" and "nan" parse, but are not amounts
+    return num.where(~bad), bad
 
 
 # ----------------------------------------------------------------------------- vocabularies
@@ -215,6 +217,22 @@ def _clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
     return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
 
 
+MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell cannot be written back to a list
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # invisible; Excel files cannot hold them
+
+
+def _unusable_text(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(has a control character, longer than Excel allows) for cleaned text cells."""
+    arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    ctrl = pc.fill_null(pc.match_substring_regex(arr, _CONTROL), False)
+    long = pc.fill_null(pc.greater(pc.utf8_length(arr), MAX_CELL_CHARS), False)
+    return ctrl.to_numpy(zero_copy_only=False), long.to_numpy(zero_copy_only=False)
+
+
+def _fold(s: pd.Series) -> pd.Series:
+    return s.str.upper().where(s.notna(), None)
+
+
 def validate_table(
     table: Table,
     raw: pd.DataFrame,
@@ -247,6 +265,18 @@ def validate_table(
     typed: dict[str, pd.Series] = {}
     for c in table.columns:
         col = _clean_text(df[c.name], "upper" if c.kind == "uscc" else None)
+        ctrl, long = _unusable_text(col)
+        fails.add(
+            ctrl,
+            c.name,
+            "含有不可见的控制字符，请删除后重新导入 (contains an invisible control character: "
+            "remove it)",
+        )
+        fails.add(
+            long,
+            c.name,
+            f"内容超过 {MAX_CELL_CHARS:,} 个字符 (longer than {MAX_CELL_CHARS:,} characters)",
+        )
         if c.required:
             fails.add(
                 col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)"
@@ -342,7 +372,7 @@ def validate_table(
     # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
     # (so the result never depends on row order), and each message names every row to fix
     for key in table.key:
-        k = typed[key]
+        k = _fold(typed[key]) if table.column(key).ignore_case else typed[key]
         dup = k.notna() & k.duplicated(keep=False)
         if dup.any():
             cols = [c.name for c in table.columns]
@@ -379,6 +409,12 @@ def validate_table(
         if known is None or target not in known:
             continue
         k = typed[col_name]
+        if table.column(col_name).ignore_case:  # take the referenced table's spelling
+            ids = known[target]
+            canon = pd.Series(ids, index=_fold(pd.Series(ids, dtype=object)).to_numpy())
+            canon = canon[~canon.index.duplicated()]
+            k = _fold(k).map(canon).where(lambda v: v.notna(), k)
+            typed[col_name] = k
         unknown = k.notna() & ~k.isin(known[target])  # known: a pandas Index (hashed once)
         what = "检查对象名录库" if target == "entities" else "执法检查人员名录库"
         gone = (refused or {}).get(target)

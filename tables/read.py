@@ -3,10 +3,11 @@
 Every limit is checked before the expensive step it protects: a CSV header line is counted
 before pandas builds one object per column (a 200,000-column header once took 23 GB); an
 XLSX's inflated size is read from the zip directory before openpyxl inflates it (a 5 MB file
-can hold 1.3 GB of XML); cells longer than Excel's own limit are refused. An XLSX with data on
-more than one sheet is refused naming the sheets (a second sheet used to be ignored silently),
-and a formula cell without a cached value is refused naming the cell (it used to become blank).
-A CSV that is UTF-8 except for some lines is refused naming the first such line.
+can hold 1.3 GB of XML); a Parquet file's width is read from its schema. (Cells longer than
+Excel's limit and control characters are rejected row by row in `tables.check`.) An XLSX with
+data on more than one sheet is refused naming the sheets (a second sheet used to be ignored
+silently), and a formula cell without a cached value is refused naming the cell (it used to
+become blank). A CSV that is UTF-8 except for some lines is refused naming the first such line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import pandas as pd
 
 MAX_COLUMNS = 256  # the widest table has ~20 columns; a spreadsheet export rarely exceeds 100
 MAX_HEADER_BYTES = 1 << 20
-MAX_CELL_CHARS = 32_767  # Excel's own cell limit
 MAX_INFLATED_BYTES = 2 << 30  # 2 GB of XML: far beyond a 1M-row sheet (about 250 MB)
 MAX_RATIO = 100  # inflated/compressed; real sheets compress 5-15x, zip bombs 250x and more
 RATIO_FLOOR_BYTES = 100 << 20  # the ratio rule applies only above 100 MB inflated
@@ -78,10 +78,10 @@ def check_headers(headers: list[str]) -> None:
         seen[key] = i
 
 
-def first_bad_utf8_line(path: Path) -> tuple[int, int] | None:
-    """(first line that is not UTF-8, lines that are UTF-8 with non-ASCII text), or None when
-    every line decodes. A file whose other non-ASCII lines are UTF-8 is mixed, not GBK."""
-    bad, utf8_lines = None, 0
+def first_bad_utf8_line(path: Path) -> tuple[int, int, int] | None:
+    """(first line that is not UTF-8, such lines, non-ASCII lines that are UTF-8), or None when
+    every line decodes. A file whose non-ASCII lines are mostly UTF-8 is mixed, not GBK."""
+    first, bad, utf8_lines = None, 0, 0
     with open(path, "rb") as f:
         for n, line in enumerate(f, start=1):
             if line.isascii():
@@ -90,26 +90,21 @@ def first_bad_utf8_line(path: Path) -> tuple[int, int] | None:
                 line.decode("utf-8")
                 utf8_lines += 1
             except UnicodeDecodeError:
-                if bad is None:
-                    bad = n
-    return None if bad is None else (bad, utf8_lines)
+                bad += 1
+                first = first or n
+    return None if first is None else (first, bad, utf8_lines)
 
 
-def check_cells(df: pd.DataFrame) -> None:
-    """Refuse a cell longer than Excel allows (a table, not a dump), naming row and column."""
-    for c in df.columns:
-        s = df[c]
-        if s.dtype != object:
-            continue
-        lengths = s.str.len()
-        if lengths.notna().any() and lengths.max() > MAX_CELL_CHARS:
-            i = int(lengths.fillna(0).to_numpy().argmax())
-            raise ReadError(
-                f"单元格超过 {MAX_CELL_CHARS:,} 个字符 (a cell is longer than "
-                f"{MAX_CELL_CHARS:,} characters)",
-                row=i + 2,
-                column=str(c),
-            )
+def check_parquet(path: Path) -> None:
+    """Refuse a Parquet file wider than any table, from its schema alone."""
+    import pyarrow.parquet as pq
+
+    width = len(pq.read_schema(path).names)
+    if width > MAX_COLUMNS:
+        raise ReadError(
+            f"文件有 {width:,} 列，最多允许 {MAX_COLUMNS} 列 (the file has {width:,} columns; "
+            f"at most {MAX_COLUMNS} are allowed)"
+        )
 
 
 # ----------------------------------------------------------------------------------- XLSX
@@ -208,9 +203,7 @@ def _check_formulas(path: Path, title: str) -> None:
     formulas = load_workbook(path, read_only=True, data_only=False)
     values = load_workbook(path, read_only=True, data_only=True)
     try:
-        for frow, vrow in zip(
-            formulas[title].iter_rows(), values[title].iter_rows(), strict=False
-        ):
+        for frow, vrow in zip(formulas[title].iter_rows(), values[title].iter_rows(), strict=False):
             for fc, vc in zip(frow, vrow, strict=False):
                 if getattr(fc, "data_type", None) == "f" and vc.value is None:
                     raise ReadError(

@@ -122,6 +122,9 @@ class Column:
     required: bool = False
     vocabulary: str | None = None
     aliases: tuple[str, ...] = ()
+    # Codes that compare without regard to case (hd0077 is HD0077): keys and references fold
+    # case, and a reference takes the referenced table's spelling.
+    ignore_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,7 @@ TABLES: dict[str, Table] = {
                     "text",
                     True,
                     aliases=("人员编号", "执法证号", "执法证件号码", "执法证编号"),
+                    ignore_case=True,
                 ),
                 Column("name", "姓名", "text", True, aliases=("执法人员姓名", "人员姓名")),
                 Column(
@@ -342,7 +346,12 @@ TABLES: dict[str, Table] = {
             "回避",
             (
                 Column(
-                    "inspector_id", "执法人员编号", "text", True, aliases=("人员编号", "执法证号")
+                    "inspector_id",
+                    "执法人员编号",
+                    "text",
+                    True,
+                    aliases=("人员编号", "执法证号"),
+                    ignore_case=True,
                 ),
                 USCC,
                 Column("reason", "回避原因", "text", aliases=("回避事由", "原因")),

@@ -23,6 +23,7 @@ from sampling.errors import SamplingError
 from scoring.config import ScoringConfigError
 from tables.check import SchemaError
 from tiered.errors import TieredError, UsageError, describe_os_error
+from tiered.layout import Layout
 
 Handler = Callable[[argparse.Namespace], tuple[int, dict[str, Any], str]]
 
@@ -167,7 +168,14 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
     if warning:
         payload["warnings"] = [warning]
         lines.append(f"提示 (warning): {warning}")
-    return 0, payload, "\n".join(lines)
+    payload["ledger_head"] = m.get("ledger_head", {}).get("hash")
+    payload["rejected"] = r.rejected
+    if r.rejected:  # drawn without those rows: a problem the clerk must see (exit 1)
+        lines.append(
+            f"注意：{r.rejected:,} 行输入被拒收，本次抽查未包含它们，见 (note: rows rejected and "
+            f"left out of this draw, see) {Layout.of(args.workspace).rejected_dir}"
+        )
+    return (1 if r.rejected else 0), payload, "\n".join(lines)
 
 
 def _unusual_month(month: str) -> str | None:
@@ -290,6 +298,11 @@ def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
             f"rank）原因 (reason): {r['reason_label']}"
         )
     lines += [f"提示 (warning): {w}" for w in s.warnings]
+    lines.append(
+        f"账本头 (ledger head) {s.ledger_head}：请随公示一并公布，"
+        "日后可用 tiered audit --head 核对 "
+        "(publish it with the list; `tiered audit --head` checks it later)"
+    )
     return s.exit_code, s.to_dict(), "\n".join(lines)
 
 
@@ -307,7 +320,7 @@ def _cmd_replace(args: argparse.Namespace) -> tuple[int, dict, str]:
 def _cmd_audit(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.ledger.chain import audit
 
-    rep = audit(Path(args.workspace))
+    rep = audit(Path(args.workspace), heads=args.head or ())
     return rep.exit_code, rep.to_dict(), "\n".join(rep.lines())
 
 
@@ -473,6 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--month", required=True, help="YYYY-MM")
     sp = add("audit")
     sp.add_argument("workspace")
+    sp.add_argument(
+        "--head",
+        action="append",
+        metavar="HASH",
+        help="a ledger head noted elsewhere (a published manifest's ledger_head): must be in "
+        "the chain; repeatable",
+    )
     sp = add("replace")
     sp.add_argument("workspace")
     which = sp.add_mutually_exclusive_group(required=True)

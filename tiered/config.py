@@ -12,8 +12,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,8 @@ def load_config(ws: str | Path) -> Config:
     if not path.exists():
         return Config()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        loader = type("Loader", (_UniqueKeyLoader,), {"source": str(path)})
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader) or {}  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise ConfigError(
@@ -74,6 +77,67 @@ def load_config(ws: str | Path) -> Config:
             row=None if line is None else line + 1,
         ) from None
     return parse_config(data, source=str(path))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error (PyYAML lets the
+    second win silently, so a clerk's edit further down could undo one above unnoticed)."""
+
+    source = "config.yaml"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise ConfigError(
+                    f"配置项 '{key}' 重复出现（第 {seen[key]} 行和第 {line} 行） "
+                    f"(key '{key}' appears twice in one section: lines {seen[key]} and {line})",
+                    file=self.source,
+                    row=line,
+                )
+            if isinstance(key, str | int | float | bool):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+# Numbers that are shares (at most 1), and those that must be at least 1 or above 0; every
+# other number in the config must be finite and not negative (checked key by key).
+_AT_MOST_ONE = ("scoring.fading.floor", "sampling.tier_rates.", "sampling.floor_rate")
+_AT_LEAST_ONE = ("sampling.ticket_digits",)
+_ABOVE_ZERO = ("scoring.fading.half_life_days",)
+
+
+def _numbers(value: Any, key: str = "") -> Iterator[tuple[str, float]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _numbers(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _numbers(v, f"{key}[{i}]")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield key, float(value)
+
+
+def _check_ranges(cfg: Config, source: str) -> None:
+    def bad(key: str, rule_zh: str, rule_en: str, v: float) -> ConfigError:
+        return ConfigError(
+            f"配置项 '{key}' 的值 {v:g} 无效：{rule_zh} (invalid value for '{key}': {rule_en})",
+            file=source,
+        )
+
+    for key, v in _numbers(config_to_dict(cfg)):
+        if not math.isfinite(v):
+            raise bad(key, "应为有限的数", "must be a finite number", v)
+        if v < 0:
+            raise bad(key, "不能为负数", "must not be negative", v)
+        if key.startswith(_AT_MOST_ONE) and v > 1:
+            raise bad(key, "应在 0 与 1 之间", "must be between 0 and 1", v)
+        if key in _AT_LEAST_ONE and v < 1:
+            raise bad(key, "应至少为 1", "must be at least 1", v)
+        if key in _ABOVE_ZERO and v <= 0:
+            raise bad(key, "应大于 0", "must be above 0", v)
 
 
 def parse_config(data: Any, source: str = "config.yaml") -> Config:
@@ -96,6 +160,7 @@ def check_config(cfg: Config, source: str = "config.yaml") -> None:
     from scoring.model_config import ModelConfigError, check_model_config
     from tables.spec import TABLES
 
+    _check_ranges(cfg, source)
     for table, mapping in cfg.headers.items():
         if table not in TABLES:
             raise ConfigError(
@@ -231,6 +296,8 @@ def _convert(tp: Any, value: Any, default: Any, key: str, source: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad("a number")
+        if not math.isfinite(value):  # YAML's .nan / .inf: every comparison with it is False
+            raise bad("a finite number")
         return float(value)
     if tp is str:
         if isinstance(value, dt.date):  # YAML reads an unquoted 2027-01-01 as a date

@@ -140,7 +140,7 @@ def xlsx_bytes(
     ws.append([headers.get(c, c) for c in cols])
     safe = escape_frame(df)
     for row in safe.itertuples(index=False, name=None):
-        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+        ws.append([_cell(v) for v in row])
     ws.freeze_panes = "A2"
     for i, c in enumerate(cols, start=1):
         values = [str(headers.get(c, c))] + [str(v) for v in safe[c].head(500).tolist()]
@@ -153,6 +153,19 @@ def xlsx_bytes(
     raw = io.BytesIO()
     wb.save(raw)
     return _normalise_zip(raw.getvalue())
+
+
+def _cell(v: object) -> object:
+    """A value openpyxl accepts: NaN as empty; control characters (which validation rejects in
+    inputs) dropped, so an export can never fail with IllegalCharacterError."""
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, str) and _ILLEGAL.search(v):
+        return _ILLEGAL.sub("", v)
+    return v
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _display_width(text: str) -> int:

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from tables import read as bounded
 from tables.check import ROW, Report, Rules, SchemaError, validate_tables
 from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
 from tiered.files import atomic_dir, atomic_write_bytes, csv_bom_bytes, sha256_file
 from tiered.layout import Layout
+from tiered.ledger.vouch import Vouched
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +91,12 @@ def read_table(
     path = Path(path)
     try:
         if path.suffix.lower() == ".csv":
+            bounded.check_csv_header(path)
             df = _read_csv(path)
         elif path.suffix.lower() == ".xlsx":
-            df = pd.read_excel(path, dtype=str, engine="openpyxl")
+            df = bounded.read_xlsx(path)
         elif path.suffix.lower() == ".parquet":
+            bounded.check_parquet(path)
             df = pd.read_parquet(path)
             for c in df.columns:
                 s = df[c]
@@ -102,6 +106,8 @@ def read_table(
                 "不支持的文件类型，请使用 CSV、XLSX 或 Parquet (unsupported file type)",
                 file=str(path),
             )
+    except bounded.ReadError as exc:
+        raise UsageError(exc.message, file=str(path), row=exc.row, column=exc.column) from None
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is one clear line for the user
@@ -132,6 +138,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
             )
         except UnicodeDecodeError as exc:
             errors.append(f"{enc}: {exc.reason}")
+            mixed = bounded.first_bad_utf8_line(path) if enc == "utf-8-sig" else None
+            if mixed is not None and mixed[2] > mixed[1]:  # mostly UTF-8: not a GBK file
+                raise UsageError(
+                    f"第 {mixed[0]} 行不是 UTF-8 编码，而文件其余部分是（混用了两种编码）；请把整个"
+                    "文件另存为 UTF-8 (line "
+                    f"{mixed[0]} is not UTF-8 although the rest of the file is: save the whole "
+                    "file again as UTF-8)",
+                    file=str(path),
+                    row=mixed[0],
+                ) from None
         except pd.errors.EmptyDataError:
             raise UsageError("文件为空 (empty file)", file=str(path)) from None
     raise UsageError(
@@ -154,7 +170,11 @@ def rules_for(config: Config, today: dt.date | None = None) -> Rules:
 
 
 def load_workspace(
-    ws: str | Path, *, write_rejected: bool = True, today: dt.date | None = None
+    ws: str | Path,
+    *,
+    write_rejected: bool = True,
+    today: dt.date | None = None,
+    use_cache: bool = True,
 ) -> Workspace:
     """Read, validate and type every table of a workspace.
 
@@ -175,12 +195,14 @@ def load_workspace(
     sources: dict[str, list[Path]] = {name: [path] for name, path in files.items()}
     results = sorted(Layout(ws).results_dir.glob("*.csv"))
     if results:
+        Vouched(ws).require_all(results)  # imported results are history only when ledgered
         sources.setdefault("inspections", []).extend(results)
     key = _cache_key(ws, sources, today or dt.date.today())
-    report = _cache_read(ws, key)
+    report = _cache_read(ws, key) if use_cache else None
     if report is None:
         report = _validate(ws, config, files, results, sources, today)
-        _cache_write(ws, key, report)
+        if use_cache:
+            _cache_write(ws, key, report)
     if write_rejected:
         _write_rejected(ws, report)
     tables = dict(report.tables)
@@ -249,9 +271,14 @@ def _cache_read(ws: Path, key: str) -> Report | None:
     folder = Layout(ws).cache_dir / key
     try:
         meta = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        names = [f"{n}.parquet" for n in meta["counts"]]
+        names += [f"rejected-{n}.parquet" for n in meta["counts"]]
+        if any(sha256_file(folder / f) != meta["sha256"][f] for f in names):
+            log.warning("validated-table cache was altered: ignored and rebuilt (%s)", folder)
+            return None  # an edited Parquet file changes nothing: validate afresh
         tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["counts"]}
         rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None  # no cache (or a damaged one): validate afresh
     return Report(tables, rejected, meta["counts"], meta["errors"], meta["warnings"])
 
@@ -269,7 +296,12 @@ def _cache_write(ws: Path, key: str, report: Report) -> None:
                 df.astype(object).where(df.notna(), None).astype(str).where(
                     df.notna(), None
                 ).to_parquet(tmp / f"rejected-{n}.parquet", index=False)
-            meta = {"counts": report.counts, "errors": report.errors, "warnings": report.warnings}
+            meta = {
+                "counts": report.counts,
+                "errors": report.errors,
+                "warnings": report.warnings,
+                "sha256": {p.name: sha256_file(p) for p in tmp.glob("*.parquet")},
+            }
             (tmp / "report.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except (OSError, ValueError) as exc:  # a cache is an optimisation: never fail a command
         log.warning("validated-table cache not written: %s", exc)

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
+from app_support import bootstrap
+from app_support.accounts import AccountStore
 from tiered.ledger import chain as ledger
 from tiered.results import import_results
 
@@ -18,6 +20,9 @@ MONTH = TODAY.strftime("%Y-%m")
 def test_draw_preview_draw_verify(app_env):
     at = page_test("app_pages/draw.py", "staff")
     # a user name unlike the OS user, so the ledger's actor can only come from the sign-in
+    store = AccountStore(bootstrap.accounts_path())
+    if store.get("clerk-wang") is None:  # pages re-check the account on every run
+        store.add("clerk-wang", "wang-secret", ("staff",), "王")
     at.session_state["user"] = {"username": "clerk-wang", "display": "王", "roles": ["staff"]}
     at.run()
     assert not at.exception, at.exception

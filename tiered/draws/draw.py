@@ -32,7 +32,9 @@ from tiered.draws.bundle import PUBLIC_DIR
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
+from tiered.ledger import chain as ledger_chain
 from tiered.ledger.lock import writes
+from tiered.ledger.vouch import Vouched
 from tiered.workspace import Workspace, load_workspace
 
 LIST_COLUMNS = [
@@ -85,6 +87,7 @@ class DrawResult:
     table: pd.DataFrame  # the list as written (LIST_COLUMNS)
     strata: pd.DataFrame
     replaced_dir: Path | None = None
+    rejected: int = 0  # input rows rejected by validation (the draw went on without them)
 
 
 @dataclass
@@ -126,11 +129,16 @@ def _scheduled(ws: Path, start: pd.Timestamp, created_before: str | None = None)
     """
     parts = []
     root = Layout(ws).draws_dir
+    vouched = None
     for d in sorted(root.glob("*")) if root.is_dir() else []:
         if not re.fullmatch(r"\d{4}-\d{2}", d.name) or not (d / CSV_NAME).is_file():
             continue
         when = month_start(d.name)
-        if when >= start or (created_before and _created_at(d) > created_before):
+        if when >= start:
+            continue
+        vouched = vouched or Vouched(ws)  # a hand-made or edited list must not shape the draw
+        vouched.require_all(p for p in (d / CSV_NAME, d / MANIFEST_NAME) if p.exists())
+        if created_before and _created_at(d) > created_before:
             continue
         lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if {"uscc", "inspectors"} <= set(lst.columns):
@@ -279,6 +287,13 @@ def compute(
             "抽查需要执法检查人员名录库 inspectors 表 (the draw needs the inspectors table)",
             file=str(ws.path),
         )
+    if not len(ws.table("entities")):
+        where = ws.files.get("entities", [ws.path])[0]
+        raise UsageError(
+            "检查对象名录库没有可用的数据行（只有表头，或每行都被拒收），无法抽查 (the entities "
+            "table has no usable rows, only a header or rejected rows: nothing to draw)",
+            file=str(where),
+        )
     frame, prev = build_frame(ws, month, scores, created_before=created_at)
     outcome = sampling.draw(frame, month, seed, config, created_at=created_at)
     used_seed = outcome.manifest["seed"]
@@ -367,9 +382,12 @@ def run_draw(
             "previous_manifest_sha256": sha256_bytes(old.read_bytes()) if old.exists() else None,
             "previous_dir": archive.name,
         }
+    # The ledger's head before this draw's entry: anyone holding the published manifest can
+    # check later (`tiered audit WS --head HASH`) that this history was not rewritten.
+    manifest["ledger_head"] = ledger_chain.head(ws.path)
     files = result.files()
     _write_and_record(ws.path, target, archive, files, manifest, actor)
-    return DrawResult(target, manifest, result.table, result.strata, archive)
+    return DrawResult(target, manifest, result.table, result.strata, archive, ws.report.n_rejected)
 
 
 def _write_atomically(target: Path, archive: Path | None, files: dict[str, bytes]) -> None:

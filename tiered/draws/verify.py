@@ -72,7 +72,9 @@ def verify_draw(
             "清单中的配置与其摘要不符：manifest 被改动过 (the manifest's config does not "
             "match its config_sha256: the manifest was edited)"
         )
-    ws = load_workspace(ws_path, write_rejected=False)
+    # Fresh from the input tables, not the validated cache: verify is the independent check.
+    ws = load_workspace(ws_path, write_rejected=False, use_cache=False)
+    diffs.extend(_ledger_differences(ws.path, draw_dir, manifest))
     if "workspace_config" in manifest:  # the config in force at draw time, not today's
         try:
             ws.config = parse_config(manifest["workspace_config"], source=str(mpath))
@@ -130,6 +132,36 @@ def verify_draw(
             )
     res.ok = not diffs
     return res
+
+
+def _ledger_differences(ws: Path, draw_dir: Path, manifest: dict) -> list[str]:
+    """The manifest verify relies on must be one the ledger recorded: a draw entry with its seed
+    and frame digest, and (inside the workspace) the very file the entry named."""
+    from tiered.ledger import chain
+    from tiered.ledger.vouch import UnvouchedFile, Vouched
+
+    out = []
+    rows = [e.payload for e in chain.entries(ws)]
+    if not any(
+        p.get("seed") == manifest.get("seed")
+        and p.get("frame_sha256") == manifest.get("frame_sha256")
+        for p in rows
+    ):
+        out.append(
+            "账本中没有与此 manifest 相符的抽查记录（种子与名录摘要）："
+            "manifest 是伪造的、被改动过，"
+            "或属于另一个工作区 (no draw in this workspace's ledger has this manifest's seed and "
+            "frame digest: the manifest was forged or edited, or belongs to another workspace)"
+        )
+    try:
+        draw_dir.resolve().relative_to(ws.resolve())
+    except ValueError:
+        return out  # a copy held elsewhere: the entry's seed and digest are what we can check
+    try:
+        Vouched(ws).require(draw_dir / MANIFEST_NAME)
+    except UnvouchedFile as exc:
+        out.append(f"{MANIFEST_NAME}: {exc.message}")
+    return out
 
 
 def _compare_lists(draw_dir: Path, again: _Computed, res: VerifyResult) -> None:

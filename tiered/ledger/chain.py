@@ -287,6 +287,17 @@ def record_config(
     `config.yaml` need not be a ledgered file (so editing it is not "tampering").
     """
     ws = Path(ws)
+    with write_lock(ws, f"ledger: {kind}", actor):  # read the last digest and append as one
+        return _record_config_locked(ws, config_sha256, actor, kind, details)
+
+
+def _record_config_locked(
+    ws: Path,
+    config_sha256: str,
+    actor: str | None,
+    kind: str,
+    details: Mapping[str, Any] | None,
+) -> Entry | None:
     last = None
     for e in reversed(entries(ws)):
         if e.kind in ("config_change", "threshold_change") and "config_sha256" in e.payload:
@@ -514,8 +525,8 @@ def unregistered_ops(ws: Path) -> list[str]:
     return out
 
 
-def audit(ws: str | os.PathLike) -> Any:
+def audit(ws: str | os.PathLike, heads: Iterable[str] = ()) -> Any:
     """See `tiered.ledger.audit.audit` (kept here so callers need one import)."""
     from tiered.ledger.audit import audit as _audit
 
-    return _audit(ws)
+    return _audit(ws, heads=tuple(heads))

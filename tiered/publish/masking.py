@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import re
 
-_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{6}(\d{3})(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# One separator (space, hyphen, dot) may sit between digit groups: 138-0972-1234, 138 0972 1234,
+# 630202 19900101 123X. A number written with separators is just as readable as one without.
+_S = r"[- .\u2010-\u2015－]?"
+_ID18 = re.compile(
+    rf"(?<![0-9A-Za-z])(\d{{6}}){_S}\d{{4}}{_S}\d{{4}}{_S}(\d{{3}}[\dXx])(?![0-9A-Za-z])"
+)
+_ID15 = re.compile(rf"(?<![0-9A-Za-z])(\d{{6}}){_S}\d{{6}}{_S}(\d{{3}})(?![0-9A-Za-z])")
+_MOBILE = re.compile(rf"(?<!\d)(?:\+?86{_S})?(1[3-9]\d){_S}\d{{4}}{_S}(\d{{4}})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)([(（]?0\d{2,3}[)）]?[-－ ]?)\d{4,6}(\d{2})(?!\d)")
 
 

@@ -42,6 +42,9 @@ class PublishSummary:
     ledger_seq: int = 0
     # the draw's replacements (tiered replace): who, why, by whom, and whether results exist
     replacements: list[dict] = field(default_factory=list)
+    # The publication's own ledger entry hash: print it with the list (a minute, the website);
+    # `tiered audit WS --head HASH` later shows the history up to it was not rewritten.
+    ledger_head: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -165,7 +168,15 @@ def publish(
     }
     entry = ledger.commit_files(ws, "publication", payload, outputs, actor=actor)
     return PublishSummary(
-        month, on.isoformat(), len(table), sorted(rel.values()), late, warnings, entry.seq, replaced
+        month,
+        on.isoformat(),
+        len(table),
+        sorted(rel.values()),
+        late,
+        warnings,
+        entry.seq,
+        replaced,
+        entry.hash,
     )
 
 

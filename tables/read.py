@@ -52,7 +52,11 @@ def check_csv_header(path: Path) -> None:
             f"than {MAX_HEADER_BYTES >> 20} MB: not a table)",
             row=1,
         )
-    line = head[: end if end >= 0 else len(head)].decode("utf-8", errors="replace")
+    raw = head[: end if end >= 0 else len(head)]
+    try:
+        line = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # GBK headers: split them as GB18030, as the reader will
+        line = raw.decode("gb18030", errors="replace")
     fields = next(csv.reader([line.lstrip("\ufeff")]), [])
     if len(fields) > MAX_COLUMNS:
         raise ReadError(
@@ -116,7 +120,9 @@ def check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
     except zipfile.BadZipFile:
-        raise ReadError("不是有效的 XLSX 文件 (not a valid XLSX file)") from None
+        raise ReadError(
+            "文件无法读取：不是有效的 XLSX 文件 (unreadable file: not a valid XLSX file)"
+        ) from None
     inflated = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if inflated > MAX_INFLATED_BYTES or (

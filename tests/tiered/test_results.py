@@ -62,7 +62,10 @@ def test_results_import_appends_to_history(tmp_path: Path) -> None:
 def test_results_import_is_idempotent(tmp_path: Path) -> None:
     ws, usccs = drawn_ws(tmp_path)
     src = tmp_path / "results.xlsx"
-    _results(usccs).to_excel(src, index=False)
+    # openpyxl would store '=HYPERLINK(...)' as a formula without a value, which is refused
+    plain = _results(usccs)
+    plain["检查结果"] = plain["检查结果"].str.lstrip("=")
+    plain.to_excel(src, index=False)
     import_results(ws, MONTH, src, today=TODAY)
     before = (ws / "out/results/2026-05.csv").read_bytes()
     s = import_results(ws, MONTH, src, today=TODAY)

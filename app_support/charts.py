@@ -52,7 +52,11 @@ def tier_mix_bar(counts: np.ndarray, lang: str, title: str = "") -> alt.Chart:
                 sort=None,
                 title=t,
                 # "A 信用风险低" on two lines: at 1024 px four labels side by side are cut
-                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLimit=0),
+                axis=alt.Axis(
+                    labelAngle=0,
+                    labelExpr="split(datum.label, ' ')[0]",  # the letter: fits at 1024 px
+                    labelOverlap=False,
+                ),
             ),
             y=alt.Y(f"{n}:Q", title=n, scale=alt.Scale(domainMax=float(max(counts)) * 1.15)),
             color=alt.Color(f"{t}:N", scale=_tier_scale(lang), legend=None),
@@ -107,16 +111,10 @@ def heat_map(heat: pd.DataFrame, lang: str, extra_labels: dict | None = None) ->
     )
     grey = alt.Chart(tiny).mark_rect(color="#e0e0e0").encode(x=x, y=y, tooltip=tips)
     dark = 0.65 * float(big[share].max()) if len(big) else 1.0  # dark enough for white text
-    text = (
-        alt.Chart(df)
-        .mark_text(fontSize=10)
-        .encode(
-            x=x,
-            y=y,
-            text="label:N",
-            color=alt.condition(alt.datum[share] >= dark, alt.value("white"), alt.value("#222")),
-        )
-    )
+    pairs = zip(df[share], small, strict=True)
+    df["white"] = [bool(v >= dark and not t) for v, t in pairs]  # never on a grey cell
+    ink = alt.condition(alt.datum.white, alt.value("white"), alt.value("#222"))
+    text = alt.Chart(df).mark_text(fontSize=10).encode(x=x, y=y, text="label:N", color=ink)
     return styled(alt.layer(cells, grey, text).properties(height=380))
 
 

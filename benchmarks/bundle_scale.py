@@ -8,6 +8,8 @@ Prints, for a synthetic frame of N entities (the same generator as `draw_scale.p
 * with `--verify`, `verify_draw.py` run on the bundle by this Python (standard library and
   consistent_sampler only are imported by it).
 
+Wall and CPU time are both printed: on a shared machine CPU time is the fairer figure.
+
 Usage: .venv/bin/python benchmarks/bundle_scale.py [--n 20000] [--verify]
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,18 +37,21 @@ def main() -> None:
     args = ap.parse_args()
     frame = make_frame(args.n)
     config = SamplingConfig()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     outcome = sampling.draw(frame, MONTH, SEED, config)
-    t_draw = time.perf_counter() - t
-    t = time.perf_counter()
+    t_draw, c_draw = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
     files, fields = bundle.public_files(outcome, frame, config.rounding)
     manifest = {**outcome.manifest, **fields}
-    t_bundle = time.perf_counter() - t
+    t_bundle, c_bundle = time.perf_counter() - t, time.process_time() - c
     print(
         f"N = {args.n:,}; drawn {len(outcome.selected):,}; replacements listed "
         f"{len(outcome.replacements):,}"
     )
-    print(f"sampling.draw {t_draw:.2f} s; bundle files {t_bundle:.2f} s")
+    print(
+        f"sampling.draw {t_draw:.2f} s wall / {c_draw:.2f} s CPU; "
+        f"bundle files {t_bundle:.2f} s wall / {c_bundle:.2f} s CPU"
+    )
     total = 0
     with tempfile.TemporaryDirectory() as tmp:
         for name, data in files.items():
@@ -57,7 +63,7 @@ def main() -> None:
         total += len(raw)
         print(f"  {'manifest.json':<18} {len(raw) / 1e6:8.2f} MB\n  total {total / 1e6:.2f} MB")
         if args.verify:
-            t = time.perf_counter()
+            t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
             proc = subprocess.run(
                 [sys.executable, "verify_draw.py", "--seed", SEED],
                 cwd=tmp,
@@ -65,8 +71,11 @@ def main() -> None:
                 text=True,
             )
             took = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             print(
-                f"verify_draw.py {took:.1f} s, exit {proc.returncode}: {proc.stdout.strip()[:200]}"
+                f"verify_draw.py {took:.1f} s wall / {cpu:.1f} s CPU, exit {proc.returncode}: "
+                f"{proc.stdout.strip()[:200]}"
             )
 
 

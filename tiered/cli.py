@@ -151,12 +151,20 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
         "drawn": int(len(r.table)),
         "frame_sha256": m["frame_sha256"],
         "strata": m["strata"],
+        "public": str(r.out_dir / "public"),
+        "commitment": m.get("commitment"),
     }
     if r.replaced_dir:
         payload["replaced_dir"] = str(r.replaced_dir)
     lines = [
         f"{m['month']} 抽查名单 (inspection list): {len(r.table):,} 户，种子 (seed) '{m['seed']}'",
         f"输出 (written): {r.out_dir}",
+        f"公开核验包 (public bundle, for observers): {r.out_dir / 'public'}"
+        + (
+            f"；依据承诺 (committed) sha256 {m['commitment']['sha256'][:16]}…"
+            if m.get("commitment")
+            else ""
+        ),
     ]
     lines += [
         f"  {s['sector']:<16} {s['tier']}  可抽 eligible {s['eligible']:>7,}  "

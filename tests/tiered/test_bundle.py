@@ -284,3 +284,19 @@ def test_frame_file_is_the_same_by_the_fast_and_the_plain_path() -> None:
         assert got == _csv_rows(FRAME_COLUMNS, rows)
         back = list(csv.DictReader(io.StringIO(got.decode("utf-8-sig"), newline="")))
         assert [r["uscc"] for r in back] == [r[0] for r in rows]
+
+
+def test_the_commands_as_the_contract_names_them(ws: Path) -> None:
+    from tests.conftest import run_cli
+
+    code, out, _, _ = run_cli("commit", str(ws), "--month", MONTH, "--json")
+    assert code == 0 and out["commitment_sha256"] and out["rounding_rule"]
+    code, out, _, _ = run_cli("commit", str(ws), "--month", MONTH, "--json")
+    assert code == 2 and "--replace" in out["error"]
+    code, out, _, _ = run_cli("draw", str(ws), "--month", MONTH, "--seed", SEED, "--json")
+    assert code == 0 and out["commitment"]["sha256"] and out["public"].endswith("public")
+    first = read(ws / "out" / "draws" / MONTH / "inspection_list.csv")[0]["uscc"]
+    code, out, _, _ = run_cli(
+        "replace", str(ws), "--month", MONTH, "--uscc", first, "--reason", "unreachable", "--json"
+    )
+    assert code == 0 and out["uscc"] == first and out["rank"] == 1

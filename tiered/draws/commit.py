@@ -27,7 +27,7 @@ from sampling.rules import rules_for
 from tiered.draws import bundle
 from tiered.errors import UsageError
 from tiered.files import sha256_bytes
-from tiered.layout import Layout
+from tiered.layout import Layout, Month
 
 COMMITMENT_NAME = bundle.COMMITMENT_NAME
 FRAME_NAME = bundle.FRAME_NAME
@@ -220,18 +220,16 @@ def run_commit(
     actor: str | None = None,
 ) -> CommitResult:
     """`tiered commit WS --month M | --task ID [--replace --reason TEXT]`."""
-    from sampling.plan import month_start
     from tiered.draws.draw import build_frame
     from tiered.ledger import chain as ledger
     from tiered.workspace import load_workspace
 
-    subject = Subject(month=None if month is None else str(month).strip(), task=task)
+    subject = Subject(month=None if month is None else str(Month.parse(month)), task=task)
     if subject.task is not None:
         raise UsageError(
             "任务抽查的承诺需要任务抽查功能 (committing a task needs task draws, not in this "
             "version yet)"
         )
-    month_start(subject.month)
     ws = load_workspace(ws_path)
     target = commitment_dir(ws.path, subject)
     reason = (reason or "").strip()

@@ -27,7 +27,7 @@ import pandas as pd
 from tiered.draws.bundle import PUBLIC_DIR, REPLACEMENTS_NAME
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
-from tiered.layout import Layout
+from tiered.layout import Layout, Month
 
 MADE_NAME = "replacements_made.csv"
 REASONS = {
@@ -37,8 +37,7 @@ REASONS = {
     "duplicate_task": "已被其他任务抽中 (drawn by another task in the same window)",
     "out_of_scope": "不属于本次抽查范围 (outside the draw's scope, e.g. wrong sector on file)",
 }
-# The public copy (in public/, beside the order it follows): no names, no inspectors.
-PUBLIC_MADE_COLUMNS = [
+MADE_COLUMNS = [
     "seq",
     "uscc",
     "reason",
@@ -62,6 +61,12 @@ MADE_COLUMNS = [
     "tier",
     "inspectors",
     "replaced_at",
+]
+
+
+# The public copy (in public/, beside the order it follows): no names, no inspectors.
+PUBLIC_MADE_COLUMNS = [
+    c for c in MADE_COLUMNS if c not in ("name", "sector", "region", "tier", "inspectors")
 ]
 
 
@@ -161,7 +166,7 @@ def run_replace(
     from tiered.ledger import chain as ledger
     from tiered.workspace import load_workspace
 
-    subject = Subject(month=None if month is None else str(month).strip(), task=task)
+    subject = Subject(month=None if month is None else str(Month.parse(month)), task=task)
     if reason not in REASONS:
         raise UsageError(
             f"替换原因无效：{reason!r}，应为 {', '.join(REASONS)} 之一 "

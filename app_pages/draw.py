@@ -13,7 +13,7 @@ from app_pages import common
 from app_pages.common import T
 from app_support import configedit, drawprep, i18n
 from sampling.plan import month_start
-from tiered.draws import readable
+from tiered.draws import bundle, readable
 from tiered.draws.draw import build_frame, run_draw, unusual_month
 from tiered.draws.verify import verify_draw
 
@@ -221,6 +221,20 @@ with d[2].popover(T("机器可读文件", "Machine-readable files")):
         mime="application/json",
         key="dl_man",
     )
+    if (folder / "public").is_dir():
+        st.download_button(
+            T("公开核验包 public.zip（供公众核验）", "Public bundle public.zip (for observers)"),
+            bundle.zip_bytes(folder / "public", f"{month}-public"),
+            file_name=f"{month}-public.zip",
+            mime="application/zip",
+            key="dl_public",
+            help=T(
+                "名录（不含名称）、承诺、清单、抽签号、替补顺序和独立核验脚本 verify_draw.py；"
+                "请在抽签后公布。",
+                "Frame (no names), commitment, manifest, tickets, replacement order and the "
+                "standalone verify_draw.py: publish it after the draw.",
+            ),
+        )
 
 with st.expander(T("按检查人员查看（谁去哪里、查什么）", "By inspector (who goes where)")):
     names = per_inspector.drop_duplicates("inspector_id")

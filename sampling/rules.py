@@ -44,7 +44,9 @@ TARGET_RULE = (
     "must-inspect ones: the annual rate is a share of the whole stratum, drawn from its pool. "
     "With a monthly_budget, the targets are scaled down by one common factor (never below "
     "min(floor_rate * base / 12, pool)) so that they fit the budget less the must-inspect "
-    "entities; they are then taken as committed."
+    "entities, and a task draw of another size (its manifest's 'size': share of the annual "
+    "rates, ratio of the pool or count) scales them to that size with the same proportions; "
+    "such targets are taken as committed and published, the rounding applies as below."
 )
 
 ROUNDING_RULES = {

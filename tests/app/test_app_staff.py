@@ -43,6 +43,7 @@ def test_draw_preview_draw_verify(app_env):
     assert lst["inspectors"].str.count(";").ge(1).all()  # two inspectors each
     labels = [b.label for b in at.get("download_button")]
     assert any("Excel" in x for x in labels) and any("manifest" in x for x in labels)
+    assert any("公开核验包" in x for x in labels)  # the public bundle, for observers
     at.button(key="verify").click().run()
     assert any("复核通过" in s.value for s in at.success)
     assert [e.kind for e in ledger.entries(app_env)].count("draw") >= 1

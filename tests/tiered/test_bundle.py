@@ -300,3 +300,28 @@ def test_the_commands_as_the_contract_names_them(ws: Path) -> None:
         "replace", str(ws), "--month", MONTH, "--uscc", first, "--reason", "unreachable", "--json"
     )
     assert code == 0 and out["uscc"] == first and out["rank"] == 1
+
+
+def test_the_bundle_zip_is_reproducible_and_complete(ws: Path) -> None:
+    import zipfile
+
+    from tiered.draws.bundle import zip_bytes
+
+    r = run_draw(ws, MONTH, SEED)
+    a = zip_bytes(r.out_dir / PUBLIC_DIR)
+    assert a == zip_bytes(r.out_dir / PUBLIC_DIR)
+    names = zipfile.ZipFile(io.BytesIO(a)).namelist()
+    assert sorted(n.split("/")[1] for n in names) == sorted(
+        p.name for p in (r.out_dir / PUBLIC_DIR).iterdir()
+    )
+
+
+def test_a_redraw_archives_the_whole_bundle_on_record(ws: Path) -> None:
+    first = run_draw(ws, MONTH, SEED)
+    again = run_draw(ws, MONTH, "another seed", replace=True, reason="seed misread")
+    assert (again.replaced_dir / PUBLIC_DIR / "tickets.csv").is_file()
+    assert (first.out_dir / PUBLIC_DIR / "manifest.json").read_bytes() == (
+        first.out_dir / "manifest.json"
+    ).read_bytes()
+    rep = audit(ws)
+    assert rep.ok and not [w for w in rep.warnings if w.path], rep.lines()

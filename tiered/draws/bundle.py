@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,3 +152,15 @@ def public_files(
         fields["commitment"] = {"file": COMMITMENT_NAME, "sha256": sha256_bytes(commitment)}
     fields["public_files"] = {name: sha256_bytes(data) for name, data in sorted(files.items())}
     return files, fields
+
+
+def zip_bytes(public_dir: Path, prefix: str = PUBLIC_DIR) -> bytes:
+    """The bundle folder as one zip to publish (fixed entry times: same files, same bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(p for p in public_dir.iterdir() if p.is_file()):
+            info = zipfile.ZipInfo(f"{prefix}/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, path.read_bytes())
+    return out.getvalue()

@@ -28,6 +28,7 @@ from tiered.draws import bundle
 from tiered.errors import UsageError
 from tiered.files import sha256_bytes
 from tiered.layout import Layout, Month
+from tiered.ledger.lock import writes
 
 COMMITMENT_NAME = bundle.COMMITMENT_NAME
 FRAME_NAME = bundle.FRAME_NAME
@@ -211,6 +212,7 @@ class CommitResult:
     replaced_dir: Path | None = None
 
 
+@writes("commit")
 def run_commit(
     ws_path: str | os.PathLike,
     month: str | None = None,

@@ -28,6 +28,7 @@ from tiered.draws.bundle import PUBLIC_DIR, REPLACEMENTS_NAME
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout, Month
+from tiered.ledger.lock import writes
 
 MADE_NAME = "replacements_made.csv"
 REASONS = {
@@ -153,6 +154,7 @@ def _inspectors_for(ws, row: dict, manifest: dict, draw_dir: Path) -> str:
     return str(assigned["inspectors"].iloc[0])
 
 
+@writes("replace")
 def run_replace(
     ws_path: str | os.PathLike,
     uscc: str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,9 +11,9 @@ from app_pages import common
 from app_pages.common import T
 from app_support import i18n
 from tables.spec import TABLES
-from tiered.files import atomic_write_bytes, csv_bom_bytes
-from tiered.ledger import chain as ledger
-from tiered.workspace import SUFFIXES, find_table_files
+from tiered import upload
+from tiered.files import csv_bom_bytes
+from tiered.workspace import SUFFIXES
 
 common.guard(__file__)
 lang = common.lang()
@@ -32,31 +31,91 @@ up = st.file_uploader(
     type=[s.lstrip(".") for s in SUFFIXES],
     key="upload",
 )
-if up is not None and st.button(
-    T("保存到工作区并校验", "Save to the workspace and validate"), type="primary"
-):
+if up is not None:  # kept in the session: the check, the confirmation and the write see one file
     data = up.getvalue()
-    suffix = Path(up.name).suffix.lower()
-    with common.errors():
-        old = find_table_files(path).get(table)
-        target = path / f"{table}{suffix}"
-        atomic_write_bytes(target, data)
-        if old is not None and old != target:
-            old.unlink()
-        ledger.append(
-            path,
-            "data_upload",
-            {
-                "table": table,
-                "file": target.name,
-                "original_name": up.name,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "bytes": len(data),
-            },
-            actor=common.actor(),
+    if hashlib.sha256(data).hexdigest() != st.session_state.get("upload_done"):
+        st.session_state["upload_pending"] = {"name": up.name, "data": data}
+pending = st.session_state.get("upload_pending")
+modes = {
+    "replace": T("替换整表", "Replace the table"),
+    "update": T("按代码更新/追加", "Update by key"),
+}
+mode = st.radio(
+    T("方式", "Mode"), list(modes), format_func=modes.get, horizontal=True, key="upload_mode"
+)
+if pending is not None:
+    # Checked first, written only after confirmation (tiered.upload): an unusable file is
+    # refused here and the current table stays as it is.
+    memo_key = (table, mode, hashlib.sha256(pending["data"]).hexdigest(), common.signature(path))
+    memo = st.session_state.get("upload_plan")
+    if memo is None or memo[0] != memo_key:  # checking reads every table: once per file
+        with common.errors():
+            memo = (
+                memo_key,
+                upload.plan_bytes(path, table, pending["name"], pending["data"], mode),
+            )
+        st.session_state["upload_plan"] = memo
+    plan = memo[1]
+    zh, en = plan.headline()
+    st.info(T(f"{pending['name']}：{zh}", f"{pending['name']}: {en}"))
+    for line in plan.lines()[1:]:
+        st.caption(line)
+    force = False
+    if plan.needs_force:
+        st.error(
+            T(
+                "此次上传将删除或孤立大部分数据：" + "；".join(plan.needs_force),
+                "This upload would remove or orphan most of the data: "
+                + "; ".join(plan.needs_force),
+            )
         )
-    common.clear_caches()
-    st.success(T(f"已保存为 {target.name}", f"Saved as {target.name}"))
+        force = st.checkbox(
+            T("我确认仍要这样做（旧版本会保存，可恢复）", "Do it anyway (the old version is kept)"),
+            key="upload_force",
+        )
+    reason = st.text_input(T("上传原因", "Reason"), key="upload_reason")
+    sure = st.checkbox(T("我已核对上述变化", "I have checked the change above"), key="upload_sure")
+    blocked = not sure or not reason.strip() or (bool(plan.needs_force) and not force)
+    if st.button(
+        T("确认上传", "Confirm the upload"), type="primary", disabled=blocked, key="upload_go"
+    ):
+        with common.errors():
+            e = upload.apply_bytes(
+                path, pending["name"], pending["data"], plan, reason, common.actor(), force
+            )
+        st.session_state.pop("upload_pending", None)
+        st.session_state["upload_done"] = plan.sha256
+        common.clear_caches()
+        common.flash(
+            T(
+                f"已保存为 {e.payload['file']}（账本 #{e.seq}），旧版本可在下方恢复",
+                f"Saved as {e.payload['file']} (ledger #{e.seq}); the old version can be "
+                "restored below",
+            )
+        )
+        st.rerun()
+
+kept = upload.versions(path, table)
+if kept:
+    with st.expander(
+        T(f"恢复旧版本（{len(kept)} 个）", f"Restore an earlier version ({len(kept)})")
+    ):
+        pick = st.selectbox(
+            T("版本", "Version"),
+            [v["version"] for v in reversed(kept)],
+            format_func=lambda n: (
+                f"{n} · {kept[n - 1]['file']} · {kept[n - 1]['replaced_at'][:19]}"
+                f" UTC · {kept[n - 1]['reason']}"
+            ),
+            key="restore_version",
+        )
+        why = st.text_input(T("恢复原因", "Reason"), key="restore_reason")
+        if st.button(T("恢复此版本", "Restore this version"), key="restore_go", disabled=not why):
+            with common.errors():
+                _, e = upload.restore(path, table, why, pick, common.actor())
+            common.clear_caches()
+            common.flash(T(f"已恢复（账本 #{e.seq}）", f"Restored (ledger #{e.seq})"))
+            st.rerun()
 
 ws = common.workspace()
 st.subheader(T("校验报告", "Validation report"))

@@ -12,9 +12,9 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from app_support import drawprep, i18n
+from tiered.draws import supersede as supersession
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
-from tiered.ledger import chain as ledger
 from tiered.publish.publication import publish, publish_preview
 from tiered.results import import_results, read_draw, read_results
 
@@ -123,11 +123,7 @@ with tab_edit:
             _import(csv_bom_bytes(rows), ".csv", f"app-entry-{month}")
 
 # The rejected file holds the latest import's refusals; its ledger entry says how many.
-imports = [
-    e
-    for e in ledger.entries(path)
-    if e.kind == "results_import" and e.payload.get("month") == month
-]
+imports = supersession.current_entries(path, month, "results_import")  # not superseded ones
 n_rej = int(imports[-1].payload.get("rejected", 0)) if imports else 0
 rej = Layout.of(path).rejected_results(month)
 if n_rej and rej.exists():
@@ -259,9 +255,7 @@ for suffix, mime in (
             mime=mime,
             key=f"pub{suffix}",
         )
-last = [
-    e for e in ledger.entries(path) if e.kind == "publication" and e.payload.get("month") == month
-]
+last = supersession.current_entries(path, month, "publication")
 if last:
     st.caption(
         T(

@@ -8,19 +8,30 @@ targets are shown.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sampling.config import SamplingConfig
+from sampling.draw import AUTO_SEED
 from sampling.plan import mark_eligibility, plan_quotas
-from tiered.layout import Layout
+from tiered.layout import Layout, Seed
+
+_AUTO_KEY = "_draw_seed_auto"  # where the page keeps the digits `auto` was resolved to
 
 
-def preview(frame: pd.DataFrame, month: str, config: SamplingConfig, seed: str) -> pd.DataFrame:
-    """Per stratum: eligible, must_inspect, pool, annual_rate, target, quota, drawn."""
+def preview(
+    frame: pd.DataFrame, month: str, config: SamplingConfig, seed: Seed | str | None
+) -> pd.DataFrame:
+    """Per stratum: eligible, must_inspect, pool, annual_rate, target, quota, drawn.
+
+    `seed` is parsed by `Seed` exactly as the draw parses it (stripped), so the quotas shown are
+    the draw's; pass `resolve_seed`'s result for `auto`, which is resolved once, not here."""
     marked = mark_eligibility(frame, month, config)
-    st = plan_quotas(marked, config, seed or "preview")
+    text = Seed.parse(seed).text if seed is not None and str(seed).strip() else "preview"
+    st = plan_quotas(marked, config, text)
     cols = ["sector", "tier", "eligible", "must_inspect", "pool", "annual_rate", "target"]
     return st[cols + ["quota", "drawn", "inclusion_probability"]]
 
@@ -35,6 +46,21 @@ def expected_draws(ws, month: str, scores: pd.DataFrame, config: SamplingConfig)
     frame, _ = build_frame(ws, month, scores)
     pv = preview(frame, month, config, "")
     return float(pv["target"].sum() + pv["must_inspect"].sum())
+
+
+def resolve_seed(text: str | None, memo: MutableMapping[str, Any]) -> Seed | None:
+    """The seed the draw will use, for the preview and the draw alike: stripped, and `auto`
+    resolved once to OS digits kept in `memo` (the page's session state), so the quotas shown
+    are the quotas drawn. None while the box is blank."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if raw.lower() != AUTO_SEED:
+        memo.pop(_AUTO_KEY, None)  # typing `auto` again later draws new digits
+        return Seed.parse(raw)
+    if not memo.get(_AUTO_KEY):
+        memo[_AUTO_KEY] = Seed.parse(raw).text
+    return Seed(memo[_AUTO_KEY])
 
 
 def draw_dir(ws: Path, month: str) -> Path:

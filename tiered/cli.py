@@ -64,7 +64,7 @@ def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> tuple[int, dict, str]:
-    from tables.check import summary_lines
+    from tables.summary import summary_lines
     from tiered.workspace import load_workspace
 
     ws = load_workspace(args.workspace)
@@ -142,6 +142,7 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
         out_dir=args.out,
         replace=args.replace,
         reason=args.reason,
+        supersede=args.supersede,
     )
     m = r.manifest
     payload = {
@@ -156,6 +157,9 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
     }
     if r.replaced_dir:
         payload["replaced_dir"] = str(r.replaced_dir)
+    superseded = m.get("replaced", {}).get("superseded")
+    if superseded:
+        payload["superseded"] = superseded
     lines = [
         f"{m['month']} 抽查名单 (inspection list): {len(r.table):,} 户，种子 (seed) '{m['seed']}'",
         f"输出 (written): {r.out_dir}",
@@ -172,6 +176,7 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
         for s in m["strata"]
         if s["drawn"]
     ]
+    lines += [f"已作废并存档 (superseded): {a} -> {b}" for a, b in (superseded or {}).items()]
     warning = _unusual_month(m["month"])
     if warning:
         payload["warnings"] = [warning]
@@ -325,6 +330,43 @@ def _cmd_replace(args: argparse.Namespace) -> tuple[int, dict, str]:
     return 0, r.to_dict(), text
 
 
+def _cmd_upload(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered import upload
+
+    if args.dry_run:
+        plan = upload.plan_upload(args.workspace, args.table, args.file, args.mode)
+        return 0, {"plan": plan.to_dict(), "applied": False}, "\n".join(plan.lines())
+    plan, entry = upload.upload(
+        args.workspace, args.table, args.file, args.mode, args.reason, force=args.force
+    )
+    lines = [*plan.lines(), f"已写入 (written) {entry.payload['file']}，账本 (ledger) #{entry.seq}"]
+    if entry.payload.get("previous_copy"):
+        lines.append(f"旧版本已保存 (previous version kept): {entry.payload['previous_copy']}")
+    payload = {"plan": plan.to_dict(), "applied": True, "ledger_seq": entry.seq}
+    payload["previous_copy"] = entry.payload.get("previous_copy")
+    return (1 if plan.rejected_after else 0), payload, "\n".join(lines)
+
+
+def _cmd_restore(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered import upload
+
+    if args.list:
+        kept = upload.versions(args.workspace, args.table)
+        lines = [
+            f"{v['version']:>3}  {v['copy']}  {v['replaced_at'][:19]}  {v['reason']}" for v in kept
+        ]
+        return 0, {"versions": kept}, "\n".join(lines) or "没有保存的旧版本 (no versions kept)"
+    plan, entry = upload.restore(
+        args.workspace, args.table, args.reason, args.version, force=args.force
+    )
+    lines = [
+        *plan.lines(),
+        f"已恢复 (restored) {entry.payload['restored_copy']}，账本 #{entry.seq}",
+    ]
+    payload = {"plan": plan.to_dict(), "restored": entry.payload["restored_copy"]}
+    return 0, {**payload, "ledger_seq": entry.seq}, "\n".join(lines)
+
+
 def _cmd_audit(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.ledger.chain import audit
 
@@ -363,6 +405,8 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
         "按公开的替补顺序替换无法检查的主体 (replace a drawn entity by the published order)",
         _cmd_replace,
     ),
+    "upload": ("检查并上传一张数据表，旧版本存档 (check and upload a table)", _cmd_upload),
+    "restore": ("恢复一张数据表的旧版本 (put back an earlier version of a table)", _cmd_restore),
 }
 
 
@@ -383,11 +427,9 @@ def _workspace_lock(args: argparse.Namespace) -> contextlib.AbstractContextManag
 
 
 def _record_config(ws: Path) -> None:
-    from tiered.config import config_digest, load_config
-    from tiered.ledger import chain as ledger
+    from tiered import configversion as config_versions
 
-    if ws.is_dir():
-        ledger.record_config(ws, config_digest(load_config(ws)))
+    config_versions.record_use(ws)
 
 
 def _non_negative_int(text: str) -> int:
@@ -445,6 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default=None, help="default: WS/out/draws/YYYY-MM/")
     sp.add_argument("--replace", action="store_true", help="replace an existing draw")
     sp.add_argument("--reason", default=None, help="why the draw is replaced (kept)")
+    sp.add_argument(
+        "--supersede",
+        action="store_true",
+        help="replace a draw that has results or a public list: archive them as superseded",
+    )
     sp = add("commit")
     sp.add_argument("workspace")
     which = sp.add_mutually_exclusive_group(required=True)
@@ -519,6 +566,21 @@ def build_parser() -> argparse.ArgumentParser:
         ],
         help="why it cannot be inspected",
     )
+    sp = add("upload")
+    sp.add_argument("workspace")
+    sp.add_argument("file", help="CSV (UTF-8/GBK), XLSX or Parquet")
+    sp.add_argument("--table", required=True, help="entities, records, inspections, ...")
+    sp.add_argument("--mode", choices=("replace", "update"), default="replace")
+    sp.add_argument("--reason", default=None, help="why (kept in the ledger); required")
+    sp.add_argument("--force", action="store_true", help="even if most rows would be orphaned")
+    sp.add_argument("--dry-run", action="store_true", help="only show what would change")
+    sp = add("restore")
+    sp.add_argument("workspace")
+    sp.add_argument("--table", required=True)
+    sp.add_argument("--version", type=_positive_int, default=None, help="default: the latest")
+    sp.add_argument("--reason", default=None)
+    sp.add_argument("--force", action="store_true")
+    sp.add_argument("--list", action="store_true", help="list the kept versions")
     return p
 
 

@@ -146,6 +146,10 @@ class Layout:
     def config_versions_dir(self) -> Path:
         return self.out / "config"
 
+    def table_versions(self, table: str) -> Path:
+        """Earlier versions of an input table, kept by `tiered upload` for `tiered restore`."""
+        return self.out / "tables" / table
+
     @property
     def rejected_dir(self) -> Path:
         return self.out / "rejected"

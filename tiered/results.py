@@ -23,6 +23,7 @@ import pandas as pd
 
 from tables.check import REASON, ROW, SchemaError, validate_table
 from tables.spec import TABLES
+from tiered import configversion as config_versions
 from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, escape_formula, sha256_file
@@ -120,6 +121,7 @@ def import_results(
     start = Month.parse(month).start
     month = str(Month.parse(month))
     draw = read_draw(ws, month)
+    config_versions.record_use(ws, actor)
     drawn = dict(
         zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)
     )

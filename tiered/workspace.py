@@ -211,6 +211,23 @@ def load_workspace(
     return Workspace(ws, config, tables, report, sources)
 
 
+def validate_with(
+    ws: str | Path, replaced: dict[str, pd.DataFrame], names: dict[str, str]
+) -> Report:
+    """The validation report the workspace would give with `replaced` (table -> raw frame from
+    `read_table`, `names`: the file each came from) instead of its current files: what an
+    upload would do, computed before anything is written."""
+    ws = Layout.of(ws).root
+    config = load_config(ws)
+    files = find_table_files(ws)
+    sources: dict[str, list[Path]] = {name: [path] for name, path in files.items()}
+    sources.update({t: [Path(names.get(t, t))] for t in replaced})
+    results = sorted(Layout(ws).results_dir.glob("*.csv"))
+    if results:
+        sources.setdefault("inspections", []).extend(results)
+    return _validate(ws, config, files, results, sources, None, replaced)
+
+
 def _validate(
     ws: Path,
     config: Config,
@@ -218,13 +235,18 @@ def _validate(
     results: list[Path],
     sources: dict[str, list[Path]],
     today: dt.date | None,
+    replaced: dict[str, pd.DataFrame] | None = None,
 ) -> Report:
+    replaced = replaced or {}
     raw: dict[str, pd.DataFrame] = {
-        name: read_table(path, name, config.headers.get(name)) for name, path in files.items()
+        name: read_table(path, name, config.headers.get(name))
+        for name, path in files.items()
+        if name not in replaced
     }
+    raw.update(replaced)
     if results:
         parts = (
-            [raw["inspections"].assign(**{FILE_COLUMN: files["inspections"].name})]
+            [raw["inspections"].assign(**{FILE_COLUMN: sources["inspections"][0].name})]
             if "inspections" in raw
             else []
         )
@@ -251,7 +273,13 @@ def _validate(
 # under out/cache/, keyed by the digest of every input file, config.yaml, the code that validates
 # and the date (a date "in the future" today may not be tomorrow). Any change gives a new key.
 
-_CODE = ("tables/spec.py", "tables/check.py", "tiered/workspace.py", "tiered/config.py")
+_CODE = (
+    "tables/spec.py",
+    "tables/check.py",
+    "tables/summary.py",
+    "tiered/workspace.py",
+    "tiered/config.py",
+)
 
 
 def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:

@@ -72,7 +72,8 @@ def test_first_start_creates_demo_with_progress(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, at.exception
     assert (tmp_path / "data" / "demo" / "entities.csv").exists()
-    assert [e.kind for e in ledger.entries(tmp_path / "data" / "demo")] == ["score_run"]
+    kinds = [e.kind for e in ledger.entries(tmp_path / "data" / "demo")]
+    assert kinds == ["config_change", "score_run"]  # the config in use first, as in the CLI
     assert (tmp_path / "data" / "accounts.json").exists()
     assert at.button[0].label == "登录"
 

@@ -254,19 +254,6 @@ def test_ledger_commit_dir_replaces_a_folder_with_archive(tmp_path: Path) -> Non
     assert not ledger.audit(ws).ok
 
 
-def test_ledger_record_config_only_on_change(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    e = ledger.record_config(ws, "a" * 64, actor="admin")
-    assert e is not None and e.payload == {"config_sha256": "a" * 64, "previous_sha256": None}
-    assert ledger.record_config(ws, "a" * 64) is None
-    ledger.append(ws, "score_run", {})
-    t = ledger.record_config(ws, "b" * 64, kind="threshold_change", details={"tier": "C"})
-    assert t.kind == "threshold_change" and t.payload["previous_sha256"] == "a" * 64
-    assert ledger.record_config(ws, "b" * 64) is None
-    assert len(ledger.entries(ws)) == 3 and ledger.audit(ws).ok
-
-
 def test_audit_catches_a_wiped_ledger_and_refuses_a_missing_workspace(tmp_path) -> None:
     from tiered.errors import UsageError
     from tiered.ledger.audit import audit

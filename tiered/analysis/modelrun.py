@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,13 +122,23 @@ def risk_for(
 ) -> pd.DataFrame | None:
     """DataFrame[uscc, risk(, risk_reasons)] for every active entity, sorted by uscc, or None
     when no model can be trained (then keep the composite score's risk)."""
+    return _risk_and_model(ws, as_of, with_reasons, lang, model_config)[0]
+
+
+def _risk_and_model(
+    ws: str | Path | Workspace,
+    as_of: pd.Timestamp | str,
+    with_reasons: bool = False,
+    lang: str = "zh",
+    model_config: ModelConfig | None = None,
+) -> tuple[pd.DataFrame | None, TrainedModel | None]:
     ws = _ws(ws)
     as_of = pd.Timestamp(as_of)
     ent, rec, insp = ws.table("entities"), ws.tables.get("records"), ws.tables.get("inspections")
     prep = indicators.prepare(ent, rec, insp)
     trained = train(ws, as_of, model_config, prepared=prep)
     if trained is None:
-        return None
+        return None, None
     pts = _active_points(ws, as_of)
     x = features_at(ent, rec, insp, pts, ws.config.scoring, trained.model.categorical, prep)
     out = pd.DataFrame(
@@ -136,7 +147,7 @@ def risk_for(
     if with_reasons:
         lab = labels(ws.config.scoring) if lang == "zh" else None
         out["risk_reasons"] = trained.model.reasons(x, labels=lab)
-    return out.sort_values("uscc", kind="stable", ignore_index=True)
+    return out.sort_values("uscc", kind="stable", ignore_index=True), trained
 
 
 def score_with_model(
@@ -149,6 +160,19 @@ def score_with_model(
     """The scores frame (CONTRACT columns) with `risk` from the model when one can be trained,
     and `tier` on the configured basis. Returns (frame, risk source: "model" or the composite
     mapping's method). `run` is the composite score run as of `as_of`, if already computed."""
+    frame, source, _ = score_with_model_run(ws, as_of, lang, model_config, run)
+    return frame, source
+
+
+def score_with_model_run(
+    ws: str | Path | Workspace,
+    as_of: pd.Timestamp | str,
+    lang: str = "zh",
+    model_config: ModelConfig | None = None,
+    run: scoring.ScoreRun | None = None,
+) -> tuple[pd.DataFrame, str, TrainedModel | None]:
+    """`score_with_model`, plus the model the risk came from (None: the composite mapping),
+    so `tiered score` can store the very model it used."""
     ws = _ws(ws)
     as_of = pd.Timestamp(as_of)
     ent, rec, insp = ws.table("entities"), ws.tables.get("records"), ws.tables.get("inspections")
@@ -156,9 +180,9 @@ def score_with_model(
         run = scoring.score_details(ent, rec, insp, as_of, ws.config.scoring, lang=lang)
     frame = run.frame.copy()
     mcfg = model_config or model_config_of(ws)
-    risk = risk_for(ws, as_of, model_config=mcfg)
+    risk, trained = _risk_and_model(ws, as_of, model_config=mcfg)
     if risk is None:
-        return frame, run.risk_mapping.method
+        return frame, run.risk_mapping.method, None
     frame["risk"] = frame[["uscc"]].merge(risk, on="uscc", how="left")["risk"].to_numpy()
     if mcfg.tier_basis != "score":
         ind = indicators.compute(ent, rec, insp, as_of, ws.config.scoring)
@@ -169,7 +193,15 @@ def score_with_model(
             ws.config.scoring, mcfg,
         )  # fmt: skip
         frame["tier"] = np.array(TIERS)[codes]
-    return frame, "model"
+    return frame, "model", trained
+
+
+def model_files(trained: TrainedModel) -> dict[str, bytes]:
+    """The stored form of a model, file name -> bytes: LightGBM's text model and `model.json`
+    (training window, features, metrics); nothing is pickled."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trained.model.save(tmp, trained.metadata)
+        return {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
 
 
 def save_model(ws: str | Path | Workspace, trained: TrainedModel) -> Path:

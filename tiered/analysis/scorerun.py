@@ -13,7 +13,7 @@ import scoring
 from scoring.config import TIERS, ScoringConfigError
 from scoring.model_config import ModelConfigError
 from tables.check import parse_dates
-from tiered.analysis.modelrun import score_with_model
+from tiered.analysis.modelrun import TrainedModel, model_files, score_with_model_run
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
@@ -39,6 +39,7 @@ class ScoreResult:
     as_of: pd.Timestamp
     seconds: float
     risk_source: str  # "model", or the composite mapping's method (logistic, isotonic, prior)
+    model: TrainedModel | None = None  # the learned model the risk came from, if any
 
     def tier_mix(self) -> dict[str, float]:
         counts = self.frame["tier"].value_counts()
@@ -60,13 +61,13 @@ def score_workspace(ws: Workspace, as_of: pd.Timestamp, lang: str = "zh") -> Sco
         )
     except ScoringConfigError as exc:
         raise UsageError(f"config.yaml scoring 配置有误 (invalid scoring config): {exc}") from None
-    frame, source = run.frame, run.risk_mapping.method
+    frame, source, model = run.frame, run.risk_mapping.method, None
     if ws.config.model.enabled:
         try:
-            frame, source = score_with_model(ws, as_of, lang, run=run)
+            frame, source, model = score_with_model_run(ws, as_of, lang, run=run)
         except ModelConfigError as exc:
             raise UsageError(f"config.yaml model 配置有误 (invalid model config): {exc}") from None
-    return ScoreResult(frame, run, as_of, time.perf_counter() - start, source)
+    return ScoreResult(frame, run, as_of, time.perf_counter() - start, source, model)
 
 
 def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
@@ -78,6 +79,9 @@ def run_score(
     ws_path: str | Path, as_of: str, out: str | Path | None = None, actor: str | None = None
 ) -> tuple[ScoreResult, Workspace, Path]:
     """`tiered score`: validate, score, write the file and ledger it as one operation."""
+    from tiered import configversion as config_versions
+
+    config_versions.record_use(ws_path, actor)
     ws = load_workspace(ws_path)
     when = parse_as_of(as_of)
     result = score_workspace(ws, when)
@@ -93,14 +97,30 @@ def run_score(
         "tier_mix": result.tier_mix(),
         "risk_method": result.risk_source,
     }
-    inside = _inside(ws.path, target)
-    if inside:
-        ledger.commit_files(ws.path, "score_run", payload, {str(target): data}, actor=actor)
+    # The model the risk came from is stored with the scores, in one ledgered operation, so a
+    # score file can always be traced to (and re-checked with) the exact model behind it.
+    lay = Layout.of(ws.path)
+    outputs: dict[str, bytes] = {}
+    if result.model is not None:
+        folder = lay.model_dir(when)
+        outputs = {lay.rel(folder / n): b for n, b in model_files(result.model).items()}
+        payload["model"] = {
+            "dir": lay.rel(folder),
+            "training_window": result.model.metadata.get("training_window"),
+            "inspections": result.model.metadata.get("inspections"),
+            "metrics": result.model.metadata.get("metrics"),
+        }
+    if _inside(ws.path, target):
+        outputs[str(target)] = data
     else:  # a file outside the workspace cannot be audited later; write it plainly
         from tiered.files import atomic_write_bytes
 
         atomic_write_bytes(target, data)
-        ledger.append(ws.path, "score_run", {**payload, "out": str(target)}, actor=actor)
+        payload["out"] = str(target)
+    if outputs:
+        ledger.commit_files(ws.path, "score_run", payload, outputs, actor=actor)
+    else:
+        ledger.append(ws.path, "score_run", payload, actor=actor)
     return result, ws, target
 
 

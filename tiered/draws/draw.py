@@ -28,6 +28,7 @@ from sampling.config import SamplingConfig
 from sampling.plan import month_start
 from tiered.config import config_to_dict
 from tiered.draws import bundle, commit
+from tiered.draws import supersede as supersession
 from tiered.draws.bundle import PUBLIC_DIR
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
@@ -345,12 +346,18 @@ def run_draw(
     scores: pd.DataFrame | None = None,
     config: SamplingConfig | None = None,
     actor: str | None = None,
+    supersede: bool = False,
 ) -> DrawResult:
-    """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT]`.
+    """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT [--supersede]]`.
 
-    `actor` is the signed-in user of the app (default: the OS user), kept in the ledger."""
+    A redraw of a month with recorded results or a public list is refused unless `supersede`,
+    which archives them as superseded (`tiered.draws.supersede`). `actor` is the signed-in user
+    of the app (default: the OS user), kept in the ledger."""
     if seed is None or not str(seed).strip():
         sampling.normalise_seed(seed)  # raises the clerk-readable SeedError
+    from tiered import configversion as config_versions
+
+    config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
     month = str(Month.parse(month))
     target = Path(out_dir) if out_dir else default_out_dir(ws.path, month)
@@ -363,6 +370,8 @@ def run_draw(
         )
     if replace and target.exists() and not reason:
         raise UsageError("重抽必须写明原因 --reason (a replacement needs a non-empty --reason)")
+    redraw = target.exists() and target.resolve() == default_out_dir(ws.path, month).resolve()
+    outputs = supersession.check_redraw(ws.path, month, supersede) if redraw else None
     config = config or ws.config.sampling
     subject = commit.Subject(month=month)
     committed = commit.load(ws.path, subject)
@@ -382,6 +391,9 @@ def run_draw(
             "previous_manifest_sha256": sha256_bytes(old.read_bytes()) if old.exists() else None,
             "previous_dir": archive.name,
         }
+        if outputs is not None and outputs.any:  # computed first: a failed draw moves nothing
+            moved = supersession.supersede(ws.path, month, outputs, reason, stamp, actor)
+            manifest["replaced"]["superseded"] = moved
     # The ledger's head before this draw's entry: anyone holding the published manifest can
     # check later (`tiered audit WS --head HASH`) that this history was not rewritten.
     manifest["ledger_head"] = ledger_chain.head(ws.path)

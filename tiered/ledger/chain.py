@@ -272,43 +272,6 @@ def entries(ws: str | os.PathLike) -> list[Entry]:
     return [_row_to_entry(r) for r in raw_rows(Path(ws))]
 
 
-def record_config(
-    ws: str | os.PathLike,
-    config_sha256: str,
-    actor: str | None = None,
-    kind: str = "config_change",
-    details: Mapping[str, Any] | None = None,
-) -> Entry | None:
-    """Append a config (or threshold) change entry when the config digest differs from the
-    last one recorded; None when it is unchanged.
-
-    Call it whenever a command or the app uses or saves the config: a hand edit of
-    `config.yaml` then becomes an entry at the next use instead of passing unnoticed, and
-    `config.yaml` need not be a ledgered file (so editing it is not "tampering").
-    """
-    ws = Path(ws)
-    with write_lock(ws, f"ledger: {kind}", actor):  # read the last digest and append as one
-        return _record_config_locked(ws, config_sha256, actor, kind, details)
-
-
-def _record_config_locked(
-    ws: Path,
-    config_sha256: str,
-    actor: str | None,
-    kind: str,
-    details: Mapping[str, Any] | None,
-) -> Entry | None:
-    last = None
-    for e in reversed(entries(ws)):
-        if e.kind in ("config_change", "threshold_change") and "config_sha256" in e.payload:
-            last = e.payload["config_sha256"]
-            break
-    if last == config_sha256:
-        return None
-    payload = {**dict(details or {}), "config_sha256": config_sha256, "previous_sha256": last}
-    return append(ws, kind, payload, actor=actor)
-
-
 # --------------------------------------------------------------------- staged file commits
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tiered import configversion as config_versions
 from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
@@ -119,6 +120,7 @@ def publish(
     on = on or dt.date.today()
     month = str(Month.parse(month))
     ledger.recover(ws)  # an interrupted import must land before we read its results
+    config_versions.record_use(ws, actor)
     results = read_results(Layout.of(ws).results(month))
     if results.empty:
         raise UsageError(

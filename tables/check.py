@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,8 @@ from tables.spec import (
     DEFAULT_SECTORS,
     FIXED_VOCABULARIES,
     KIND_LABELS,
+    PROBLEM_CATEGORIES,
+    RESULT_CATEGORIES,
     SECTOR_LABELS,
     TABLE_ORDER,
     TABLES,
@@ -45,6 +48,12 @@ class Rules:
     check_digit: bool = True
     accept_bad_check_digit: bool = False
     today: dt.date | None = None  # dates after this are rejected; None means the real today
+    category_labels: dict[str, str] = field(default_factory=dict)  # a bureau's own labels
+
+
+# A rule over a table's typed rows that needs more than the row: (rows, column, message per row).
+Failure = tuple[np.ndarray, str, pd.Series]
+RowRule = Callable[[pd.DataFrame], list[Failure]]
 
 
 @dataclass
@@ -146,6 +155,14 @@ def _vocabulary(name: str, rules: Rules) -> dict[str, str]:
         codes = {c: labels.get(c, c) for c in rules.sectors}
     elif name == "kind":
         codes = {c: KIND_LABELS.get(c, c) for c in rules.record_kinds}
+    elif name == "category":
+        out = {c.lower(): c for c in RESULT_CATEGORIES}
+        out.update({label.lower(): c for c, label in rules.category_labels.items()})
+        for c, label in RESULT_CATEGORIES.items():
+            out.setdefault(label.lower(), c)
+        for k, v in VALUE_ALIASES["category"].items():
+            out.setdefault(k.lower(), v)
+        return out
     else:
         codes = FIXED_VOCABULARIES[name]
     out = {c.lower(): c for c in codes}
@@ -234,12 +251,37 @@ def _fold(s: pd.Series) -> pd.Series:
     return s.str.upper().where(s.notna(), None)
 
 
+def derive_found_problem(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """`found_problem` follows from `category` where it is not given (CONTRACT: true for
+    corrected, pending, not_disclosed, false_disclosure, unreachable and refused)."""
+    if "category" not in raw.columns:
+        return raw
+    vocab = _vocabulary("category", rules)
+    code = raw["category"].map(lambda v: None if v is None else vocab.get(str(v).strip().lower()))
+    derived = code.map(lambda c: None if c is None else str(c in PROBLEM_CATEGORIES).lower())
+    out = raw.copy()
+    given = out["found_problem"] if "found_problem" in out else pd.Series(None, index=out.index)
+    empty = given.isna() | (given.astype(str).str.strip() == "")
+    out["found_problem"] = given.astype(object).where(~empty, derived)
+    return out
+
+
+def _category_failures(typed: dict[str, pd.Series]) -> list[Failure]:
+    """A given `found_problem` that contradicts the row's category."""
+    category, found = typed["category"], typed["found_problem"]
+    expected = category.map(lambda c: None if c is None else c in PROBLEM_CATEGORIES)
+    bad = (expected.notna() & (expected != found)).to_numpy()
+    msg = "是否发现问题与结果类别 '{}' 不一致 (found_problem contradicts the category)"
+    return [(bad, "found_problem", category.map(lambda c: msg.format(c)))] if bad.any() else []
+
+
 def validate_table(
     table: Table,
     raw: pd.DataFrame,
     rules: Rules,
     known: dict[str, pd.Index] | None = None,
     refused: dict[str, pd.Series] | None = None,
+    row_rule: RowRule | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[dict]]:
     """Validate one raw table; returns (accepted typed frame, rejected rows, errors, warnings).
 
@@ -247,7 +289,11 @@ def validate_table(
     `known` maps a referenced table to its accepted keys (entities -> usccs, inspectors -> ids);
     `refused` maps it to its rejected keys (key -> {"rows", "cause"}), so a row that refers to a
     rejected row says which row to fix instead of calling the key unknown.
+    `row_rule` adds failures that need other tables (a task's items and departments).
     """
+    original = raw
+    if table.name == "inspections":
+        raw = derive_found_problem(raw, rules)
     missing = [c for c in table.required_columns if c not in raw.columns]
     if missing:
         col = table.column(missing[0])
@@ -310,8 +356,11 @@ def validate_table(
                 year = pd.to_numeric(col[bad].str.extract(r"^\s*(\d{4})")[0], errors="coerce")
                 far[bad] = (year > today.year).to_numpy()
             fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
-            fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
-            fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
+            if not c.future:
+                fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
+                fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
+            else:
+                fails.add(far, c.name, "日期超出范围: '{v}' (date out of range)", col)
             col = parsed
         elif c.kind == "bool":
             parsed, bad = parse_bools(col)
@@ -450,10 +499,17 @@ def validate_table(
                 fails.add(hit, col_name, "{v}", shown, facts)
         fails.add(unknown, col_name, f"'{{v}}' 不在{what}中 (unknown in {target})", k)
 
+    if "category" in typed and "found_problem" in typed:
+        for mask, column, msgs in _category_failures(typed):
+            fails.add(mask, column, "{v}", msgs)
+
     extra = [c for c in df.columns if c not in typed and c != ROW]
     typed_df = pd.DataFrame(typed, index=df.index)
     for c in extra:
         typed_df[c] = df[c]
+    if row_rule is not None:
+        for mask, column, msgs in row_rule(typed_df):
+            fails.add(mask, column, "{v}", msgs)
     rejected_mask = fails.rejected_mask()
     errors: list[dict] = []
     reasons: dict[int, list[str]] = {}
@@ -470,7 +526,7 @@ def validate_table(
             errors.append(e)
             reasons.setdefault(int(i), []).append(f"{column}: {m}")
     errors.sort(key=lambda e: (e["row"], e["column"]))
-    rejected = raw[rejected_mask].copy()
+    rejected = original[rejected_mask].copy()
     rejected[REASON] = ["; ".join(reasons[i]) for i in np.flatnonzero(rejected_mask)]
     rejected = rejected[[ROW] + [c for c in rejected.columns if c != ROW]]
     accepted = typed_df[~rejected_mask].reset_index(drop=True)
@@ -492,7 +548,8 @@ def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
         if name not in raw:
             continue
         spec = TABLES[name]
-        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known, refused)
+        rule = _tasks_rule(tables) if name == "tasks" else None
+        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known, refused, rule)
         tables[name], rejected[name] = acc, rej
         counts[name] = {"rows": len(raw[name]), "accepted": len(acc), "rejected": len(rej)}
         errors.extend(errs)
@@ -519,3 +576,15 @@ def _refused_keys(spec: Table, rej: pd.DataFrame, errs: list[dict], ok: pd.Index
         if int(r) in dup_rows:
             d["cause"] = "duplicate"
     return pd.Series(out, dtype=object)
+
+
+def _tasks_rule(tables: dict[str, pd.DataFrame]) -> RowRule:
+    """A task row's rules over the accepted item list, inspectors and entities."""
+    from tables.tasks import task_failures
+
+    def rule(typed: pd.DataFrame) -> list[Failure]:
+        return task_failures(
+            typed, tables.get("items"), tables.get("inspectors"), tables.get("entities")
+        )
+
+    return rule

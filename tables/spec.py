@@ -68,6 +68,22 @@ KIND_LABELS: dict[str, str] = {
     "annual_report_late": "年报逾期",
 }
 
+# Standard result categories of a random inspection (CONTRACT "Result categories"): code -> label.
+RESULT_CATEGORIES: dict[str, str] = {
+    "normal": "正常",
+    "corrected": "发现问题已责令改正",
+    "pending": "发现问题待后续处理",
+    "not_disclosed": "未按规定公示应当公示的信息",
+    "false_disclosure": "公示信息隐瞒真实情况弄虚作假",
+    "unreachable": "通过登记的住所（经营场所）无法联系",
+    "refused": "不配合检查",
+    "no_activity": "未发现开展本次抽查涉及的经营活动",
+}
+# Categories that mean a problem was found: `found_problem` follows from them where not given.
+PROBLEM_CATEGORIES: frozenset[str] = frozenset(
+    {"corrected", "pending", "not_disclosed", "false_disclosure", "unreachable", "refused"}
+)
+
 FIXED_VOCABULARIES: dict[str, dict[str, str]] = {
     # vocabulary -> {code: Chinese label}
     "entity_type": {
@@ -77,10 +93,55 @@ FIXED_VOCABULARIES: dict[str, dict[str, str]] = {
     },
     "status": {"active": "存续", "deregistered": "注销", "revoked": "吊销"},
     "severity": {"minor": "轻微", "general": "一般", "serious": "严重"},
+    "item_kind": {"general": "一般", "key": "重点"},
+    "inspection_type": {
+        "planned": "计划",
+        "complaint": "投诉举报",
+        "referral": "转办交办",
+        "monitoring": "数据监测",
+    },
+    "category": RESULT_CATEGORIES,
+    "tier": {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"},
 }
 
 # Extra spellings that Chinese exports use for coded values.
 VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "item_kind": {
+        "一般检查事项": "general",
+        "重点检查事项": "key",
+        "一般事项": "general",
+        "重点事项": "key",
+    },
+    "inspection_type": {
+        "双随机": "planned",
+        "随机抽查": "planned",
+        "计划检查": "planned",
+        "投诉": "complaint",
+        "举报": "complaint",
+        "移送": "referral",
+        "交办": "referral",
+        "转办": "referral",
+        "监测": "monitoring",
+    },
+    "category": {
+        "未发现问题": "normal",
+        "发现问题已责令整改": "corrected",
+        "未按规定公示": "not_disclosed",
+        "公示信息隐瞒真实情况、弄虚作假": "false_disclosure",
+        "无法联系": "unreachable",
+        "通过登记的住所无法联系": "unreachable",
+        "通过登记的住所(经营场所)无法联系": "unreachable",
+    },
+    "tier": {
+        "A类": "A",
+        "B类": "B",
+        "C类": "C",
+        "D类": "D",
+        "低风险": "A",
+        "一般风险": "B",
+        "较高风险": "C",
+        "高风险": "D",
+    },
     "entity_type": {"个体": "individual", "合作社": "cooperative", "公司": "enterprise"},
     "status": {
         "在业": "active",
@@ -125,6 +186,7 @@ class Column:
     # Codes that compare without regard to case (hd0077 is HD0077): keys and references fold
     # case, and a reference takes the referenced table's spelling.
     ignore_case: bool = False
+    future: bool = False  # a date that may lie ahead (a task's window), unlike a record's date
 
 
 @dataclass(frozen=True)
@@ -311,6 +373,9 @@ TABLES: dict[str, Table] = {
                     "result", "检查结果", "text", aliases=("抽查结果", "检查结论", "抽查检查结果")
                 ),
                 Column("inspectors", "检查人员", "text", aliases=("执法人员", "检查人员编号")),
+                Column("task_id", "任务编号", "text", aliases=("抽查任务编号",)),
+                Column("type", "检查类型", "choice", False, "inspection_type", ("检查方式类型",)),
+                Column("category", "结果类别", "choice", False, "category", ("检查结果类别",)),
             ),
             references={"uscc": "entities"},
         ),
@@ -358,11 +423,74 @@ TABLES: dict[str, Table] = {
             ),
             references={"uscc": "entities", "inspector_id": "inspectors"},
         ),
+        Table(
+            "items",
+            "抽查事项清单",
+            (
+                Column("item_id", "事项编号", "text", True, aliases=("抽查事项编号", "编号")),
+                Column("name", "事项名称", "text", True, aliases=("抽查事项", "检查事项")),
+                Column("department", "责任部门", "text", True, aliases=("部门", "实施部门")),
+                Column("kind", "事项类别", "choice", True, "item_kind", ("类别", "事项类型")),
+                Column("sectors", "适用行业", "choices", False, "sector", ("行业",)),
+                Column(
+                    "entity_types", "适用主体类型", "choices", False, "entity_type", ("主体类型",)
+                ),
+                Column("basis", "法律依据", "text", aliases=("检查依据", "依据")),
+                Column("method", "检查方式", "text", aliases=("方式",)),
+                Column("frequency", "检查频次", "text", aliases=("频次",)),
+            ),
+            key=("item_id",),
+        ),
+        Table(
+            "tasks",
+            "抽查任务",
+            (
+                Column("task_id", "任务编号", "text", True, aliases=("编号",)),
+                Column("name", "任务名称", "text", True, aliases=("名称",)),
+                Column("start", "开始日期", "date", True, aliases=("起始日期",), future=True),
+                Column("end", "结束日期", "date", True, aliases=("截止日期",), future=True),
+                Column("items", "抽查事项", "text", True, aliases=("检查事项", "事项编号")),
+                Column("lead_department", "牵头部门", "text", True, aliases=("发起部门",)),
+                Column("departments", "联合部门", "text", aliases=("参与部门",)),
+                Column("sectors", "行业", "choices", False, "sector", ("抽查行业",)),
+                Column("regions", "区域", "text", aliases=("抽查区域",)),
+                Column("entity_types", "主体类型", "choices", False, "entity_type"),
+                Column("directed", "是否定向", "bool", aliases=("定向",)),
+                Column("targets", "定向对象", "text", aliases=("定向名单",)),
+                Column("ratio", "抽查比例", "number", aliases=("比例",)),
+                Column("count", "抽查数量", "number", aliases=("数量",)),
+                Column("jurisdiction", "实施辖区", "text", aliases=("辖区", "检查单位区域")),
+                Column("tier_rates", "分级抽查比例", "text", aliases=("等级比例",)),
+                Column("allow_repeat", "允许重复抽取", "bool", aliases=("可重复抽取",)),
+            ),
+            key=("task_id",),
+        ),
+        Table(
+            "tiers",
+            "信用风险分类结果",
+            (
+                USCC,
+                Column("tier", "信用风险等级", "choice", True, "tier", ("风险等级", "分类结果")),
+                Column("source", "来源", "text", True, aliases=("分类来源", "数据来源")),
+                Column("date", "分类日期", "date", True, aliases=("日期", "评价日期")),
+            ),
+            key=("uscc",),
+            references={"uscc": "entities"},
+        ),
     )
 }
 
 # Tables checked after these (references point backwards in this order).
-TABLE_ORDER: tuple[str, ...] = ("entities", "inspectors", "records", "inspections", "conflicts")
+TABLE_ORDER: tuple[str, ...] = (
+    "entities",
+    "inspectors",
+    "items",
+    "tasks",
+    "tiers",
+    "records",
+    "inspections",
+    "conflicts",
+)
 
 
 def header_map(table: Table) -> dict[str, str]:

@@ -39,6 +39,14 @@ class IdentifiersConfig:
 
 
 @dataclass(frozen=True)
+class ImportedTiersConfig:
+    # Draw with an imported `tiers` table (e.g. SAMR's classification) as given; false = own score.
+    enabled: bool = True
+    # An imported tier dated more than this many days before a draw's first day is not used.
+    max_age_days: int = 62
+
+
+@dataclass(frozen=True)
 class Config:
     # Identifier checks for `uscc`.
     identifiers: IdentifiersConfig = field(default_factory=IdentifiersConfig)
@@ -59,6 +67,10 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     # Publication of results: the deadline and the working-day calendar.
     publish: PublishConfig = field(default_factory=PublishConfig)
+    # Imported credit-risk tiers (the `tiers` table): whether and how long they are used.
+    imported_tiers: ImportedTiersConfig = field(default_factory=ImportedTiersConfig)
+    # A bureau's own labels for result categories (code -> 标签), accepted and published.
+    result_categories: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(ws: str | Path) -> Config:
@@ -207,6 +219,15 @@ def check_config(cfg: Config, source: str = "config.yaml") -> None:
             raise ConfigError(
                 f"配置项 'sampling.stratum_rates.{key}' 无效：应为 行业/等级，如 food_drug/D "
                 f"(unknown stratum '{key}'; expected sector/tier such as food_drug/D)",
+                file=source,
+            )
+    from tables.spec import RESULT_CATEGORIES
+
+    for k in cfg.result_categories:
+        if k not in RESULT_CATEGORIES:
+            raise ConfigError(
+                f"配置项 'result_categories.{k}' 无效 (unknown result category '{k}'; expected "
+                f"one of {', '.join(RESULT_CATEGORIES)})",
                 file=source,
             )
     try:

@@ -165,6 +165,7 @@ def rules_for(config: Config, today: dt.date | None = None) -> Rules:
         record_kinds=DEFAULT_RECORD_KINDS + tuple(config.extra_record_kinds),
         check_digit=config.identifiers.check_digit,
         accept_bad_check_digit=config.identifiers.accept_bad_check_digit,
+        category_labels=config.result_categories,
         today=today,
     )
 
@@ -277,6 +278,7 @@ _CODE = (
     "tables/spec.py",
     "tables/check.py",
     "tables/summary.py",
+    "tables/tasks.py",
     "tiered/workspace.py",
     "tiered/config.py",
 )

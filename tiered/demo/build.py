@@ -24,6 +24,7 @@ import pandas as pd
 
 from tables.uscc import ALPHABET, check_chars
 from tiered.demo import names as nm
+from tiered.demo import tasks as demo_tasks
 from tiered.demo.history import (
     GRADES,
     KINDS,
@@ -331,14 +332,21 @@ def generate(
         }
     )
     results = np.array([nm.RESULT_OK, *nm.RESULTS_FOUND], dtype=object)
+    dates = _to_datetime(ins.date)
+    kind, category, task_id = demo_tasks.inspection_columns(
+        ins, pop.sector[ins.ent], pd.DatetimeIndex(dates).year.to_numpy(), seed
+    )
     inspections_df = pd.DataFrame(
         {
             "uscc": uscc[ins.ent],
-            "date": _to_datetime(ins.date),
+            "date": dates,
             "found_problem": ins.found.astype(bool),
             "item": ins.item_pool[ins.item],
             "result": results[ins.result],
             "inspectors": ids[ins.insp1] + ";" + ids[ins.insp2],
+            "task_id": task_id,
+            "type": kind,
+            "category": category,
         }
     )
     conflicts = pd.DataFrame(

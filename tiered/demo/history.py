@@ -332,6 +332,7 @@ class Inspections:
     insp1: np.ndarray
     insp2: np.ndarray
     item_pool: np.ndarray
+    after_complaint: np.ndarray  # in the two months after a complaint on the entity
 
 
 def inspections(
@@ -355,7 +356,7 @@ def inspections(
     recent = np.zeros((n, n_months + 2), bool)  # complaint in month m -> boost m+1, m+2
     recent[comp_ent, month_of + 1] = True
     recent[comp_ent, month_of + 2] = True
-    ents, days = [], []
+    ents, days, flags = [], [], []
     for m in range(n_months):
         m0, m1 = int(win.months[m]), int(win.months[m + 1])
         hazard = 0.042 / 12 * (1 + 6 * recent[:, m])
@@ -363,6 +364,7 @@ def inspections(
         wd = np.arange(m0, m1)
         wd = wd[(wd + 3) % 7 < 5]  # Monday..Friday (day 0 was a Thursday)
         ents.append(hit)
+        flags.append(recent[hit, m])
         days.append(wd[rng.integers(0, wd.size, hit.size)])
     ent, day = np.concatenate(ents), np.concatenate(days)
     found = rng.random(ent.size) < pop.p[ent]
@@ -402,6 +404,7 @@ def inspections(
         insp1[order],
         insp2[order],
         np.array([i for x in item_lists for i in x], dtype=object),
+        np.concatenate(flags)[order],
     )
 
 

@@ -31,8 +31,9 @@ DEFAULT_COOLDOWN: dict[str, int] = {"A": 12, "B": 12, "C": 12, "D": 12}
 class AssignmentConfig:
     # Inspectors per inspection (the law requires at least 2; a value below 2 is refused).
     inspectors_per_inspection: int = 2
-    # Only inspectors of the entity's region (inspectors with no region serve every region).
-    same_region: bool = False
+    # Only inspectors of the entity's region (inspectors with no region serve every region):
+    # on by default, as "whoever inspects is of the unit that inspects" (县抽县查).
+    same_region: bool = True
     # Exclude the inspectors of the entity's most recent inspection (rotation).
     exclude_previous_inspectors: bool = True
 

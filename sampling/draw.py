@@ -224,8 +224,15 @@ def draw(
     *,
     tool_version: str | None = None,
     created_at: str | None = None,
+    share: float = 1 / 12,
+    ratio: float | None = None,
+    count: int | None = None,
 ) -> DrawOutcome:
-    """Draw one month's inspection list from `frame` (uscc, sector, tier, status, …)."""
+    """Draw one month's inspection list from `frame` (uscc, sector, tier, status, …).
+
+    `month` dates the eligibility rules (cooldown from its first day). A month's draw takes
+    1/12 of the annual rates; another `share`, or a `ratio` of the pool or a `count` in all,
+    draws a list of another size with the same stratification (see `plan_quotas`)."""
     config = config or SamplingConfig()
     month_start(month)
     digest = frame_digest(frame)  # before the seed is used
@@ -233,7 +240,8 @@ def draw(
     eligible, must, active = eligibility_flags(frame, month, config)
     code, strata_keys = stratum_codes(frame)
     flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
-    strata = plan_quotas(flags, config, seed, (code, strata_keys))
+    size = {"share": share, "ratio": ratio, "count": count}
+    strata = plan_quotas(flags, config, seed, (code, strata_keys), **size)
     selected, replacements = select_with_replacements(
         frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code
     )
@@ -265,6 +273,8 @@ def draw(
         ],
         "sampling_config": config_as_dict(config),
     }
+    if size != {"share": 1 / 12, "ratio": None, "count": None}:
+        manifest["size"] = size  # a monthly draw's manifest stays as it always was
     return DrawOutcome(
         selected=selected,
         strata=strata,

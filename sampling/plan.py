@@ -186,6 +186,37 @@ def monthly_target(annual: np.ndarray, base: np.ndarray, pool: np.ndarray) -> np
     return np.minimum(np.asarray(annual) * np.asarray(base) / 12.0, np.asarray(pool))
 
 
+def _scale_to_total(
+    base: np.ndarray, floor: np.ndarray, pool: np.ndarray, total: float
+) -> np.ndarray:
+    """Targets min(pool, max(floor, s*base)) with one common factor s, summing to `total`.
+
+    For a draw of a given size (a ratio of the pool or a count) rather than a monthly share of
+    the annual rates: the rates keep their proportions, floors and the pool cap still hold.
+    """
+    cap = pool.astype(float)
+    if total >= cap.sum():
+        return cap
+    low = np.minimum(cap, floor)
+    if low.sum() >= total:
+        log.warning("draw size too small for the floors; floors kept")
+        return low
+    lo, hi = 0.0, 1.0
+    while np.minimum(cap, np.maximum(low, hi * base)).sum() < total:
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if np.minimum(cap, np.maximum(low, mid * base)).sum() < total:
+            lo = mid
+        else:
+            hi = mid
+    target = np.minimum(cap, np.maximum(low, hi * base))
+    free = (target < cap) & (target > low)  # spread the bisection's last crumb over these
+    if free.any():
+        target[free] *= (total - target[~free].sum()) / target[free].sum()
+    return target
+
+
 def round_quotas(target: np.ndarray, method: str, seed: str) -> np.ndarray:
     """Whole quotas from fractional targets (see the module docstring on the two methods)."""
     whole = np.floor(target + 1e-9)
@@ -208,6 +239,10 @@ def plan_targets(
     marked: pd.DataFrame,
     config: SamplingConfig,
     codes: tuple[np.ndarray, pd.DataFrame] | None = None,
+    *,
+    share: float = 1 / 12,
+    ratio: float | None = None,
+    count: int | None = None,
 ) -> pd.DataFrame:
     """Per-stratum counts, base, annual rates and targets (quotas before rounding), sorted by
     (sector, tier): everything a commitment freezes before the seed exists.
@@ -215,6 +250,8 @@ def plan_targets(
     `marked` needs `eligible` and `must_inspect` (see `mark_eligibility`) and, for the annual
     base, `active` (without it the base is the eligible entities); `codes` may pass a
     precomputed `stratum_codes(marked)`.
+    A draw takes `share` of the annual rates (a month: 1/12); with `ratio` (of the random pool)
+    or `count` it instead draws that many in all, the rates giving each stratum its part.
     """
     check_config(config)
     code, st = codes if codes is not None else stratum_codes(marked)
@@ -230,8 +267,15 @@ def plan_targets(
     annual = np.minimum(1.0, np.maximum(rate, config.floor_rate))
     pool = st["pool"].to_numpy(dtype=float)
     base = st["base"].to_numpy(dtype=float)
-    target = monthly_target(annual, base, pool)
-    if config.monthly_budget is not None:
+    if share == 1 / 12:
+        target = monthly_target(annual, base, pool)
+    else:
+        target = np.minimum(annual * base * share, pool)
+    if ratio is not None or count is not None:
+        total = float(count) if count is not None else float(ratio) * pool.sum()
+        floor = min(1.0, config.floor_rate) * pool * share
+        target = _scale_to_total(annual * pool, floor, pool, total)
+    elif config.monthly_budget is not None:
         floor = monthly_target(min(1.0, config.floor_rate), base, pool)
         room = float(config.monthly_budget) - float(st["must_inspect"].sum())
         target = _scale_to_budget(target, floor, max(room, 0.0))

@@ -411,7 +411,7 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
 
 
 # Commands whose results depend on config.yaml: a changed config gets a ledger entry first.
-RECORDS_CONFIG = ("score", "draw", "results", "publish", "commit")
+RECORDS_CONFIG = ("score", "draw", "results", "publish", "commit", "task", "plan")
 
 
 # Commands that only read take the workspace lock shared (one consistent state); every other
@@ -462,6 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(handler=handler)
         return sp
 
+    from tiered.tasks.commands import register as register_tasks
+
+    register_tasks(sub, common, _Parser)
     sp = add("demo")
     sp.add_argument("workspace")
     sp.add_argument("--entities", type=_positive_int, default=20000)

@@ -25,6 +25,7 @@ from sampling.draw import normalise_seed
 from tiered.errors import UsageError
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_TASK_ID = re.compile(r"[\w\-.]+")
 
 # Workspace-relative names, for the ledger's records and messages; `Layout` joins them to a root.
 LEDGER_DB = "out/ledger.sqlite"
@@ -181,7 +182,36 @@ class Layout:
         return self.out / "tasks"
 
     def task_dir(self, task_id: str) -> Path:
-        return self.tasks_dir / str(task_id)
+        return self.tasks_dir / safe_task_id(task_id)
+
+    def draw_folders(self) -> list[tuple[str, str, Path]]:
+        """(kind, key, folder) of every current month's and task's draw, in name order."""
+        out: list[tuple[str, str, Path]] = []
+        for kind, root in (("month", self.draws_dir), ("task", self.tasks_dir)):
+            for d in sorted(root.iterdir()) if root.is_dir() else []:
+                if not d.is_dir() or d.name.startswith(".") or ARCHIVED in d.name:
+                    continue
+                if kind == "month" and not _MONTH.fullmatch(d.name):
+                    continue
+                out.append((kind, d.name, d))
+        return out
+
+    def task_results(self, task_id: str) -> Path:
+        """A task's imported results (read as part of `inspections`, like a month's)."""
+        return self.results_dir / f"task-{safe_task_id(task_id)}.csv"
+
+    def rejected_task_results(self, task_id: str) -> Path:
+        return self.rejected_dir / f"results-task-{safe_task_id(task_id)}.csv"
+
+    def task_publication(self, task_id: str, suffix: str = ".csv") -> Path:
+        return self.publish_dir / f"task-{safe_task_id(task_id)}{suffix}"
+
+    @property
+    def plans_dir(self) -> Path:
+        return self.out / "plans"
+
+    def plan_report(self, year: int) -> Path:
+        return self.plans_dir / f"{int(year)}.json"
 
     @property
     def commitments_dir(self) -> Path:
@@ -230,8 +260,21 @@ class Layout:
         """Folders whose every file a ledger entry must name."""
         return (
             self.draws_dir,
+            self.tasks_dir,
             self.results_dir,
             self.publish_dir,
             self.scores_dir,
+            self.plans_dir,
             self.commitments_dir,
         )
+
+
+def safe_task_id(task_id: object) -> str:
+    """A task id usable as one folder name (letters, digits, 汉字, - _ .; not starting with .)."""
+    text = str(task_id).strip()
+    if not _TASK_ID.fullmatch(text) or text.startswith("."):
+        raise UsageError(
+            f"任务编号只能由字母、数字、汉字、-、_、. 组成：{task_id!r} (task id not usable as a "
+            "folder name)"
+        )
+    return text

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ from tiered.config import config_to_dict
 from tiered.draws import bundle, commit
 from tiered.draws import supersede as supersession
 from tiered.draws.bundle import PUBLIC_DIR
+from tiered.draws.spec import DrawSpec, month_spec, window_of
+from tiered.draws.tiers import apply_imports, stratum_sources, usable_imports
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
@@ -58,6 +59,7 @@ HEADERS = {
     "inclusion_probability": "入选概率",
     "inspectors": "执法检查人员",
 }
+DEPARTMENTS_NAME = "departments.csv"  # a task's inspectors per department and their items
 CSV_NAME = "inspection_list.csv"
 XLSX_NAME = "inspection_list.xlsx"
 MANIFEST_NAME = "manifest.json"
@@ -101,10 +103,12 @@ class _Computed:
     public: dict[str, bytes] = field(default_factory=dict)  # the bundle but its manifest
     commitment_differences: list[str] = field(default_factory=list)
 
+    extra: dict[str, bytes] = field(default_factory=dict)  # further files of the folder
+
     def files(self) -> dict[str, bytes]:
         """Every file of the draw folder, the manifest (also in the bundle) as it stands now."""
         m = _manifest_bytes(self.manifest)
-        out = {CSV_NAME: self.csv, XLSX_NAME: self.xlsx, MANIFEST_NAME: m}
+        out = {CSV_NAME: self.csv, XLSX_NAME: self.xlsx, **self.extra, MANIFEST_NAME: m}
         out.update({f"{PUBLIC_DIR}/{n}": b for n, b in self.public.items()})
         out[f"{PUBLIC_DIR}/{MANIFEST_NAME}"] = m
         return out
@@ -121,35 +125,62 @@ def _active(entities: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
     return entities[keep]
 
 
-def _scheduled(ws: Path, start: pd.Timestamp, created_before: str | None = None) -> pd.DataFrame:
-    """Entities on earlier months' draw lists (uscc, date = that month, inspectors assigned).
+def _scheduled(
+    ws: Path, spec: DrawSpec, created_before: str | None = None
+) -> tuple[pd.DataFrame, set[str]]:
+    """(entities on earlier draws' lists: uscc, date = that draw's first month, inspectors;
+    entities drawn by another draw of an overlapping window that started later).
 
-    A drawn entity counts as inspected in its draw month even before its result is recorded,
-    so the cooldown and must-inspect rules never draw it again the next month. Verifying a draw
-    passes its `created_at`: a list made after it (a back-dated month) cannot have shaped it.
+    A drawn entity counts as inspected from its draw's first month even before its result is
+    recorded, so the cooldown and must-inspect rules never draw it again the next month; and no
+    entity is drawn by two draws of the same window unless the spec allows repeats. Verifying a
+    draw passes its `created_at`: a list made after it cannot have shaped it.
     """
-    parts = []
-    root = Layout(ws).draws_dir
+    start = month_start(spec.month)
+    parts, overlapping = [], set()
     vouched = None
-    for d in sorted(root.glob("*")) if root.is_dir() else []:
-        if not re.fullmatch(r"\d{4}-\d{2}", d.name) or not (d / CSV_NAME).is_file():
+    for kind, key, d in Layout.of(ws).draw_folders():
+        if (kind, key) == (spec.kind, spec.key) or not (d / CSV_NAME).is_file():
             continue
-        when = month_start(d.name)
-        if when >= start:
+        if created_before and _created_at(d) > created_before:
             continue
         vouched = vouched or Vouched(ws)  # a hand-made or edited list must not shape the draw
         vouched.require_all(p for p in (d / CSV_NAME, d / MANIFEST_NAME) if p.exists())
-        if created_before and _created_at(d) > created_before:
+        window = window_of(kind, key, _manifest(d))
+        if window is None:
             continue
         lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if {"uscc", "inspectors"} <= set(lst.columns):
+        if not {"uscc", "inspectors"} <= set(lst.columns):
+            continue
+        when = month_start(f"{window[0]:%Y-%m}")
+        if when < start:
             parts.append(lst[["uscc", "inspectors"]].assign(date=when, actual=False))
-        subs = _replacements_made(d, created_before)
-        if len(subs):  # a replacement is inspected in the draw month like the drawn
-            parts.append(subs.assign(date=when, actual=False))
+            subs = _replacements_made(d, created_before)
+            if len(subs):  # a replacement is inspected in the draw month like the drawn
+                parts.append(subs.assign(date=when, actual=False))
+        elif window[0] <= spec.end and window[1] >= spec.start:
+            overlapping.update(lst["uscc"])
+            overlapping.update(_replacements_made(d, created_before)["uscc"])
     if not parts:
-        return pd.DataFrame({"uscc": [], "inspectors": [], "date": [], "actual": []})
-    return pd.concat(parts, ignore_index=True)
+        empty = pd.DataFrame({"uscc": [], "inspectors": [], "date": [], "actual": []})
+        return empty, overlapping
+    return pd.concat(parts, ignore_index=True), overlapping
+
+
+def _manifest(draw_dir: Path) -> dict:
+    try:
+        return json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def planned_only(inspections: pd.DataFrame) -> pd.DataFrame:
+    """Planned inspections (type empty or planned): complaint, referral and monitoring checks
+    neither block a draw (cooldown) nor count against a cap."""
+    if "type" not in inspections.columns:
+        return inspections
+    kind = inspections["type"]
+    return inspections[kind.isna() | (kind == "planned")]
 
 
 def _replacements_made(draw_dir: Path, created_before: str | None) -> pd.DataFrame:
@@ -171,7 +202,7 @@ def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: p
     """
     events = [scheduled]
     if inspections is not None and len(inspections):
-        past = inspections[inspections["date"] < start]
+        past = planned_only(inspections[inspections["date"] < start])
         events.append(
             pd.DataFrame(
                 {
@@ -222,10 +253,16 @@ def _created_at(draw_dir: Path) -> str:
 
 
 def build_frame(
-    ws: Workspace, month: str, scores: pd.DataFrame | None, created_before: str | None = None
+    ws: Workspace,
+    month: str,
+    scores: pd.DataFrame | None,
+    created_before: str | None = None,
+    spec: DrawSpec | None = None,
 ) -> tuple:
-    """(frame, previous inspectors) for the month: active entities + tier + last inspection."""
-    start = month_start(month)
+    """(frame, previous inspectors) of a draw: its active entities in scope + tier + last
+    planned inspection, without those another draw of the same window took."""
+    spec = spec or month_spec(month)
+    start = month_start(spec.month)
     entities = _active(ws.table("entities"), start)
     if scores is None:
         # The same tiers as `tiered score` as of the month's first day. With the default tier
@@ -253,11 +290,23 @@ def build_frame(
             "请先运行 tiered score (active entities without a tier: score them first)"
         )
     frame["status"] = frame["status"].fillna("active")
-    scheduled = _scheduled(ws.path, start, created_before)
+    frame = _imported_tiers(ws, frame, start)
+    if spec.scope is not None:
+        frame = frame[spec.scope(frame, entities)]
+    scheduled, overlapping = _scheduled(ws.path, spec, created_before)
+    if overlapping and not spec.allow_repeat:
+        frame = frame[~frame["uscc"].isin(overlapping)]
     last, prev = _history(ws.tables.get("inspections"), scheduled, start)
     frame = frame.merge(last, on="uscc", how="left")
     frame["last_inspected"] = pd.to_datetime(frame["last_inspected"]).astype("datetime64[ns]")
     return frame.reset_index(drop=True), prev
+
+
+def _imported_tiers(ws: Workspace, frame: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    cfg = ws.config.imported_tiers
+    if not cfg.enabled:
+        return frame
+    return apply_imports(frame, usable_imports(ws.tables.get("tiers"), start, cfg.max_age_days))
 
 
 def _assignment_digest(inspectors: pd.DataFrame, conflicts: pd.DataFrame, prev: pd.DataFrame):
@@ -279,9 +328,11 @@ def compute(
     scores: pd.DataFrame | None,
     created_at: str | None = None,
     commitment: commit.Commitment | None = None,
+    spec: DrawSpec | None = None,
 ) -> _Computed:
-    """The whole draw in memory: list frame, strata, manifest, the list files' and the public
-    bundle's bytes, and what differs from `commitment` (the caller decides whether to refuse).
+    """The whole draw in memory: list frame, strata, manifest, the folder's files' and the
+    public bundle's bytes, and what differs from `commitment` (the caller decides whether to
+    refuse).
     """
     if "inspectors" not in ws.tables:
         raise UsageError(
@@ -295,24 +346,30 @@ def compute(
             "table has no usable rows, only a header or rejected rows: nothing to draw)",
             file=str(where),
         )
-    frame, prev = build_frame(ws, month, scores, created_before=created_at)
-    outcome = sampling.draw(frame, month, seed, config, created_at=created_at)
+    spec = spec or month_spec(month)
+    config = spec.adjust(config) if spec.adjust else config
+    frame, prev = build_frame(ws, spec.month, scores, created_before=created_at, spec=spec)
+    size = {"share": spec.share, "ratio": spec.ratio, "count": spec.count}
+    outcome = sampling.draw(frame, spec.month, seed, config, created_at=created_at, **size)
     used_seed = outcome.manifest["seed"]
     conflicts = ws.table("conflicts")
     inspectors = ws.tables["inspectors"]
-    assigned = sampling.assign_inspectors(
-        outcome.selected, inspectors, used_seed, config.assignment, conflicts, prev
-    )
+    selected = outcome.selected
+    assigned, extra = _assign(spec, selected, inspectors, used_seed, config, conflicts, prev)
     table = assigned[LIST_COLUMNS].copy()
     table["inclusion_probability"] = table["inclusion_probability"].astype(float).round(10)
     csv = csv_bom_bytes(table)
     xlsx = xlsx_bytes(table, HEADERS, sheet="抽查名单")
     manifest = dict(outcome.manifest)
+    manifest.update(spec.manifest)
+    if "tier_source" in frame.columns or spec.kind == "task":
+        _add_tier_sources(manifest, frame)
     drawn = set(outcome.selected["uscc"])  # only what could affect this list
     manifest["assignment_inputs_sha256"] = _assignment_digest(
         inspectors, conflicts[conflicts["uscc"].isin(drawn)], prev[prev["uscc"].isin(drawn)]
     )
     manifest["files"] = {CSV_NAME: sha256_bytes(csv), XLSX_NAME: sha256_bytes(xlsx)}
+    manifest["files"].update({name: sha256_bytes(data) for name, data in extra.items()})
     # The whole effective config (tiers depend on the scoring config and the tier basis), so
     # that verify recomputes with the config in force at draw time, not today's config.yaml.
     manifest["workspace_config"] = config_to_dict(ws.config)
@@ -324,7 +381,44 @@ def compute(
     if commitment is not None:
         manifest["commitment"] = commit.manifest_entry(commitment)
         changes = commit.differences(commitment, manifest, public[bundle.FRAME_NAME])
-    return _Computed(table, outcome.strata, manifest, csv, xlsx, public, changes)
+    return _Computed(table, outcome.strata, manifest, csv, xlsx, public, changes, extra=extra)
+
+
+def _assign(spec, selected, inspectors, seed, config, conflicts, prev):
+    """(list with inspectors, extra files): all inspectors for a month; per department (each
+    for its own items, from the jurisdiction) for a task."""
+    if spec.teams is None:
+        got = sampling.assign_inspectors(
+            selected, inspectors, seed, config.assignment, conflicts, prev
+        )
+        return got, {}
+    from tiered.tasks.teams import assign_teams
+
+    got, detail = assign_teams(
+        selected,
+        inspectors,
+        seed,
+        config.assignment,
+        spec.teams,
+        conflicts,
+        prev,
+        spec.jurisdiction,
+    )
+    return got, {DEPARTMENTS_NAME: csv_bom_bytes(detail)}
+
+
+def _add_tier_sources(manifest: dict, frame: pd.DataFrame) -> None:
+    """Each stratum says how many of its entities' tiers came from which source."""
+    sources = stratum_sources(frame)
+    for stratum in manifest["strata"]:
+        stratum["tier_sources"] = sources.get((stratum["sector"], stratum["tier"]), {})
+
+
+def _subject(spec: DrawSpec) -> commit.Subject:
+    """What `tiered commit` froze for this draw: its month, or its task."""
+    if spec.kind == "month":
+        return commit.Subject(month=spec.key)
+    return commit.Subject(task=spec.key)
 
 
 def default_out_dir(ws: Path, month: str) -> Path:
@@ -359,13 +453,31 @@ def run_draw(
 
     config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
-    month = str(Month.parse(month))
-    target = Path(out_dir) if out_dir else default_out_dir(ws.path, month)
+    spec = month_spec(str(Month.parse(month)))
+    return run_spec(ws, spec, seed, out_dir, replace, reason, scores, config, actor)
+
+
+def run_spec(
+    ws: Workspace,
+    spec: DrawSpec,
+    seed: str,
+    out_dir: str | os.PathLike | None = None,
+    replace: bool = False,
+    reason: str | None = None,
+    scores: pd.DataFrame | None = None,
+    config: SamplingConfig | None = None,
+    actor: str | None = None,
+) -> DrawResult:
+    """Any draw (a month, a task): compute it, then write its folder and ledger entry."""
+    if seed is None or not str(seed).strip():
+        sampling.normalise_seed(seed)
+    target = Path(out_dir) if out_dir else spec.folder(ws.path)
     reason = (reason or "").strip()
+    what = spec.key if spec.kind == "month" else f"任务 {spec.key}"
     if target.exists() and not replace:
         raise DrawExistsError(
-            f"{month} 已有抽查名单，如需重抽请加 --replace --reason 说明原因 "
-            "(a draw for this month exists: use --replace --reason TEXT)",
+            f"{what} 已有抽查名单，如需重抽请加 --replace --reason 说明原因 "
+            f"(a draw for this {spec.kind} exists: use --replace --reason TEXT)",
             file=str(target),
         )
     if replace and target.exists() and not reason:
@@ -373,9 +485,9 @@ def run_draw(
     redraw = target.exists() and target.resolve() == default_out_dir(ws.path, month).resolve()
     outputs = supersession.check_redraw(ws.path, month, supersede) if redraw else None
     config = config or ws.config.sampling
-    subject = commit.Subject(month=month)
+    subject = _subject(spec)
     committed = commit.load(ws.path, subject)
-    result = compute(ws, month, seed, config, scores, commitment=committed)
+    result = compute(ws, spec.month, seed, config, scores, commitment=committed, spec=spec)
     if committed is not None:
         commit.refuse_if_changed(
             committed, result.manifest, result.public[bundle.FRAME_NAME], subject
@@ -398,7 +510,7 @@ def run_draw(
     # check later (`tiered audit WS --head HASH`) that this history was not rewritten.
     manifest["ledger_head"] = ledger_chain.head(ws.path)
     files = result.files()
-    _write_and_record(ws.path, target, archive, files, manifest, actor)
+    _write_and_record(ws.path, target, archive, files, manifest, actor, spec.ledger_kind)
     return DrawResult(target, manifest, result.table, result.strata, archive, ws.report.n_rejected)
 
 
@@ -436,6 +548,7 @@ def _write_and_record(
     files: dict[str, bytes],
     manifest: dict,
     actor: str | None,
+    base_kind: str = "draw",
 ) -> None:
     """Write the draw folder and its ledger entry as one crash-safe operation.
 
@@ -453,9 +566,11 @@ def _write_and_record(
         "config_sha256": manifest["config_sha256"],
         "drawn": manifest["drawn"],
     }
+    if "task_id" in manifest:
+        payload["task_id"] = manifest["task_id"]
     if "replaced" in manifest:
         payload["replaced"] = manifest["replaced"]
-    kind = "draw_replaced" if archive is not None else "draw"
+    kind = f"{base_kind}_replaced" if archive is not None else base_kind
     try:
         target.resolve().relative_to(ws.resolve())
     except ValueError:

@@ -91,9 +91,9 @@ def verify_draw(
             com = commit.Commitment(json.loads(raw), raw)
         except ValueError:
             diffs.append("public/commitment.json 无法读取 (unreadable commitment)")
-    again = compute(
-        ws, month, seed, config, scores, created_at=manifest.get("created_at"), commitment=com
-    )
+    spec = _spec(manifest, mpath)
+    created = manifest.get("created_at")
+    again = compute(ws, month, seed, config, scores, created_at=created, commitment=com, spec=spec)
     if again.manifest["frame_sha256"] != manifest.get("frame_sha256"):
         res.workspace_changed = True
         diffs.append(
@@ -121,7 +121,7 @@ def verify_draw(
                     "bundle)"
                 )
     _compare_lists(draw_dir, again, res)
-    for name, data in ((CSV_NAME, again.csv), (XLSX_NAME, again.xlsx)):
+    for name, data in ((CSV_NAME, again.csv), (XLSX_NAME, again.xlsx), *again.extra.items()):
         path = draw_dir / name
         if not path.is_file():
             diffs.append(f"缺少文件 {name} (file {name} is missing)")
@@ -162,6 +162,20 @@ def _ledger_differences(ws: Path, draw_dir: Path, manifest: dict) -> list[str]:
     except UnvouchedFile as exc:
         out.append(f"{MANIFEST_NAME}: {exc.message}")
     return out
+
+
+def _spec(manifest: dict, mpath: Path):
+    """A task's draw spec as the manifest recorded it; None for a month."""
+    if "task" not in manifest:
+        return None
+    from tiered.tasks.draw import spec_from_record
+
+    try:
+        return spec_from_record(manifest["task"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(
+            f"manifest.json 中的任务无法读取 (unreadable task): {exc}", file=str(mpath)
+        ) from None
 
 
 def _compare_lists(draw_dir: Path, again: _Computed, res: VerifyResult) -> None:

@@ -289,12 +289,14 @@ def plan_quotas(
     config: SamplingConfig,
     seed: str,
     codes: tuple[np.ndarray, pd.DataFrame] | None = None,
+    **size: float | int | None,
 ) -> pd.DataFrame:
     """`plan_targets` plus the seeded rounding: quotas, drawn counts and inclusion probabilities.
 
-    The rules are published in words (`sampling.rules`) so that anyone can re-derive them.
+    The rules are published in words (`sampling.rules`) so that anyone can re-derive them;
+    `size` (share, ratio, count) passes to `plan_targets`.
     """
-    st = plan_targets(marked, config, codes)
+    st = plan_targets(marked, config, codes, **size)
     pool = st["pool"].to_numpy(dtype=float)
     target = st["target"].to_numpy()
     quota = np.minimum(round_quotas(target, config.rounding, seed), st["pool"].to_numpy())

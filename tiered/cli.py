@@ -282,7 +282,7 @@ def _cmd_optimise(args: argparse.Namespace) -> tuple[int, dict, str]:
 def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.results import import_results
 
-    s = import_results(Path(args.workspace), args.month, Path(args.file))
+    s = import_results(Path(args.workspace), args.month, Path(args.file), task=args.task)
     lines = [
         f"读取 (read) {s.rows:,} 行：接受 (accepted) {s.accepted:,}（新增 new {s.added:,}，"
         f"已有 unchanged {s.unchanged:,}），拒收 (rejected) {s.rejected:,}",
@@ -296,9 +296,21 @@ def _cmd_results(args: argparse.Namespace) -> tuple[int, dict, str]:
 def _cmd_publish(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.config import load_config
     from tiered.publish.publication import publish
+    from tiered.publish.tasks import publish_task
 
-    s = publish(Path(args.workspace), args.month, config=load_config(args.workspace).publish)
+    cfg = load_config(args.workspace)
+    if args.task:
+        s = publish_task(
+            Path(args.workspace), args.task, config=cfg.publish, labels=cfg.result_categories
+        )
+    else:
+        s = publish(Path(args.workspace), args.month, config=cfg.publish)
     lines = [f"已公示 (published) {s.rows:,} 条：" + "、".join(s.files)]
+    for a in s.abnormal_operation:
+        lines.append(
+            f"无法联系 (unreachable): {a['uscc']} 检查日期 {a['date']}，"
+            "请启动列入经营异常名录程序 (start the abnormal-operation list procedure)"
+        )
     for late in s.late:
         lines.append(
             f"超期 (late): {late['uscc']} 检查日期 {late['date']}，"
@@ -449,6 +461,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _month_or_task(sp: argparse.ArgumentParser) -> None:
+    group = sp.add_mutually_exclusive_group(required=True)
+    group.add_argument("--month", help="YYYY-MM")
+    group.add_argument("--task", help="task_id of a drawn task")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -537,11 +555,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--reason", default=None, help="why the rates change (ledgered)")
     sp = add("results")
     sp.add_argument("workspace")
-    sp.add_argument("--month", required=True, help="YYYY-MM")
-    sp.add_argument("file", help="results: uscc, date, found_problem, result, item")
+    _month_or_task(sp)
+    sp.add_argument("file", help="results: uscc, date, found_problem, result, item, category")
     sp = add("publish")
     sp.add_argument("workspace")
-    sp.add_argument("--month", required=True, help="YYYY-MM")
+    _month_or_task(sp)
     sp = add("audit")
     sp.add_argument("workspace")
     sp.add_argument(

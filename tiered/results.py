@@ -32,7 +32,17 @@ from tiered.ledger import chain as ledger
 from tiered.ledger.lock import writes
 from tiered.workspace import read_table, rules_for
 
-RESULT_COLUMNS = ("uscc", "date", "found_problem", "item", "result", "inspectors")
+RESULT_COLUMNS = (
+    "uscc",
+    "date",
+    "found_problem",
+    "item",
+    "result",
+    "inspectors",
+    "task_id",
+    "type",
+    "category",
+)
 KEY = ("uscc", "date", "item")
 
 
@@ -76,6 +86,17 @@ def read_draw(ws: Path, month: str) -> pd.DataFrame:
     return df
 
 
+def _read_list(target: _Target) -> pd.DataFrame:
+    if not target.list_path.is_file():
+        raise UsageError(
+            f"{target.label} 尚无抽查名单 (no draw list for {target.label})",
+            file=str(target.list_path),
+        )
+    df = pd.read_csv(target.list_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df["uscc"] = df["uscc"].str.strip().str.upper()
+    return df
+
+
 def read_results(path: Path) -> pd.DataFrame:
     """An `out/results/*.csv` file as text cells (empty -> None), or an empty frame."""
     if not path.exists():
@@ -94,8 +115,9 @@ def _as_text(accepted: pd.DataFrame) -> pd.DataFrame:
     out["uscc"] = accepted["uscc"]
     out["date"] = accepted["date"].dt.strftime("%Y-%m-%d")
     out["found_problem"] = accepted["found_problem"].map({True: "true", False: "false"})
-    for c in ("item", "result", "inspectors"):
+    for c in ("item", "result", "inspectors", "task_id", "category"):
         out[c] = accepted[c].map(lambda v: None if v is None or v != v else escape_formula(str(v)))
+    out["type"] = accepted["type"].fillna("planned")
     return out
 
 
@@ -104,7 +126,45 @@ def _key(df: pd.DataFrame) -> pd.Series:
 
 
 def _content(df: pd.DataFrame) -> pd.Series:
-    return df["found_problem"] + "|" + df["result"].fillna("")
+    return df["found_problem"] + "|" + df["result"].fillna("") + "|" + df["category"].fillna("")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Whose results these are: a month's draw or a task's."""
+
+    label: str  # "2026-11" or "任务 HD2027-01"
+    list_path: Path
+    start: pd.Timestamp  # results dated before this are refused
+    results: Path
+    rejected: Path
+    task_id: str | None = None
+
+
+def _target(ws: Path, month: str | None, task: str | None) -> _Target:
+    layout = Layout.of(ws)
+    if task is None:
+        m = Month.parse(month)
+        lst = layout.draw_dir(m) / "inspection_list.csv"
+        return _Target(str(m), lst, m.start, layout.results(m), layout.rejected_results(m))
+    folder = layout.task_dir(task)
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        raise UsageError(
+            f"任务 {task} 尚无抽查名单，请先运行 tiered task draw (no draw for task {task})",
+            file=str(folder),
+        )
+    import json
+
+    start = pd.Timestamp(json.loads(manifest.read_text("utf-8"))["task"]["start"])
+    return _Target(
+        f"任务 {task}",
+        folder / "inspection_list.csv",
+        start,
+        layout.task_results(task),
+        layout.rejected_task_results(task),
+        str(task),
+    )
 
 
 @writes("results")
@@ -114,13 +174,16 @@ def import_results(
     file: str | os.PathLike,
     actor: str | None = None,
     today: dt.date | None = None,
+    task: str | None = None,
 ) -> ImportSummary:
-    """Validate FILE, append its new rows to `out/results/MONTH.csv`, ledger the import."""
+    """Validate FILE, append its new rows to `out/results/MONTH.csv` (or a task's
+    `task-ID.csv`), ledger the import."""
     ws = Layout.of(ws).root
     file = Path(file)
-    start = Month.parse(month).start
-    month = str(Month.parse(month))
-    draw = read_draw(ws, month)
+    target = _target(ws, month, task)
+    start = target.start
+    month = target.label
+    draw = read_draw(ws, month) if task is None else _read_list(target)
     config_versions.record_use(ws, actor)
     drawn = dict(
         zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)
@@ -153,11 +216,13 @@ def import_results(
     # inspectors: as given in the file, else as assigned by the draw
     given = accepted["inspectors"]
     accepted["inspectors"] = given.where(given.notna(), accepted["uscc"].map(drawn))
+    if target.task_id is not None:
+        accepted["task_id"] = target.task_id
     new = _as_text(accepted)
     new[ROW] = accepted[ROW].to_numpy()
 
-    results_rel = Layout.of(ws).rel(Layout.of(ws).results(month))
-    old = read_results(Layout(ws).results(month))
+    results_rel = Layout.of(ws).rel(target.results)
+    old = read_results(target.results)
     known = dict(zip(_key(old), _content(old), strict=True))
     keep, unchanged = [], 0
     for i, k, c, r in zip(new.index, _key(new), _content(new), new[ROW], strict=True):
@@ -184,11 +249,12 @@ def import_results(
         mine = raw[raw[ROW].isin(reasons[ROW])].merge(reasons, on=ROW)
         rejected = pd.concat([rejected, mine], ignore_index=True).sort_values(ROW)
     n_rejected = len(rejected)
-    rejected_rel = Layout.of(ws).rel(Layout.of(ws).rejected_results(month))
+    rejected_rel = Layout.of(ws).rel(target.rejected)
     if not len(rejected):
         rejected = pd.DataFrame(columns=[ROW, *raw.columns.drop(ROW), REASON])
     payload = {
         "month": month,
+        **({"task_id": target.task_id} if target.task_id else {}),
         "source": file.name,
         "source_sha256": sha256_file(file),
         "rows": len(raw),

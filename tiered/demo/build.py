@@ -43,7 +43,17 @@ from tiered.files import atomic_dir
 
 log = logging.getLogger(__name__)
 
-TABLE_NAMES = ("entities", "records", "inspections", "inspectors", "conflicts", "truth")
+TABLE_NAMES = (
+    "entities",
+    "records",
+    "inspections",
+    "inspectors",
+    "conflicts",
+    "items",
+    "tasks",
+    "tiers",
+    "truth",
+)
 HISTORY_MONTHS = 36
 MEAN_PROPENSITY = 0.2
 # Latent risk classes (low, middle, high): shares, logit centres and within-class spread.
@@ -363,12 +373,18 @@ def generate(
             "ceased_on": _to_datetime(pop.ceased),
         }
     )
+    end = end or default_end()
+    active = entities.loc[entities["status"] == "active", "uscc"]
+    targets = demo_tasks.problem_targets(inspections_df, active, end)
     return {
         "entities": entities,
         "records": records,
         "inspections": inspections_df,
-        "inspectors": inspectors,
+        "inspectors": demo_tasks.staff_departments(inspectors, seed, _person_names),
         "conflicts": conflicts,
+        "items": demo_tasks.items(),
+        "tasks": demo_tasks.plan_tasks(end, targets),
+        "tiers": demo_tasks.imported_tiers(entities, pop.p, end, seed),
         "truth": truth,
     }
 

@@ -46,6 +46,8 @@ class PublishSummary:
     # The publication's own ledger entry hash: print it with the list (a minute, the website);
     # `tiered audit WS --head HASH` later shows the history up to it was not rewritten.
     ledger_head: str = ""
+    # results "通过登记的住所（经营场所）无法联系": for the abnormal-operation list procedure
+    abnormal_operation: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -130,24 +132,7 @@ def publish(
     table = public_table(results, _entities(ws), read_draw(ws, month))
     replaced = _replacements(ws, month, results)
 
-    cal = config.calendar()
-    dates = pd.to_datetime(results["date"]).dt.date
-    used = cal.count_after(dates.to_numpy(dtype="datetime64[D]"), on)
-    late = [
-        {
-            "uscc": u,
-            "date": d.isoformat(),
-            "working_days": int(n),
-            "due": cal.add(d, config.deadline_working_days).isoformat(),
-        }
-        for u, d, n in zip(results["uscc"], dates, used, strict=True)
-        if n > config.deadline_working_days
-    ]
-    warnings = []
-    unknown = cal.warning({d.year for d in dates} | {on.year})
-    if unknown:
-        warnings.append(unknown)
-
+    late, warnings = lateness(results, config, on)
     for r in replaced:
         if r["reason"] == "unreachable" and not r["result_recorded"]:
             warnings.append(
@@ -179,7 +164,40 @@ def publish(
         entry.seq,
         replaced,
         entry.hash,
+        unreachable(results),
     )
+
+
+def unreachable(results: pd.DataFrame) -> list[dict]:
+    """Results in the category 无法联系, which start the abnormal-operation list procedure."""
+    if "category" not in results.columns:
+        return []
+    hit = results[results["category"] == "unreachable"]
+    return [{"uscc": u, "date": d} for u, d in zip(hit["uscc"], hit["date"], strict=True)]
+
+
+def lateness(
+    results: pd.DataFrame, config: PublishConfig, on: dt.date
+) -> tuple[list[dict], list[str]]:
+    """(results published after the deadline, calendar warnings), as of publication on `on`."""
+    cal = config.calendar()
+    dates = pd.to_datetime(results["date"]).dt.date
+    used = cal.count_after(dates.to_numpy(dtype="datetime64[D]"), on)
+    late = [
+        {
+            "uscc": u,
+            "date": d.isoformat(),
+            "working_days": int(n),
+            "due": cal.add(d, config.deadline_working_days).isoformat(),
+        }
+        for u, d, n in zip(results["uscc"], dates, used, strict=True)
+        if n > config.deadline_working_days
+    ]
+    warnings = []
+    unknown = cal.warning({d.year for d in dates} | {on.year})
+    if unknown:
+        warnings.append(unknown)
+    return late, warnings
 
 
 def _replacements(ws: Path, month: str, results: pd.DataFrame) -> list[dict]:

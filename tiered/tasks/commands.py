@@ -49,9 +49,24 @@ def _cmd_task_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
     return 0, payload, "\n".join(lines)
 
 
+def _cmd_task_status(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.tasks.status import format_status, task_status
+
+    rows = task_status(Path(args.workspace))
+    overdue = any(r["unpublished"]["overdue"] or r["without_result"]["overdue"] for r in rows)
+    return (1 if overdue else 0), {"tasks": rows}, format_status(rows)
+
+
+def _cmd_plan(args: argparse.Namespace) -> tuple[int, dict, str]:
+    from tiered.tasks.plan import format_report, plan_report
+
+    report = plan_report(Path(args.workspace), args.year)
+    return 0, report, format_report(report)
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, parser_class):
-    """Add `task draw` to the CLI's subcommands."""
-    help_text = "抽查任务 (inspection tasks): draw"
+    """Add `task draw` and `plan` to the CLI's subcommands."""
+    help_text = "抽查任务 (inspection tasks): draw, status"
     sp = sub.add_parser("task", parents=[common], help=help_text, description=help_text)
     inner = sp.add_subparsers(dest="task_command", required=True, parser_class=parser_class)
     d = inner.add_parser(
@@ -63,3 +78,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, p
     d.add_argument("--seed", required=True, help="public seed read aloud at the draw meeting")
     d.add_argument("--replace", action="store_true", help="replace an existing draw")
     d.add_argument("--reason", default=None, help="why the draw is replaced (kept)")
+    st = inner.add_parser(
+        "status",
+        parents=[common],
+        help="任务状态与公示期限 (each task's state and the 20-working-day deadline report)",
+    )
+    st.set_defaults(handler=_cmd_task_status)
+    st.add_argument("workspace")
+    help_text = "年度抽查计划报告 (the annual plan report: expected entities, inspectors, rules)"
+    p = sub.add_parser("plan", parents=[common], help=help_text, description=help_text)
+    p.set_defaults(handler=_cmd_plan)
+    p.add_argument("workspace")
+    p.add_argument("--year", required=True, type=int, help="YYYY")

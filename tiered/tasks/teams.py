@@ -2,8 +2,11 @@
 
 The lead department draws the entities once; then, for every department of the task, the
 second random runs over that department's inspectors only (an inspector of department X is
-never put on department Y's items), with today's rules: at least two, qualified for the sector,
-recusal (回避), rotation (not the previous inspection's inspectors) and balanced load. Each
+never put on department Y's items), with today's rules: at least two, active, recusal (回避),
+rotation (not the previous inspection's inspectors), same region and balanced load. For a task
+the qualification is the department: `inspectors.department` names the department whose items
+an inspector may inspect (CONTRACT), so a health inspector checks a restaurant's public-hygiene
+item although restaurants are not in their sector list, which only the monthly draw uses. Each
 department's assignment has its own seed namespace, so adding a department changes no other
 department's inspectors. The entity still gets one visit carrying every item.
 """
@@ -31,6 +34,13 @@ def department_inspectors(
     return inspectors[mine]
 
 
+def _qualified_for(pool: pd.DataFrame, selected: pd.DataFrame) -> pd.DataFrame:
+    """The department's inspectors, qualified for every drawn entity's sector (the items are
+    theirs: see the module docstring)."""
+    sectors = ";".join(sorted(set(selected["sector"].astype(str))))
+    return pool.assign(sectors=sectors)
+
+
 def assign_teams(
     selected: pd.DataFrame,
     inspectors: pd.DataFrame,
@@ -51,7 +61,12 @@ def assign_teams(
                 f"{department} 没有执法检查人员 (department {department} has no inspectors)"
             )
         got = sampling.assign_inspectors(
-            selected, pool, f"{seed}|{department}", config, conflicts, previous
+            selected,
+            _qualified_for(pool, selected),
+            f"{seed}|{department}",
+            config,
+            conflicts,
+            previous,
         )
         parts.append(
             pd.DataFrame(

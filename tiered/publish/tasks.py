@@ -1,0 +1,129 @@
+"""A task's public results list: `out/publish/task-ID.csv` and `.xlsx` (`tiered publish --task`).
+
+Beside the month's columns it carries what the provincial platform files a task under: the task
+name, the inspecting authority (谁检查、谁公开: the offices of the inspectors who made the visit,
+from the draw's department list) and the result category. Masking, formula escaping and the
+20-working-day check are the month's (`tiered.publish.publication`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pandas as pd
+
+from tables.spec import RESULT_CATEGORIES
+from tiered.errors import UsageError
+from tiered.files import csv_bom_bytes, xlsx_bytes
+from tiered.layout import Layout
+from tiered.ledger import chain as ledger
+from tiered.publish.publication import (
+    PublishSummary,
+    _entities,
+    lateness,
+    public_table,
+    unreachable,
+)
+from tiered.publish.workdays import PublishConfig
+from tiered.results import read_results
+
+TASK_COLUMNS = ("任务编号", "任务名称", "检查机关", "结果类别")
+
+
+def _authorities(folder, inspectors: pd.DataFrame | None) -> dict[str, str]:
+    """uscc -> the offices of its inspectors, lead department first (e.g. 乐都区市场监督管理局)."""
+    path = folder / "departments.csv"
+    if not path.is_file():
+        return {}
+    detail = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    office = {}
+    if inspectors is not None and len(inspectors):
+        office = dict(zip(inspectors["inspector_id"], inspectors["department"], strict=True))
+    out: dict[str, list[str]] = {}
+    for u, dept, ids in zip(
+        detail["uscc"], detail["department"], detail["inspectors"], strict=True
+    ):
+        names = [str(office.get(i) or dept) for i in ids.split(";") if i]
+        out.setdefault(u, []).extend(names or [dept])
+    return {u: "、".join(dict.fromkeys(v)) for u, v in out.items()}
+
+
+def task_public_table(
+    results: pd.DataFrame,
+    entities: pd.DataFrame,
+    draw: pd.DataFrame,
+    task: dict,
+    authorities: dict[str, str],
+    labels: dict[str, str],
+) -> pd.DataFrame:
+    """The month's masked columns plus task id and name, authority and category label."""
+    base = public_table(results, entities, draw)
+    key = results.assign(检查日期=results["date"], 统一社会信用代码=results["uscc"])
+    category = key.set_index(["统一社会信用代码", "检查日期"])["category"]
+    category = category[~category.index.duplicated()]
+    names = {**RESULT_CATEGORIES, **labels}
+    idx = pd.MultiIndex.from_frame(base[["统一社会信用代码", "检查日期"]])
+    base.insert(0, "任务编号", task["task_id"])
+    base.insert(1, "任务名称", task["name"])
+    base["检查机关"] = base["统一社会信用代码"].map(authorities).fillna(task["departments"][0])
+    base["结果类别"] = [
+        names.get(c, "") if isinstance(c, str) else "" for c in category.reindex(idx)
+    ]
+    return base
+
+
+def publish_task(
+    ws: str | os.PathLike,
+    task_id: str,
+    actor: str | None = None,
+    config: PublishConfig | None = None,
+    on: dt.date | None = None,
+    labels: dict[str, str] | None = None,
+) -> PublishSummary:
+    """Write and ledger a task's public list (see the module docstring)."""
+    from tiered.workspace import load_workspace
+
+    layout = Layout.of(ws)
+    config = config or PublishConfig()
+    on = on or dt.date.today()
+    ledger.recover(layout.root)
+    folder = layout.task_dir(task_id)
+    results = read_results(layout.task_results(task_id))
+    if results.empty or not (folder / "manifest.json").is_file():
+        raise UsageError(
+            f"任务 {task_id} 尚无导入的检查结果，请先运行 tiered results --task"
+            f" (no results imported for task {task_id})"
+        )
+    task = json.loads((folder / "manifest.json").read_text("utf-8"))["task"]
+    draw = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")
+    inspectors = load_workspace(layout.root, write_rejected=False).tables.get("inspectors")
+    table = task_public_table(
+        results, _entities(layout.root), draw, task, _authorities(folder, inspectors), labels or {}
+    )
+    late, warnings = lateness(results, config, on)
+    rel = {s: layout.rel(layout.task_publication(task_id, f".{s}")) for s in ("csv", "xlsx")}
+    outputs = {
+        rel["csv"]: csv_bom_bytes(table),
+        rel["xlsx"]: xlsx_bytes(table, sheet="抽查结果公示"),
+    }
+    payload = {
+        "task_id": task_id,
+        "published_on": on.isoformat(),
+        "rows": len(table),
+        "late": len(late),
+    }
+    entry = ledger.commit_files(layout.root, "publication", payload, outputs, actor=actor)
+    return PublishSummary(
+        f"任务 {task_id}",
+        on.isoformat(),
+        len(table),
+        sorted(rel.values()),
+        late,
+        warnings,
+        entry.seq,
+        [],
+        entry.hash,
+        unreachable(results),
+    )

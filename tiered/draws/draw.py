@@ -167,6 +167,16 @@ def _scheduled(
     return pd.concat(parts, ignore_index=True), overlapping
 
 
+def previous_inspectors(
+    ws: Workspace, spec: DrawSpec, created_before: str | None = None
+) -> pd.DataFrame:
+    """(uscc, inspector_id) of each entity's latest planned inspection before the draw, draw
+    lists included: the inspectors rotation keeps away."""
+    scheduled, _ = _scheduled(ws.path, spec, created_before)
+    _, prev = _history(ws.tables.get("inspections"), scheduled, month_start(spec.month))
+    return prev
+
+
 def _manifest(draw_dir: Path) -> dict:
     try:
         return json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))

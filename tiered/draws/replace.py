@@ -133,14 +133,11 @@ def _inspectors_for(ws, row: dict, manifest: dict, draw_dir: Path) -> str:
     """The replacement's inspectors, by the draw's own rules, seed and config."""
     import sampling
     from sampling.config import config_from_dict
-    from sampling.plan import month_start
-    from tiered.draws.draw import _history, _scheduled
+    from tiered.draws.draw import previous_inspectors
+    from tiered.draws.spec import spec_of
 
     config = config_from_dict(manifest["sampling_config"])
-    month = manifest.get("month")
-    start = month_start(month) if month else pd.Timestamp(dt.date.today())
-    scheduled = _scheduled(ws.path, start, manifest.get("created_at"))
-    _, prev = _history(ws.tables.get("inspections"), scheduled, start)
+    prev = previous_inspectors(ws, spec_of(manifest), manifest.get("created_at"))
     one = pd.DataFrame([row])
     one["must_inspect"] = False
     assigned = sampling.assign_inspectors(

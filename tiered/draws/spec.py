@@ -70,3 +70,12 @@ def window_of(kind: str, key: str, manifest: dict) -> tuple[dt.date, dt.date] | 
         return dt.date.fromisoformat(task["start"]), dt.date.fromisoformat(task["end"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def spec_of(manifest: dict) -> DrawSpec:
+    """The spec a draw folder's manifest was drawn with: its task's, or its month's."""
+    if "task" in manifest:
+        from tiered.tasks.draw import spec_from_record
+
+        return spec_from_record(manifest["task"])
+    return month_spec(manifest["month"])

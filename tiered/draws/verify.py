@@ -165,13 +165,11 @@ def _ledger_differences(ws: Path, draw_dir: Path, manifest: dict) -> list[str]:
 
 
 def _spec(manifest: dict, mpath: Path):
-    """A task's draw spec as the manifest recorded it; None for a month."""
-    if "task" not in manifest:
-        return None
-    from tiered.tasks.draw import spec_from_record
+    """The draw's spec as the manifest recorded it (a task's; a month's)."""
+    from tiered.draws.spec import spec_of
 
     try:
-        return spec_from_record(manifest["task"])
+        return spec_of(manifest)
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(
             f"manifest.json 中的任务无法读取 (unreadable task): {exc}", file=str(mpath)

@@ -50,6 +50,18 @@ def _authorities(folder, inspectors: pd.DataFrame | None) -> dict[str, str]:
     return {u: "、".join(dict.fromkeys(v)) for u, v in out.items()}
 
 
+def _item_names(items: pd.DataFrame | None):
+    """'SC03;SC04' -> '食品经营许可情况检查、食品安全管理制度落实情况检查' (unknown ids kept)."""
+    names = {} if items is None else dict(zip(items["item_id"], items["name"], strict=True))
+
+    def show(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return "、".join(names.get(i.strip(), i.strip()) for i in value.split(";") if i.strip())
+
+    return show
+
+
 def task_public_table(
     results: pd.DataFrame,
     entities: pd.DataFrame,
@@ -98,7 +110,9 @@ def publish_task(
         )
     task = json.loads((folder / "manifest.json").read_text("utf-8"))["task"]
     draw = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")
-    inspectors = load_workspace(layout.root, write_rejected=False).tables.get("inspectors")
+    ws = load_workspace(layout.root, write_rejected=False)
+    inspectors = ws.tables.get("inspectors")
+    results = results.assign(item=results["item"].map(_item_names(ws.tables.get("items"))))
     table = task_public_table(
         results, _entities(layout.root), draw, task, _authorities(folder, inspectors), labels or {}
     )

@@ -428,7 +428,7 @@ RECORDS_CONFIG = ("score", "draw", "results", "publish", "commit", "task", "plan
 
 # Commands that only read take the workspace lock shared (one consistent state); every other
 # command, including any added later, holds it exclusively from its first read to its last write.
-READ_ONLY = ("verify", "audit", "backtest", "plan")
+READ_ONLY = ("verify", "audit", "backtest")  # `plan` writes its report and a ledger entry
 
 
 def _workspace_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager:

@@ -21,9 +21,13 @@ def test_monthly_workflow_end_to_end(demo_ws: Path, tmp_path: Path) -> None:
     listed = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")
     assert len(listed) == draw["drawn"] > 0
     assert (listed["inspectors"].str.split(";").str.len() >= 2).all()
-    # the draw's tiers are those of the score run as of the month's first day
+    # the draw's tiers are the imported (SAMR) ones where the demo has them, else those of the
+    # score run as of the month's first day
     scores = pd.read_csv(score["out"], dtype=str, encoding="utf-8-sig").set_index("uscc")
-    assert (scores.loc[listed["uscc"], "tier"].to_numpy() == listed["tier"].to_numpy()).all()
+    given = pd.read_csv(demo_ws / "tiers.csv", dtype=str).set_index("uscc")["tier"]
+    expected = scores["tier"].where(~scores.index.isin(given.index), given.reindex(scores.index))
+    assert (expected.loc[listed["uscc"]].to_numpy() == listed["tier"].to_numpy()).all()
+    assert listed["uscc"].isin(given.index).any()
 
     assert run_cli("verify", str(folder), "--workspace", ws)[0] == 0
     again = run_cli("draw", ws, "--month", "2026-11", "--seed", "x")
@@ -69,7 +73,8 @@ def test_monthly_workflow_end_to_end(demo_ws: Path, tmp_path: Path) -> None:
 
 
 def test_draw_tiers_follow_the_configured_basis(demo_ws: Path) -> None:
-    (demo_ws / "config.yaml").write_text("model:\n  tier_basis: blend\n", encoding="utf-8")
+    config = "model:\n  tier_basis: blend\nimported_tiers: {enabled: false}\n"  # own tiers only
+    (demo_ws / "config.yaml").write_text(config, encoding="utf-8")
     ws = str(demo_ws)
     code, score, _, err = run_cli("score", ws, "--as-of", "2026-11-01", "--json")
     assert code == 0, err

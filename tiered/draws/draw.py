@@ -464,7 +464,7 @@ def run_draw(
     config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
     spec = month_spec(str(Month.parse(month)))
-    return run_spec(ws, spec, seed, out_dir, replace, reason, scores, config, actor)
+    return run_spec(ws, spec, seed, out_dir, replace, reason, scores, config, actor, supersede)
 
 
 def run_spec(
@@ -477,6 +477,7 @@ def run_spec(
     scores: pd.DataFrame | None = None,
     config: SamplingConfig | None = None,
     actor: str | None = None,
+    supersede: bool = False,
 ) -> DrawResult:
     """Any draw (a month, a task): compute it, then write its folder and ledger entry."""
     if seed is None or not str(seed).strip():
@@ -492,7 +493,12 @@ def run_spec(
         )
     if replace and target.exists() and not reason:
         raise UsageError("重抽必须写明原因 --reason (a replacement needs a non-empty --reason)")
-    redraw = target.exists() and target.resolve() == default_out_dir(ws.path, month).resolve()
+    month = spec.key
+    redraw = (
+        spec.kind == "month"
+        and target.exists()
+        and target.resolve() == default_out_dir(ws.path, month).resolve()
+    )
     outputs = supersession.check_redraw(ws.path, month, supersede) if redraw else None
     config = config or ws.config.sampling
     subject = _subject(spec)

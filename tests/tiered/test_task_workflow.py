@@ -61,6 +61,21 @@ def test_joint_task_results_publication_and_deadlines(tmp_path: Path) -> None:
     assert code in (0, 1) and {r["task_id"] for r in out["tasks"]} == {"T01", "T02", "T03", "T04"}
 
 
+def test_task_publication_refuses_an_edited_list(tmp_path: Path) -> None:
+    """A task's public list is built only from the list and results the ledger vouches for."""
+    ws = task_ws(tmp_path)
+    drawn = list(run_task_draw(ws, "T04", "2718").table["uscc"])
+    code, _, _, err = run_cli(
+        "results", str(ws), "--task", "T04", str(_results_file(tmp_path, drawn))
+    )
+    assert code == 1, err
+    lst = ws / "out" / "tasks" / "T04" / "inspection_list.csv"
+    lst.write_bytes(lst.read_bytes().replace(b"\n", b"\r\n", 1))  # one byte changed
+    code, _, _, err = run_cli("publish", str(ws), "--task", "T04")
+    assert code == 2 and "inspection_list.csv" in err, err
+    assert not (ws / "out" / "publish" / "task-T04.csv").exists()
+
+
 def test_results_for_a_task_not_drawn_are_refused(tmp_path: Path) -> None:
     ws = task_ws(tmp_path)
     code, _, _, err = run_cli(

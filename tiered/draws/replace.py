@@ -46,16 +46,6 @@ MADE_COLUMNS = [
     "stratum",
     "rank",
     "ticket",
-    "replaced_at",
-]
-MADE_COLUMNS = [
-    "seq",
-    "uscc",
-    "reason",
-    "replacement",
-    "stratum",
-    "rank",
-    "ticket",
     "name",
     "sector",
     "region",

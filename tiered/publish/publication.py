@@ -105,6 +105,15 @@ def public_table(results: pd.DataFrame, entities: pd.DataFrame, draw: pd.DataFra
     return df.sort_values(["检查日期", "统一社会信用代码"], kind="stable").reset_index(drop=True)
 
 
+def public_files(lay: Layout, path_for, table: pd.DataFrame) -> dict[str, bytes]:
+    """The public list as the two files a publication writes (CSV with BOM, XLSX), keyed by their
+    workspace-relative paths; `path_for(suffix)` gives a file's path (a month's or a task's)."""
+    return {
+        lay.rel(path_for(".csv")): csv_bom_bytes(table),
+        lay.rel(path_for(".xlsx")): xlsx_bytes(table, sheet="抽查结果公示"),
+    }
+
+
 @writes("publish")
 def publish(
     ws: str | os.PathLike,
@@ -141,11 +150,7 @@ def publish(
                 "the category unreachable)"
             )
     lay = Layout.of(ws)
-    rel = {s: lay.rel(lay.publication(month, f".{s}")) for s in ("csv", "xlsx")}
-    outputs = {
-        rel["csv"]: csv_bom_bytes(table),
-        rel["xlsx"]: xlsx_bytes(table, sheet="抽查结果公示"),
-    }
+    outputs = public_files(lay, lambda suffix: lay.publication(month, suffix), table)
     payload = {
         "month": month,
         "published_on": on.isoformat(),
@@ -158,7 +163,7 @@ def publish(
         month,
         on.isoformat(),
         len(table),
-        sorted(rel.values()),
+        sorted(outputs),
         late,
         warnings,
         entry.seq,

@@ -16,13 +16,14 @@ import pandas as pd
 
 from tables.spec import RESULT_CATEGORIES
 from tiered.errors import UsageError
-from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger import vouch
 from tiered.publish.publication import (
     PublishSummary,
     _entities,
     lateness,
+    public_files,
     public_table,
     unreachable,
 )
@@ -108,6 +109,11 @@ def publish_task(
             f"任务 {task_id} 尚无导入的检查结果，请先运行 tiered results --task"
             f" (no results imported for task {task_id})"
         )
+    # the same rule as a month's draw: read only what the ledger vouches for
+    vouch.require(
+        layout.root,
+        [folder / "manifest.json", folder / "inspection_list.csv", layout.task_results(task_id)],
+    )
     task = json.loads((folder / "manifest.json").read_text("utf-8"))["task"]
     draw = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")
     ws = load_workspace(layout.root, write_rejected=False)
@@ -117,11 +123,7 @@ def publish_task(
         results, _entities(layout.root), draw, task, _authorities(folder, inspectors), labels or {}
     )
     late, warnings = lateness(results, config, on)
-    rel = {s: layout.rel(layout.task_publication(task_id, f".{s}")) for s in ("csv", "xlsx")}
-    outputs = {
-        rel["csv"]: csv_bom_bytes(table),
-        rel["xlsx"]: xlsx_bytes(table, sheet="抽查结果公示"),
-    }
+    outputs = public_files(layout, lambda suffix: layout.task_publication(task_id, suffix), table)
     payload = {
         "task_id": task_id,
         "published_on": on.isoformat(),
@@ -133,7 +135,7 @@ def publish_task(
         f"任务 {task_id}",
         on.isoformat(),
         len(table),
-        sorted(rel.values()),
+        sorted(outputs),
         late,
         warnings,
         entry.seq,

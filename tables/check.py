@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ from tables.spec import (
     TABLE_ORDER,
     TABLES,
     VALUE_ALIASES,
+    VALUE_PATTERNS,
     Table,
 )
 from tables.summary import problem_summary, rows_text
@@ -169,6 +171,15 @@ def _vocabulary(name: str, rules: Rules) -> dict[str, str]:
     out.update({label.lower(): c for c, label in codes.items()})
     out.update({k.lower(): v for k, v in VALUE_ALIASES.get(name, {}).items() if v in codes})
     return out
+
+
+def _lookup(vocab: dict[str, str], name: str | None, value: str) -> str | None:
+    """The code for one spelling: exact (case-folded) first, then a registry fragment."""
+    code = vocab.get(value.lower())
+    if code is None and name in VALUE_PATTERNS:
+        text = unicodedata.normalize("NFKC", value)
+        code = next((c for frag, c in VALUE_PATTERNS[name] if frag in text), None)
+    return code
 
 
 def _allowed(name: str, rules: Rules) -> str:
@@ -376,7 +387,9 @@ def validate_table(
         elif c.kind == "choice":
             vocab = _vocabulary(c.vocabulary, rules)
             codes, uniques = pd.factorize(col)  # a handful of distinct values: map those
-            lookup = np.array([vocab.get(str(u).lower()) for u in uniques] + [None], object)
+            lookup = np.array(
+                [_lookup(vocab, c.vocabulary, str(u)) for u in uniques] + [None], object
+            )
             mapped = pd.Series(lookup[codes], index=col.index, dtype=object)
             bad = present & mapped.isna()
             allowed = _allowed(c.vocabulary, rules)

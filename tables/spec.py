@@ -175,6 +175,37 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
 }
 
 
+# Free-form registration values (the 企业类型 and 登记状态 fields of a registry export) that no
+# exact spelling above covers: the first fragment the NFKC-normalised value contains decides.
+# Order matters ("吊销，已注销" is deregistered, "吊销，未注销" revoked). 迁出 (moved to another
+# registry) is read as deregistered: the entity is no longer this office's to inspect.
+VALUE_PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "entity_type": (
+        ("个体", "individual"),
+        ("合作社", "cooperative"),
+        ("合作联社", "cooperative"),
+        ("公司", "enterprise"),
+        ("企业", "enterprise"),
+        ("合伙", "enterprise"),
+        ("独资", "enterprise"),
+        ("分支机构", "enterprise"),
+    ),
+    "status": (
+        ("未注销", "revoked"),
+        ("已注销", "deregistered"),
+        ("吊销", "revoked"),
+        ("撤销", "revoked"),
+        ("注销", "deregistered"),
+        ("迁出", "deregistered"),
+        ("存续", "active"),
+        ("在营", "active"),
+        ("开业", "active"),
+        ("在册", "active"),
+        ("在业", "active"),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

@@ -51,6 +51,47 @@ def test_xlsx_and_parquet(tmp_path: Path) -> None:
     assert len(w.tables["entities"]) == 6
 
 
+def test_registry_export_type_and_status_strings(tmp_path: Path) -> None:
+    """A registry export's free-form 企业类型 and 登记状态 (full-width punctuation too) map to the
+    contract's codes; a value no rule covers is still rejected, naming row and column."""
+    tables = small_tables()
+    tables["entities"]["entity_type"] = [
+        "有限责任公司（自然人投资或控股）",
+        "个人独资企业",
+        "个体工商户",
+        "农民专业合作社",
+        "股份有限公司分公司",
+        "事业单位",
+    ]
+    tables["entities"]["status"] = [
+        "存续（在营、开业、在册）",
+        "吊销，未注销",
+        "吊销，已注销",
+        "注销",
+        "迁出",
+        "在业",
+    ]
+    w = load_workspace(write_tables(tmp_path / "ws", tables, encoding="gbk"))
+    ent = w.tables["entities"]
+    assert ent["entity_type"].tolist() == [
+        "enterprise",
+        "enterprise",
+        "individual",
+        "cooperative",
+        "enterprise",
+    ]
+    assert ent["status"].tolist() == [
+        "active",
+        "revoked",
+        "deregistered",
+        "deregistered",
+        "deregistered",
+    ]
+    [err] = w.report.errors
+    assert (err["table"], err["row"], err["column"]) == ("entities", 7, "entity_type")
+    assert "事业单位" in err["message"]
+
+
 def test_date_and_boolean_spellings(tmp_path: Path) -> None:
     tables = small_tables()
     tables["entities"]["registered_on"] = [

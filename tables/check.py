@@ -51,6 +51,8 @@ class Rules:
     accept_bad_check_digit: bool = False
     today: dt.date | None = None  # dates after this are rejected; None means the real today
     category_labels: dict[str, str] = field(default_factory=dict)  # a bureau's own labels
+    # A file's own spellings of coded values: vocabulary -> {their value: code}; win over built-ins.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # A rule over a table's typed rows that needs more than the row: (rows, column, message per row).
@@ -150,8 +152,27 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ----------------------------------------------------------------------------- vocabularies
 
 
+VOCABULARIES: tuple[str, ...] = ("sector", "kind", *FIXED_VOCABULARIES)
+
+
+def vocabulary_codes(name: str, rules: Rules) -> tuple[str, ...]:
+    """The codes a vocabulary allows (KeyError for an unknown vocabulary)."""
+    if name == "sector":
+        return tuple(rules.sectors)
+    if name == "kind":
+        return tuple(rules.record_kinds)
+    return tuple(FIXED_VOCABULARIES[name])
+
+
 def _vocabulary(name: str, rules: Rules) -> dict[str, str]:
-    """Every accepted spelling (lower-cased) -> code, for a closed list of values."""
+    """Every accepted spelling (lower-cased) -> code, for a closed list of values; the
+    workspace's own spellings (`values` in config) win over the built-in ones."""
+    out = _builtin_vocabulary(name, rules)
+    out.update({k.strip().lower(): v for k, v in rules.values.get(name, {}).items()})
+    return out
+
+
+def _builtin_vocabulary(name: str, rules: Rules) -> dict[str, str]:
     if name == "sector":
         labels = {**SECTOR_LABELS, **rules.sector_labels}
         codes = {c: labels.get(c, c) for c in rules.sectors}
@@ -183,11 +204,7 @@ def _lookup(vocab: dict[str, str], name: str | None, value: str) -> str | None:
 
 
 def _allowed(name: str, rules: Rules) -> str:
-    if name == "sector":
-        return ", ".join(rules.sectors)
-    if name == "kind":
-        return ", ".join(rules.record_kinds)
-    return ", ".join(FIXED_VOCABULARIES[name])
+    return ", ".join(vocabulary_codes(name, rules))
 
 
 # ------------------------------------------------------------------------------- validation

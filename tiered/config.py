@@ -59,6 +59,10 @@ class Config:
     # A file's own header spellings per table (table -> {"their header": column}), e.g.
     # {entities: {"企业所在区县": region}}; they win over the built-in spellings.
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A file's own spellings of coded values (vocabulary -> {"their value": code}), e.g.
+    # {sector: {"餐饮服务": food_drug, "H62": food_drug}}; vocabularies: sector, kind, entity_type,
+    # status, severity, item_kind, inspection_type, category, tier. They win over built-ins.
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
     # The composite score, tiers and risk mapping.
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     # The monthly draw: rates, floors, caps, exclusions and inspector assignment.
@@ -186,6 +190,25 @@ def check_config(cfg: Config, source: str = "config.yaml") -> None:
                 raise ConfigError(
                     f"配置项 'headers.{table}.{header}' 无效：{table} 没有列 {column!r} "
                     f"(unknown column; expected one of {', '.join(columns)})",
+                    file=source,
+                )
+    from tables.check import VOCABULARIES, vocabulary_codes
+    from tiered.workspace import rules_for
+
+    for vocab, mapping in cfg.values.items():
+        try:
+            codes = vocabulary_codes(vocab, rules_for(cfg))
+        except KeyError:
+            raise ConfigError(
+                f"配置项 'values.{vocab}' 无效：没有这个取值表 (unknown vocabulary; expected one "
+                f"of {', '.join(VOCABULARIES)})",
+                file=source,
+            ) from None
+        for spelling, code in mapping.items():
+            if code not in codes:
+                raise ConfigError(
+                    f"配置项 'values.{vocab}.{spelling}' 无效：{code!r} 不是 {vocab} 的代码 "
+                    f"(unknown code; expected one of {', '.join(codes)})",
                     file=source,
                 )
     for key in ("holidays", "adjusted_workdays"):

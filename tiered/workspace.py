@@ -166,6 +166,7 @@ def rules_for(config: Config, today: dt.date | None = None) -> Rules:
         check_digit=config.identifiers.check_digit,
         accept_bad_check_digit=config.identifiers.accept_bad_check_digit,
         category_labels=config.result_categories,
+        values=config.values,
         today=today,
     )
 

@@ -92,6 +92,28 @@ def test_registry_export_type_and_status_strings(tmp_path: Path) -> None:
     assert "事业单位" in err["message"]
 
 
+def test_config_values_map_a_citys_own_spellings(tmp_path: Path) -> None:
+    """`values` in config maps a city's own sector spellings (industry names, codes) to the
+    contract's codes; a mapping to an unknown code is a config error (exit 2) naming the key."""
+    tables = small_tables()
+    tables["entities"]["sector"] = ["餐饮服务", "H62", "餐饮服务", "建筑业", "H62", "food_drug"]
+    ws = write_tables(tmp_path / "ws", tables)
+    (ws / "config.yaml").write_text(
+        "values:\n  sector:\n    餐饮服务: food_drug\n    h62: food_drug\n"
+        "    建筑业: construction\n",
+        encoding="utf-8",
+    )
+    w = load_workspace(ws)
+    assert w.report.n_rejected == 0, w.report.errors
+    assert (
+        w.tables["entities"]["sector"].tolist()
+        == ["food_drug"] * 3 + ["construction"] + ["food_drug"] * 2
+    )
+    (ws / "config.yaml").write_text("values:\n  sector:\n    餐饮服务: restaurants\n", "utf-8")
+    code, _, out, err = run_cli("validate", str(ws), check_json=False)
+    assert code == 2 and "values.sector.餐饮服务" in out + err and "Traceback" not in out + err
+
+
 def test_date_and_boolean_spellings(tmp_path: Path) -> None:
     tables = small_tables()
     tables["entities"]["registered_on"] = [

@@ -26,6 +26,7 @@ import pandas as pd
 from sampling.config import AssignmentConfig
 from sampling.errors import AssignmentError, PlanError
 from sampling.tickets import ticket_keys, tie_ranks
+from tables.check import fold_id
 
 NAMESPACE = "inspectors|"
 _M = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -45,7 +46,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def _pairs(frame: pd.DataFrame | None, column: str = "inspector_id") -> dict[str, set[str]]:
-    """uscc -> set of inspector ids, from a long (uscc, inspector_id) frame; ';' lists allowed."""
+    """uscc -> set of inspector ids (folded: `fold_id`), from a long (uscc, inspector_id) frame;
+    ';' lists allowed. Conflicts and previous inspectors compare alike, without regard to case
+    or full-width letters, as the tables' own id checks do."""
     out: dict[str, set[str]] = {}
     if frame is None or len(frame) == 0:
         return out
@@ -54,7 +57,7 @@ def _pairs(frame: pd.DataFrame | None, column: str = "inspector_id") -> dict[str
             continue
         for i in str(ids).split(";"):
             if i.strip():
-                out.setdefault(u, set()).add(i.strip())
+                out.setdefault(u, set()).add(fold_id(i))
     return out
 
 
@@ -98,7 +101,7 @@ def assign_inspectors(
     sector_sets = [
         {s.strip() for s in _text(v).split(";") if s.strip()} for v in insp["sectors"].tolist()
     ]
-    position = {i: n for n, i in enumerate(ids)}
+    position = {fold_id(i): n for n, i in enumerate(ids)}
     conflict = _pairs(conflicts)
     prev = _pairs(previous) if config.exclude_previous_inspectors else {}
 

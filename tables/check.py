@@ -275,8 +275,15 @@ def _unusable_text(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return ctrl.to_numpy(zero_copy_only=False), long.to_numpy(zero_copy_only=False)
 
 
+def fold_id(text: object) -> str:
+    """A code as it compares (inspector ids: `hd0077`, `HD0077` and full-width `ＨＤ００７７` are
+    one id): NFKC-normalised, stripped and case-folded. Every comparison of such ids uses it."""
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+
 def _fold(s: pd.Series) -> pd.Series:
-    return s.str.upper().where(s.notna(), None)
+    """`fold_id` over a column (missing cells stay missing)."""
+    return s.str.normalize("NFKC").str.strip().str.casefold().where(s.notna(), None)
 
 
 def derive_found_problem(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -467,7 +474,7 @@ def validate_table(
             differ = dup & ~identical
             text = pd.Series(None, index=df.index, dtype=object)
             facts = pd.Series(None, index=df.index, dtype=object)
-            for i, v, r in zip(rows_of.index, k[dup], rows_of, strict=True):
+            for i, v, r in zip(rows_of.index, typed[key][dup], rows_of, strict=True):
                 if same_copy[i]:
                     text[i] = (
                         f"重复行：与第 {r[0]} 行完全相同，已保留第 {r[0]} 行"

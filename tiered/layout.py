@@ -220,7 +220,7 @@ class Layout:
     def commitment_dir(self, month: Month | str | None = None, task: str | None = None) -> Path:
         """`tiered commit`'s folder: out/commitments/YYYY-MM or out/commitments/tasks/ID."""
         if task is not None:
-            return self.commitments_dir / "tasks" / str(task)
+            return self.commitments_dir / "tasks" / safe_task_id(task)
         return self.commitments_dir / str(month)
 
     def drawn_dir(self, month: Month | str | None = None, task: str | None = None) -> Path:

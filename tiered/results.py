@@ -86,13 +86,23 @@ def read_draw(ws: Path, month: str) -> pd.DataFrame:
     return df
 
 
-def _read_list(target: _Target) -> pd.DataFrame:
+def _read_list(ws: Path, target: _Target) -> pd.DataFrame:
+    """A task's list, as its draw wrote it (the ledger vouches for list and manifest)."""
+    from tiered.ledger import vouch
+
     if not target.list_path.is_file():
         raise UsageError(
             f"{target.label} 尚无抽查名单 (no draw list for {target.label})",
             file=str(target.list_path),
         )
-    df = pd.read_csv(target.list_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    from tiered.draws.replace import MADE_NAME, current_list
+
+    folder = target.list_path.parent
+    vouch.require(
+        ws,
+        [p for p in (target.list_path, folder / "manifest.json", folder / MADE_NAME) if p.exists()],
+    )
+    df = current_list(folder)  # the list as drawn plus its replacements, as a month's
     df["uscc"] = df["uscc"].str.strip().str.upper()
     return df
 
@@ -183,7 +193,7 @@ def import_results(
     target = _target(ws, month, task)
     start = target.start
     month = target.label
-    draw = read_draw(ws, month) if task is None else _read_list(target)
+    draw = read_draw(ws, month) if task is None else _read_list(ws, target)
     config_versions.record_use(ws, actor)
     drawn = dict(
         zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)

@@ -80,12 +80,14 @@ def make(
     config: SamplingConfig,
     subject: Subject,
     created_at: str | None = None,
+    size: dict | None = None,
 ) -> tuple[dict, bytes]:
-    """(commitment, frame.csv bytes) for `frame` drawn in `month` (whose cooldowns apply)."""
+    """(commitment, frame.csv bytes) for `frame` drawn in `month` (whose cooldowns apply);
+    `size` (share, ratio, count) is the draw's, as `sampling.draw` takes it (a task's)."""
     eligible, must, active = eligibility_flags(frame, month, config)
     code, keys = stratum_codes(frame)
     flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
-    st = plan_targets(flags, config, (code, keys))
+    st = plan_targets(flags, config, (code, keys), **(size or {}))
     uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
     frame_bytes = bundle.frame_csv(uscc, eligible, must, code, st)
     data = {
@@ -118,10 +120,14 @@ def make(
 
 def load(ws: str | os.PathLike, subject: Subject) -> Commitment | None:
     """The current commitment for `subject`, or None when it was never committed."""
+    from tiered.ledger import vouch
+
     folder = commitment_dir(ws, subject)
     path = folder / COMMITMENT_NAME
     if not path.is_file():
         return None
+    # a hand-made or edited commitment must not shape (or block) a draw: only the ledgered one
+    vouch.require(ws, [p for p in (path, folder / FRAME_NAME) if p.is_file()])
     raw = path.read_bytes()
     try:
         data = json.loads(raw)
@@ -203,6 +209,20 @@ def refuse_if_changed(com: Commitment, manifest: dict, frame_bytes: bytes, subje
         )
 
 
+def _spec_for(ws, subject: Subject):
+    """(the draw spec the later draw will use, what the commitment adds): a month's, or a
+    task's as `tiered task draw` builds it (its scope, size, rates, cooldowns), the task
+    itself kept in the commitment so that observers see what was frozen."""
+    from tiered.draws.spec import month_spec
+
+    if subject.task is None:
+        return month_spec(str(subject.month)), {}
+    from tiered.tasks.draw import task_spec
+
+    spec = task_spec(ws, subject.task)
+    return spec, {"task_definition": spec.manifest["task"]}
+
+
 @dataclass
 class CommitResult:
     out_dir: Path
@@ -227,11 +247,6 @@ def run_commit(
     from tiered.workspace import load_workspace
 
     subject = Subject(month=None if month is None else str(Month.parse(month)), task=task)
-    if subject.task is not None:
-        raise UsageError(
-            "任务抽查的承诺需要任务抽查功能 (committing a task needs task draws, not in this "
-            "version yet)"
-        )
     ws = load_workspace(ws_path)
     target = commitment_dir(ws.path, subject)
     reason = (reason or "").strip()
@@ -243,8 +258,12 @@ def run_commit(
         )
     if replace and target.exists() and not reason:
         raise UsageError("重新承诺必须写明原因 --reason (a new commitment needs a --reason)")
-    frame, _ = build_frame(ws, subject.month, None)
-    data, frame_bytes = make(frame, subject.month, ws.config.sampling, subject)
+    spec, extra = _spec_for(ws, subject)
+    config = spec.adjust(ws.config.sampling) if spec.adjust else ws.config.sampling
+    frame, _ = build_frame(ws, spec.month, None, spec=spec)
+    size = {"share": spec.share, "ratio": spec.ratio, "count": spec.count}
+    data, frame_bytes = make(frame, spec.month, config, subject, size=size)
+    data.update(extra)
     archive = None
     if target.exists():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

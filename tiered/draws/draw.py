@@ -262,35 +262,43 @@ def _created_at(draw_dir: Path) -> str:
         return ""
 
 
+def own_tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
+    """The product's own tiers as of `start` (uscc, tier, ...), as `tiered score` gives them."""
+    # With the default tier basis (the composite score) the learned model cannot change a
+    # tier: skip training it.
+    if ws.config.model.tier_basis == "score":
+        from scoring.composite import score_tiers
+
+        return score_tiers(
+            ws.table("entities"),
+            ws.tables.get("records"),
+            ws.tables.get("inspections"),
+            as_of=start,
+            config=ws.config.scoring,
+        )
+    from tiered.analysis.scorerun import score_workspace
+
+    return score_workspace(ws, start).frame
+
+
 def build_frame(
     ws: Workspace,
     month: str,
     scores: pd.DataFrame | None,
     created_before: str | None = None,
     spec: DrawSpec | None = None,
+    imports_known_on: pd.Timestamp | None = None,
 ) -> tuple:
     """(frame, previous inspectors) of a draw: its active entities in scope + tier + last
-    planned inspection, without those another draw of the same window took."""
+    planned inspection, without those another draw of the same window took.
+
+    Imported tiers are those usable on the draw's first day; the annual plan, looking ahead,
+    passes `imports_known_on` (the day it is made: later classifications do not exist yet)."""
     spec = spec or month_spec(month)
     start = month_start(spec.month)
     entities = _active(ws.table("entities"), start)
-    if scores is None:
-        # The same tiers as `tiered score` as of the month's first day. With the default tier
-        # basis (the composite score) the learned model cannot change a tier: skip training it.
-        if ws.config.model.tier_basis == "score":
-            from scoring.composite import score_tiers
-
-            scores = score_tiers(
-                ws.table("entities"),
-                ws.tables.get("records"),
-                ws.tables.get("inspections"),
-                as_of=start,
-                config=ws.config.scoring,
-            )
-        else:
-            from tiered.analysis.scorerun import score_workspace
-
-            scores = score_workspace(ws, start).frame
+    if scores is None:  # the same tiers as `tiered score` as of the month's first day
+        scores = own_tiers(ws, start)
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
     frame = entities[cols].merge(scores[["uscc", "tier"]], on="uscc", how="left")
     missing = frame[frame["tier"].isna()]
@@ -300,7 +308,7 @@ def build_frame(
             "请先运行 tiered score (active entities without a tier: score them first)"
         )
     frame["status"] = frame["status"].fillna("active")
-    frame = _imported_tiers(ws, frame, start)
+    frame = _imported_tiers(ws, frame, start if imports_known_on is None else imports_known_on)
     if spec.scope is not None:
         frame = frame[spec.scope(frame, entities)]
     scheduled, overlapping = _scheduled(ws.path, spec, created_before)

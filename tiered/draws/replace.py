@@ -28,9 +28,12 @@ from tiered.draws.bundle import PUBLIC_DIR, REPLACEMENTS_NAME
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout, Month
+from tiered.ledger import vouch
 from tiered.ledger.lock import writes
 
 MADE_NAME = "replacements_made.csv"
+DEPARTMENTS_MADE_NAME = "replacement_departments.csv"  # a task's: inspectors per department
+DEPARTMENT_COLUMNS = ["uscc", "department", "items", "inspectors"]
 REASONS = {
     "deregistered": "已注销或吊销 (deregistered or revoked since the draw)",
     "unreachable": "通过登记的住所（经营场所）无法联系 (unreachable at the registered address)",
@@ -119,26 +122,46 @@ def current_list(draw_dir: Path) -> pd.DataFrame:
     return pd.concat([base, extra[base.columns]], ignore_index=True)
 
 
-def _inspectors_for(ws, row: dict, manifest: dict, draw_dir: Path) -> str:
-    """The replacement's inspectors, by the draw's own rules, seed and config."""
+def _inspectors_for(ws, row: dict, manifest: dict) -> tuple[str, pd.DataFrame | None]:
+    """(the replacement's inspectors, by the draw's own rules, seed and config; for a task, its
+    inspectors per department: uscc, department, items, inspectors)."""
     import sampling
     from sampling.config import config_from_dict
     from tiered.draws.draw import previous_inspectors
     from tiered.draws.spec import spec_of
 
     config = config_from_dict(manifest["sampling_config"])
-    prev = previous_inspectors(ws, spec_of(manifest), manifest.get("created_at"))
+    spec = spec_of(manifest)
+    prev = previous_inspectors(ws, spec, manifest.get("created_at"))
     one = pd.DataFrame([row])
     one["must_inspect"] = False
+    conflicts, prev = ws.table("conflicts"), prev[prev["uscc"] == row["uscc"]]
+    if spec.teams is not None:  # a task: each department from its own people (as its draw)
+        from tiered.tasks.teams import assign_teams
+
+        got, detail = assign_teams(
+            one,
+            ws.tables["inspectors"],
+            manifest["seed"],
+            config.assignment,
+            spec.teams,
+            conflicts,
+            prev,
+            spec.jurisdiction,
+        )
+        return str(got["inspectors"].iloc[0]), detail
     assigned = sampling.assign_inspectors(
-        one,
-        ws.tables["inspectors"],
-        manifest["seed"],
-        config.assignment,
-        ws.table("conflicts"),
-        prev[prev["uscc"] == row["uscc"]],
+        one, ws.tables["inspectors"], manifest["seed"], config.assignment, conflicts, prev
     )
-    return str(assigned["inspectors"].iloc[0])
+    return str(assigned["inspectors"].iloc[0]), None
+
+
+def made_departments(draw_dir: Path) -> pd.DataFrame:
+    """A task's replacements' inspectors per department (uscc, department, items, inspectors)."""
+    path = draw_dir / DEPARTMENTS_MADE_NAME
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DEPARTMENT_COLUMNS})
+    return _read(path)
 
 
 @writes("replace")
@@ -169,6 +192,21 @@ def run_replace(
             f"{subject} 没有公开的替补顺序 (no published replacement order: draw it first)",
             file=str(order_path),
         )
+    # what the replacement follows must be what the draw wrote (as a draw reads earlier lists)
+    vouch.require(
+        ws.path,
+        [
+            p
+            for p in (
+                draw_dir / "manifest.json",
+                draw_dir / "inspection_list.csv",
+                order_path,
+                draw_dir / MADE_NAME,
+                draw_dir / DEPARTMENTS_MADE_NAME,
+            )
+            if p.is_file()
+        ],
+    )
     manifest = json.loads((draw_dir / "manifest.json").read_text("utf-8"))
     uscc = str(uscc).strip().upper()
     now = current_list(draw_dir)
@@ -197,7 +235,7 @@ def run_replace(
         "region": str(info.get("region", "")),
         "tier": str(pick["tier"]),
     }
-    inspectors = _inspectors_for(ws, entity, manifest, draw_dir)
+    inspectors, teams = _inspectors_for(ws, entity, manifest)
     done = made(draw_dir)
     record = {
         "seq": str(len(done) + 1),
@@ -227,6 +265,12 @@ def run_replace(
         rel: csv_bom_bytes(table),
         public_rel: _exact_csv(table[PUBLIC_MADE_COLUMNS]),
     }
+    if teams is not None:
+        every = pd.concat([made_departments(draw_dir), teams], ignore_index=True)
+        files[lay.rel(draw_dir / DEPARTMENTS_MADE_NAME)] = csv_bom_bytes(every[DEPARTMENT_COLUMNS])
+        payload["departments"] = [
+            [d, i] for d, i in zip(teams["department"], teams["inspectors"], strict=True)
+        ]
     entry = ledger.commit_files(ws.path, "replacement", payload, files, actor=actor)
     return Replacement(
         uscc, reason, pick["uscc"], stratum, int(pick["rank"]), inspectors, entry.seq
@@ -255,4 +299,14 @@ def summary(draw_dir: Path) -> list[dict]:
     ]
 
 
-__all__ = ["MADE_NAME", "REASONS", "Replacement", "current_list", "made", "run_replace", "summary"]
+__all__ = [
+    "DEPARTMENTS_MADE_NAME",
+    "MADE_NAME",
+    "REASONS",
+    "Replacement",
+    "current_list",
+    "made",
+    "made_departments",
+    "run_replace",
+    "summary",
+]

@@ -19,6 +19,7 @@ from tiered.errors import UsageError
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.ledger import vouch
+from tiered.ledger.lock import writes
 from tiered.publish.publication import (
     PublishSummary,
     _entities,
@@ -35,10 +36,13 @@ TASK_COLUMNS = ("任务编号", "任务名称", "检查机关", "结果类别")
 
 def _authorities(folder, inspectors: pd.DataFrame | None) -> dict[str, str]:
     """uscc -> the offices of its inspectors, lead department first (e.g. 乐都区市场监督管理局)."""
+    from tiered.draws.replace import made_departments
+
     path = folder / "departments.csv"
     if not path.is_file():
         return {}
     detail = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    detail = pd.concat([detail, made_departments(folder)], ignore_index=True)  # replacements
     office = {}
     if inspectors is not None and len(inspectors):
         office = dict(zip(inspectors["inspector_id"], inspectors["department"], strict=True))
@@ -87,6 +91,7 @@ def task_public_table(
     return base
 
 
+@writes("publish")
 def publish_task(
     ws: str | os.PathLike,
     task_id: str,

@@ -19,6 +19,7 @@ from sampling.config import SamplingConfig
 from tiered.draws.draw import DrawResult, run_spec
 from tiered.draws.spec import DrawSpec
 from tiered.errors import UsageError
+from tiered.ledger.lock import writes
 from tiered.tasks.model import Task, items_by_department, load_task
 from tiered.tasks.scope import cooldowns_for, scope_mask, visits_required
 from tiered.workspace import Workspace, load_workspace
@@ -74,6 +75,7 @@ def spec_from_record(record: dict) -> DrawSpec:
     )
 
 
+@writes("task")
 def run_task_draw(
     ws_path: str | os.PathLike,
     task_id: str,
@@ -83,12 +85,20 @@ def run_task_draw(
     actor: str | None = None,
 ) -> DrawResult:
     """Draw one task of the workspace's `tasks` table (see the module docstring)."""
+    from tiered import configversion as config_versions
+
+    config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
+    spec = task_spec(ws, task_id)
+    return run_spec(ws, spec, seed, replace=replace, reason=reason, actor=actor)
+
+
+def task_spec(ws: Workspace, task_id: str) -> DrawSpec:
+    """The draw spec of one task of the workspace (its draw and its commitment use it)."""
     task = load_task(ws, task_id)
     if "items" not in ws.tables:
         raise UsageError("抽查任务需要抽查事项清单 items 表 (a task draw needs the items table)")
-    spec = spec_from_record(task_record(ws, task))
-    return run_spec(ws, spec, seed, replace=replace, reason=reason, actor=actor)
+    return spec_from_record(task_record(ws, task))
 
 
 def task_folder(ws: Path, task_id: str) -> Path:

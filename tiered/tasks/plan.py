@@ -5,9 +5,17 @@ For every task whose window meets the year, the report gives the expected number
 the window's months; the inspector visits each department needs per county against the active
 inspectors it has; and every entity-level rule the plan would break: an entity expected to get
 more planned visits in the year than the cap allows (one, unless an item's frequency rule asks
-for more), or fewer than an item's frequency rule requires. Tiers are those as of the first day
-of the year's first task month (a plan is made with what is known when it is made). Only the
-report (`out/plans/YYYY.json`) and its ledger entry are written.
+for more), or fewer than an item's frequency rule requires. Only the report
+(`out/plans/YYYY.json`) and its ledger entry are written.
+
+Tiers: each task is planned with the tiers its own draw will use, those as of the first day of
+its start month, not one set for the year: records fade, expire and are repaired between
+January and December, and a task in October draws on October's tiers. They are computed from
+the records known on the day the plan is made (later records do not exist yet). An imported
+classification (SAMR's monthly one) is taken as known on that day too: for a task starting
+later, the newest classification at hand stands in for the one that will be pushed by then;
+ageing it to the task's month would wrongly drop it (it would be too old by then) and plan on
+the product's own score for entities the draw will take from SAMR.
 """
 
 from __future__ import annotations
@@ -20,10 +28,11 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from sampling.plan import mark_eligibility, plan_quotas, stratum_codes
-from tiered.draws.draw import build_frame
+from sampling.plan import mark_eligibility, month_start, plan_quotas, stratum_codes
+from tiered.draws.draw import build_frame, own_tiers
 from tiered.errors import UsageError
 from tiered.layout import Layout
+from tiered.ledger.lock import writes
 from tiered.tasks.draw import spec_from_record, task_record
 from tiered.tasks.model import Task, load_tasks
 from tiered.tasks.teams import department_inspectors
@@ -45,12 +54,14 @@ def _months(task: Task, year: int) -> dict[str, float]:
     return {str(k): float(v) for k, v in by_month.items()}
 
 
-def _expected(ws: Workspace, task: Task, scores: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _expected(
+    ws: Workspace, task: Task, scores: pd.DataFrame, known_on: pd.Timestamp
+) -> tuple[pd.DataFrame, dict]:
     """(frame with each entity's chance `p` of being drawn, the task's record)."""
     record = task_record(ws, task)
     spec = spec_from_record(record)
     config = spec.adjust(ws.config.sampling)
-    frame, _ = build_frame(ws, spec.month, scores, spec=spec)
+    frame, _ = build_frame(ws, spec.month, scores, spec=spec, imports_known_on=known_on)
     marked = mark_eligibility(frame, spec.month, config)
     code, keys = stratum_codes(marked) if len(marked) else (np.zeros(0, int), None)
     if keys is None:
@@ -62,22 +73,35 @@ def _expected(ws: Workspace, task: Task, scores: pd.DataFrame) -> tuple[pd.DataF
     return marked.assign(p=np.where(marked["must_inspect"], 1.0, p)), record
 
 
-def plan_report(ws_path: str | os.PathLike, year: int, actor: str | None = None) -> dict:
-    """Build, write and ledger the year's plan report (see the module docstring)."""
+@writes("plan")
+def plan_report(
+    ws_path: str | os.PathLike,
+    year: int,
+    actor: str | None = None,
+    today: dt.date | None = None,
+) -> dict:
+    """Build, write and ledger the year's plan report (see the module docstring); `today` is
+    the day the plan is made (what is known)."""
     ws = load_workspace(ws_path)
     tasks = [t for t in load_tasks(ws).values() if _in_year(t, year)]
     if not tasks:
         raise UsageError(f"{year} 年没有抽查任务 (no task's window meets {year})")
-    starts = [t.start for t in tasks if t.start.year == year]
-    first = min(starts) if starts else dt.date(year, 1, 1)
-    scores = _scores(ws, f"{first:%Y-%m}")
+    today = today or dt.date.today()
     rows, visits, needs = [], defaultdict(float), defaultdict(float)
-    frequency: dict[str, dict[str, int]] = {}
+    frequency: dict[str, dict] = {}
+    scores: dict[str, pd.DataFrame] = {}  # own tiers per as-of month, computed once each
     for task in sorted(tasks, key=lambda t: (t.start, t.task_id)):
-        frame, record = _expected(ws, task, scores)
+        start = month_start(task.month)
+        known_on = min(start, pd.Timestamp(today))
+        if task.month not in scores:
+            scores[task.month] = own_tiers(ws, start)
+        frame, record = _expected(ws, task, scores[task.month], known_on)
         expected = float(frame["p"].sum())
         in_year = {m: expected * s for m, s in _months(task, year).items()}
-        rows.append(_task_row(task, record, frame, expected, in_year))
+        row = _task_row(task, record, frame, expected, in_year)
+        row["tiers_as_of"] = f"{start:%Y-%m-%d}"
+        row["imported_tiers_known_on"] = f"{known_on:%Y-%m-%d}"
+        rows.append(row)
         for u, p in zip(frame["uscc"], frame["p"], strict=True):
             if p > 0:
                 visits[u] += p * sum(in_year.values()) / max(expected, 1e-12)
@@ -85,14 +109,26 @@ def plan_report(ws_path: str | os.PathLike, year: int, actor: str | None = None)
         _add_frequency(frequency, record, frame)
     report = {
         "year": year,
-        "tiers_as_of": f"{first:%Y-%m}-01",
+        "made_on": today.isoformat(),
+        "tiers": {
+            "rule": TIERS_RULE,
+            "as_of": sorted({r["tiers_as_of"] for r in rows}),
+        },
         "tasks": rows,
         "months": _month_totals(rows, year),
         "inspectors": _staffing(ws, needs),
-        "rules_broken": _rules(visits, frequency, scores),
+        "rules_broken": _rules(visits, frequency),
     }
     _write(ws, year, report, actor)
     return report
+
+
+TIERS_RULE = (
+    "每个任务按其抽签时将用的等级：任务开始月首日的等级，依编制计划时已知的记录计算；导入的分类"
+    "（如市场监管总局按月推送的）取编制计划时最新的一期 (each task with the tiers its draw will "
+    "use: as of the first day of its start month, from the records known when the plan is made; "
+    "an imported classification is the latest one known on that day)"
+)
 
 
 def _add_needs(needs: dict, record: dict, frame: pd.DataFrame, per_visit: int) -> None:
@@ -104,29 +140,16 @@ def _add_needs(needs: dict, record: dict, frame: pd.DataFrame, per_visit: int) -
 
 
 def _add_frequency(frequency: dict, record: dict, frame: pd.DataFrame) -> None:
-    """Entities an item's frequency rule covers, with the visits a year it asks for."""
+    """Entities an item's frequency rule covers, with the visits a year it asks for (and the
+    tier that asks for them, in the task's month)."""
     if not record["visits"]:
         return
     for u, t in zip(frame["uscc"], frame["tier"], strict=True):
         need = record["visits"].get(str(t), 0)
         if need:
-            frequency.setdefault(u, {"need": 0})
-            frequency[u]["need"] = max(frequency[u]["need"], need)
-
-
-def _scores(ws: Workspace, month: str) -> pd.DataFrame:
-    """Tiers as of the month's first day, as a draw computes them (imported ones applied by
-    `build_frame`)."""
-    from sampling.plan import month_start
-    from scoring.composite import score_tiers
-
-    return score_tiers(
-        ws.table("entities"),
-        ws.tables.get("records"),
-        ws.tables.get("inspections"),
-        as_of=month_start(month),
-        config=ws.config.scoring,
-    )
+            known = frequency.setdefault(u, {"need": 0, "tier": str(t)})
+            if need > known["need"]:
+                known.update(need=need, tier=str(t))
 
 
 def _task_row(task: Task, record: dict, frame: pd.DataFrame, expected: float, in_year) -> dict:
@@ -140,6 +163,7 @@ def _task_row(task: Task, record: dict, frame: pd.DataFrame, expected: float, in
         "departments": [d for d, _ in record["teams"]],
         "jurisdiction": task.jurisdiction,
         "in_scope": int(len(frame)),
+        "tier_mix": {str(k): int(v) for k, v in frame["tier"].value_counts().sort_index().items()},
         "eligible": int(frame["eligible"].sum()),
         "expected": round(expected, 1),
         "months": {m: round(v, 1) for m, v in in_year.items()},
@@ -174,12 +198,12 @@ def _staffing(ws: Workspace, needs: dict[tuple[str, str], float]) -> list[dict]:
     return out
 
 
-def _rules(visits: dict[str, float], frequency: dict[str, dict], scores: pd.DataFrame) -> dict:
+def _rules(visits: dict[str, float], frequency: dict[str, dict]) -> dict:
     """Entity-level rules the plan would break: the cap and the items' frequency minimums."""
     over = [u for u, v in visits.items() if v > CAP + 1e-9 and u not in frequency]
     short = [u for u, f in frequency.items() if visits.get(u, 0.0) < f["need"] - 1e-9]
-    tier = scores.set_index("uscc")["tier"] if len(scores) else pd.Series(dtype=object)
-    by_tier = pd.Series([tier.get(u) for u in short]).value_counts().sort_index()
+    by_tier = pd.Series([frequency[u]["tier"] for u in short], dtype=object)
+    by_tier = by_tier.value_counts().sort_index()
     return {
         "cap": {
             "rule": f"计划检查每年不超过 {CAP} 次 (at most {CAP} planned visit a year)",
@@ -206,8 +230,8 @@ def _write(ws: Workspace, year: int, report: dict, actor: str | None) -> None:
 
 def format_report(report: dict) -> str:
     lines = [
-        f"{report['year']} 年度抽查计划 (annual plan)，等级截至 (tiers as of) "
-        f"{report['tiers_as_of']}"
+        f"{report['year']} 年度抽查计划 (annual plan)，编制于 (made on) {report['made_on']}",
+        f"等级 (tiers): {report['tiers']['rule']}",
     ]
     lines.append("任务 (task)                       范围 scope  可抽 eligible  预计 expected")
     for r in report["tasks"]:
@@ -215,7 +239,7 @@ def format_report(report: dict) -> str:
         where = f" [{r['jurisdiction']}]" if r["jurisdiction"] else ""
         lines.append(
             f"  {r['task_id']} {r['name'][:16]}{where} {flags}{r['in_scope']:>8,} "
-            f"{r['eligible']:>10,} {r['expected']:>10.1f}"
+            f"{r['eligible']:>10,} {r['expected']:>10.1f}  等级 tiers {r['tiers_as_of']}"
         )
     months = "  ".join(f"{m[5:]}:{v:.0f}" for m, v in report["months"].items())
     lines.append(f"按月 (by month): {months}")

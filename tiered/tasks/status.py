@@ -17,6 +17,7 @@ import os
 import pandas as pd
 
 from tiered.layout import Layout
+from tiered.ledger import vouch
 from tiered.publish.workdays import Calendar
 from tiered.results import read_results
 from tiered.workspace import load_workspace
@@ -32,6 +33,19 @@ def _published(path) -> set[tuple[str, str]]:
 def _one(layout: Layout, folder, cal: Calendar, days: int, on: dt.date) -> dict:
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     task = manifest["task"]
+    vouch.require(  # the report counts only what the draw and the imports wrote
+        layout.root,
+        [
+            p
+            for p in (
+                folder / "manifest.json",
+                folder / "inspection_list.csv",
+                layout.task_results(task["task_id"]),
+                layout.task_publication(task["task_id"]),
+            )
+            if p.is_file()
+        ],
+    )
     drawn = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")["uscc"]
     results = read_results(layout.task_results(task["task_id"]))
     published = _published(layout.task_publication(task["task_id"]))

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import signin
 from app_pages.common import PAGES, T, chinese_widgets, errors, lang, pages_for, user
 from app_support import bootstrap
+from app_support.i18n import DEMO_STEPS as STEPS
 
 st.set_page_config(page_title="分级分类双随机抽查 Tiered supervision", layout="wide")
 
@@ -27,17 +28,10 @@ if bootstrap.needs_demo(ws, source):
             expanded=True,
         ) as status,
     ):
-        bar = st.progress(0.0)
-        steps = {
-            "demo": T("生成演示数据", "generating demo data"),
-            "score": T("计算信用分并记入账本", "scoring and ledgering"),
-            "done": T("完成", "done"),
-        }
-        bootstrap.create_demo(ws, progress=lambda f, key: bar.progress(f, text=steps[key]))
+        bar = st.progress(0.0, text=T("准备中", "starting"))
+        bootstrap.create_demo(ws, progress=lambda f, key: bar.progress(f, text=T(*STEPS[key])))
         status.update(label=T("演示工作区已创建", "Demo workspace created"), state="complete")
 
-
-bootstrap.warm_up()
 with errors():
     signin.store().ensure()
 signin.restore()
@@ -64,4 +58,7 @@ else:
     nav = st.navigation(
         [st.Page(p.path, title=T(p.zh, p.en), icon=p.icon) for p in pages_for(u["roles"])]
     )
+# pandas, scikit-learn and LightGBM load in the background once the first screen is on its way
+# (never before it: on two busy cores they would slow the sign-in form by seconds)
+bootstrap.warm_up(delay=1.5)
 nav.run()

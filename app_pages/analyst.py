@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages import common, optimise_section
 from app_pages.common import T
 from app_support import charts, configedit, i18n, model, modelinfo
-from scoring.config import DIMENSIONS, TIERS, ThresholdConfig
+from scoring.config import TIERS, ThresholdConfig
 from scoring.tiers import psi_band, thresholds_for_mix
 from tiered.analysis.scorerun import run_score
 
@@ -62,28 +62,31 @@ if not vals["a"] >= vals["b"] >= vals["c"]:
     st.stop()
 
 with st.expander(T("指标权重（分值）", "Indicator weights (points)")):
+    points_col = T("分值", "points")
     wt = pd.DataFrame(
         [
             {
-                "indicator": name,
-                T("名称", "label"): spec.label,
-                T("维度", "dimension"): DIMENSIONS.get(spec.dimension, spec.dimension)
-                if lang == "zh"
-                else spec.dimension,
-                T("方向", "direction"): spec.direction,
-                T("分值", "points"): float(spec.points),
-                T("上限", "cap"): spec.cap,
+                T("指标", "indicator"): i18n.indicator_label(name, spec.label, lang),
+                T("维度", "dimension"): i18n.column_label(spec.dimension, lang),
+                T("方向", "direction"): i18n.pick(
+                    i18n.DIRECTION_LABELS.get(spec.direction, (spec.direction,) * 2), lang
+                ),
+                points_col: float(spec.points),
+                T("上限（单位数）", "cap (units)"): T("不设上限", "none")
+                if spec.cap is None
+                else f"{spec.cap:g}",
             }
             for name, spec in sc.indicators.items()
-        ]
+        ],
+        index=pd.Index(list(sc.indicators), name="indicator"),  # the codes, kept off the screen
     )
     edited = st.data_editor(
         wt,
         hide_index=True,
-        disabled=[c for c in wt.columns if c != T("分值", "points")],
+        disabled=[c for c in wt.columns if c != points_col],
         key="weights",
     )
-points = dict(zip(edited["indicator"], edited[T("分值", "points")].astype(float), strict=True))
+points = dict(zip(edited.index, edited[points_col].astype(float), strict=True))
 changed_points = {k: v for k, v in points.items() if abs(v - sc.indicators[k].points) > 1e-9}
 
 with st.expander(T("各等级年抽查比例", "Annual sampling rate by tier")):

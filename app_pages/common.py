@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from app_support import bootstrap, i18n
 from app_support.accounts import AccountStore
 from tiered.errors import TieredError
-from tiered.layout import Layout
 
-if TYPE_CHECKING:  # the heavy modules (scikit-learn, LightGBM) load when a page needs them, so
-    # the sign-in form does not wait for them (app.py warms them up in the background)
+if TYPE_CHECKING:  # pandas and the heavy modules (scikit-learn, LightGBM) load when a page needs
+    # them, so the sign-in form waits for none of them (bootstrap.warm_up loads them meanwhile)
+    import pandas as pd
+
     from app_support import model, modelinfo
     from tiered.workspace import Workspace
 
@@ -152,6 +152,8 @@ def ws_path() -> Path:
 
 def signature(path: Path) -> tuple:
     """(name, mtime_ns, size) of every input the workspace read depends on: the cache key."""
+    from tiered.layout import Layout
+
     items = []
     candidates = [p for p in path.glob("*") if p.suffix in (".csv", ".xlsx", ".parquet", ".yaml")]
     candidates += list(Layout.of(path).results_dir.glob("*.csv"))
@@ -171,6 +173,8 @@ def _load(path: str, sig: tuple) -> Workspace:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _baseline(path: str, sig: tuple, as_of: str) -> model.Baseline:
+    import pandas as pd
+
     from app_support import model
 
     return model.build_baseline(_load(path, sig), pd.Timestamp(as_of))
@@ -178,6 +182,8 @@ def _baseline(path: str, sig: tuple, as_of: str) -> model.Baseline:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _model_info(path: str, sig: tuple, as_of: str, source: str) -> modelinfo.ModelInfo:
+    import pandas as pd
+
     from app_support import modelinfo
 
     return modelinfo.model_info(_load(path, sig), pd.Timestamp(as_of), source)
@@ -185,13 +191,26 @@ def _model_info(path: str, sig: tuple, as_of: str, source: str) -> modelinfo.Mod
 
 def workspace() -> Workspace:
     p = ws_path()
+    if p.is_dir():
+        from tiered.workspace import find_table_files
+
+        if "entities" not in find_table_files(p):  # a new workspace: nothing to show yet
+            st.info(
+                T(
+                    "当前工作区还没有数据。请由管理员、业务人员或分析员在“数据管理”页"
+                    "按步骤上传（先上传检查对象名录库）。",
+                    "The workspace holds no data yet. An admin, staff member or analyst "
+                    "uploads it step by step on the Data page (the entity register first).",
+                )
+            )
+            st.stop()
     with errors(), st.spinner(T("正在读取工作区…", "Reading the workspace…")):
         return _load(str(p), signature(p))
 
 
 def baseline(as_of: pd.Timestamp | None = None) -> model.Baseline:
     p = ws_path()
-    day = (as_of or pd.Timestamp(bootstrap.first_of_month())).strftime("%Y-%m-%d")
+    day = (as_of or bootstrap.first_of_month()).strftime("%Y-%m-%d")
     with errors(), st.spinner(T("正在计算信用分…", "Scoring…")):
         return _baseline(str(p), signature(p), day)
 

@@ -2,98 +2,45 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import common, upload_section
 from app_pages.common import T
 from app_support import i18n
 from tables.spec import TABLES
 from tiered import upload
 from tiered.files import csv_bom_bytes
-from tiered.workspace import SUFFIXES
+from tiered.workspace import find_table_files
 
 common.guard(__file__)
 lang = common.lang()
 path = common.ws_path()
 
+if "entities" not in find_table_files(path):  # a new workspace: the guided first upload only
+    st.info(
+        T(
+            "这是一个新工作区，还没有数据。请按以下步骤逐表上传：每一步先校验，"
+            "列出被拒收的行及原因（文件、行号、列），确认后才写入。",
+            "This workspace is new and holds no data yet. Upload its tables step by step: "
+            "each file is checked first, its rejected rows are listed with their reasons "
+            "(file, row, column), and it is written only after you confirm.",
+        )
+    )
+    upload_section.guide(path)
+    st.stop()
+if upload_section.guide_pending(path):  # open until the tables a draw needs are in
+    with st.expander(
+        T("分步上传向导（尚有表未上传）", "Step-by-step upload (tables still missing)"),
+        expanded=upload_section.guide_open(path),
+    ):
+        upload_section.guide(path)
+
 st.subheader(T("上传数据表", "Upload a table"))
 table = st.selectbox(
     T("表", "Table"), list(TABLES), format_func=lambda n: i18n.table_label(n, lang), key="tbl"
 )
-up = st.file_uploader(
-    T(
-        "CSV（UTF-8 或 GBK）、XLSX 或 Parquet；表头可用中文或英文",
-        "CSV (UTF-8 or GBK), XLSX or Parquet; Chinese or English headers",
-    ),
-    type=[s.lstrip(".") for s in SUFFIXES],
-    key="upload",
-)
-if up is not None:  # kept in the session: the check, the confirmation and the write see one file
-    data = up.getvalue()
-    if hashlib.sha256(data).hexdigest() != st.session_state.get("upload_done"):
-        st.session_state["upload_pending"] = {"name": up.name, "data": data}
-pending = st.session_state.get("upload_pending")
-modes = {
-    "replace": T("替换整表", "Replace the table"),
-    "update": T("按代码更新/追加", "Update by key"),
-}
-mode = st.radio(
-    T("方式", "Mode"), list(modes), format_func=modes.get, horizontal=True, key="upload_mode"
-)
-if pending is not None:
-    # Checked first, written only after confirmation (tiered.upload): an unusable file is
-    # refused here and the current table stays as it is.
-    memo_key = (table, mode, hashlib.sha256(pending["data"]).hexdigest(), common.signature(path))
-    memo = st.session_state.get("upload_plan")
-    if memo is None or memo[0] != memo_key:  # checking reads every table: once per file
-        with common.errors():
-            memo = (
-                memo_key,
-                upload.plan_bytes(path, table, pending["name"], pending["data"], mode),
-            )
-        st.session_state["upload_plan"] = memo
-    plan = memo[1]
-    zh, en = plan.headline()
-    st.info(T(f"{pending['name']}：{zh}", f"{pending['name']}: {en}"))
-    for line in plan.lines()[1:]:
-        st.caption(line)
-    force = False
-    if plan.needs_force:
-        st.error(
-            T(
-                "此次上传将删除或孤立大部分数据：" + "；".join(plan.needs_force),
-                "This upload would remove or orphan most of the data: "
-                + "; ".join(plan.needs_force),
-            )
-        )
-        force = st.checkbox(
-            T("我确认仍要这样做（旧版本会保存，可恢复）", "Do it anyway (the old version is kept)"),
-            key="upload_force",
-        )
-    reason = st.text_input(T("上传原因", "Reason"), key="upload_reason")
-    sure = st.checkbox(T("我已核对上述变化", "I have checked the change above"), key="upload_sure")
-    blocked = not sure or not reason.strip() or (bool(plan.needs_force) and not force)
-    if st.button(
-        T("确认上传", "Confirm the upload"), type="primary", disabled=blocked, key="upload_go"
-    ):
-        with common.errors():
-            e = upload.apply_bytes(
-                path, pending["name"], pending["data"], plan, reason, common.actor(), force
-            )
-        st.session_state.pop("upload_pending", None)
-        st.session_state["upload_done"] = plan.sha256
-        common.clear_caches()
-        common.flash(
-            T(
-                f"已保存为 {e.payload['file']}（账本 #{e.seq}），旧版本可在下方恢复",
-                f"Saved as {e.payload['file']} (ledger #{e.seq}); the old version can be "
-                "restored below",
-            )
-        )
-        st.rerun()
+upload_section.render(path, table)
 
 kept = upload.versions(path, table)
 if kept:
@@ -104,8 +51,8 @@ if kept:
             T("版本", "Version"),
             [v["version"] for v in reversed(kept)],
             format_func=lambda n: (
-                f"{n} · {kept[n - 1]['file']} · {kept[n - 1]['replaced_at'][:19]}"
-                f" UTC · {kept[n - 1]['reason']}"
+                f"{n} · {kept[n - 1]['file']} · {i18n.beijing(kept[n - 1]['replaced_at'])}"
+                f" · {kept[n - 1]['reason']}"
             ),
             key="restore_version",
         )
@@ -143,10 +90,10 @@ else:
         )
     )
 if ws.report.errors:
-    errs = pd.DataFrame(ws.report.errors)
-    st.dataframe(errs.head(1000), hide_index=True)
+    files = {n: ", ".join(p.name for p in fs) for n, fs in ws.files.items()}
+    upload_section.rejections(ws.report.errors[:1000], files)
 for w in ws.report.warnings[:20]:
-    st.info(w.get("message", str(w)))
+    st.info(i18n.localise_codes(w.get("message", str(w)), lang, w.get("table")))
 
 for name, rej in ws.rejected.items():
     if len(rej):

@@ -36,12 +36,16 @@ if "admin" in u["roles"]:  # the path is for the admin; the leader does not need
     with st.expander(T("新建工作区：下载空白模板（中文表头）", "New workspace: blank templates")):
         st.markdown(
             T(
-                "1. 下载模板并解压到新的工作区目录；2. 按《填表说明》填写检查对象名录库 entities "
-                "（必需）和执法检查人员 inspectors（抽签需要），其余可选；3. 在上方填写该目录并"
-                "点击“使用此工作区”；4. 在“数据管理”页查看校验报告、下载被拒收的行修改后再上传。",
-                "1. Download and unzip into the new workspace folder; 2. fill in entities "
-                "(required) and inspectors (needed for draws), the rest is optional; 3. enter the "
-                "folder above and choose it; 4. check the validation report on the Data page.",
+                "1. 下载模板，按《填表说明》填写检查对象名录库（必需）和执法检查人员名录库"
+                "（抽签需要），其余可选；2. 在上方填写新的工作区目录，勾选“新建工作区”并点击"
+                "“使用此工作区”；3. 在“数据管理”页按向导逐表上传：每个文件先校验，列出被拒收的行"
+                "及原因，确认后才写入。（也可把填好的文件直接解压到该目录。）",
+                "1. Download the templates and fill in the entity register (required) and the "
+                "inspectors (needed for draws), the rest is optional; 2. enter the new folder "
+                "above, tick 'New workspace' and choose it; 3. on the Data page the guide takes "
+                "the tables one by one: each file is checked, its rejected rows listed with "
+                "their reasons, and written once you confirm. (Or unzip filled-in files into "
+                "the folder.)",
             )
         )
         st.download_button(
@@ -51,12 +55,29 @@ if "admin" in u["roles"]:  # the path is for the admin; the leader does not need
             mime="application/zip",
             key="templates",
         )
+    fresh = st.checkbox(
+        T(
+            "新建工作区（目录不存在时创建；之后在“数据管理”页分步上传数据）",
+            "New workspace (the folder is created if missing; then upload its tables step by "
+            "step on the Data page)",
+        ),
+        key="ws_new",
+    )
     c1, c2 = st.columns(2)
     if c1.button(T("使用此工作区", "Use this workspace"), type="primary"):
         with common.errors():
-            bootstrap.choose_workspace(new)
+            empty = bootstrap.choose_workspace(new, new=fresh)
         common.clear_caches()
         st.success(T("已切换工作区", "Workspace switched"))
+        if empty:
+            st.info(
+                T(
+                    "该工作区还没有数据：请到“数据管理”页，按向导先上传检查对象名录库。",
+                    "This workspace holds no data yet: on the Data page, the guide starts "
+                    "with the entity register.",
+                )
+            )
+            st.page_link("app_pages/data.py", label=T("前往数据管理", "Go to the Data page"))
     if c2.button(T("恢复内置演示", "Back to the demo")):
         bootstrap.choose_workspace(None)
         common.clear_caches()

@@ -7,11 +7,11 @@ Page-specific sentences sit next to their page as (中文, English) pairs; the s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from zoneinfo import ZoneInfo
 
-from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
 from tables.spec import SECTOR_LABELS, TABLES
 
 LANGS = ("zh", "en")
@@ -100,8 +100,16 @@ COLUMNS = {
     "auc": ("AUC", "AUC"),
     "risk_source": ("问题概率来源", "risk from"),
     "train_inspections": ("训练检查次数", "training inspections"),
-    **{d: (DIMENSIONS[d], DIMENSION_LABELS_EN[d]) for d in DIMENSIONS},
 }
+
+
+@functools.cache
+def _dimension_columns() -> dict[str, tuple[str, str]]:
+    """The score dimensions as columns; `scoring` (and with it pandas) loads only when a page
+    shows them, not on the sign-in screen."""
+    from scoring.config import DIMENSION_LABELS_EN, DIMENSIONS
+
+    return {d: (DIMENSIONS[d], DIMENSION_LABELS_EN[d]) for d in DIMENSIONS}
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
@@ -130,7 +138,10 @@ def table_label(name: str, lang: str) -> str:
 
 
 def column_label(name: str, lang: str) -> str:
-    return pick(COLUMNS[name], lang) if name in COLUMNS else name
+    if name in COLUMNS:
+        return pick(COLUMNS[name], lang)
+    dims = _dimension_columns()
+    return pick(dims[name], lang) if name in dims else name
 
 
 def column_labels(names, lang: str) -> dict[str, str]:
@@ -264,6 +275,9 @@ PAYLOAD_LABELS = {
 }
 
 
+SYSTEM_ACTORS = {"demo-setup": ("演示数据初始化", "demo setup")}  # actors that are no account
+
+
 def _value(key: str, v, lang: str) -> str:
     if isinstance(v, bool):
         return yes_no(v, lang)
@@ -278,7 +292,9 @@ def _value(key: str, v, lang: str) -> str:
 
 def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list[dict]:
     """Ledger entries as readable rows: #, time (Beijing), who, what, details, reason."""
-    names = names or {}
+    from tiered.configversion import HAND_EDIT  # the tool's own reason, "中文 (english)"
+
+    names = {**{k: pick(v, lang) for k, v in SYSTEM_ACTORS.items()}, **(names or {})}
     head = {
         "seq": "#",
         "time": pick(("时间（北京时间）", "time (Beijing)"), lang),
@@ -291,6 +307,8 @@ def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list
     for e in entries:
         p = e.payload or {}
         reason = p.get("reason") or (p.get("replaced") or {}).get("reason") or ""
+        if reason == HAND_EDIT:
+            reason = message(reason, lang)
         details = "；".join(
             f"{pick(PAYLOAD_LABELS[k], lang)} {_value(k, v, lang)}"
             for k, v in p.items()
@@ -305,6 +323,124 @@ def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list
                 head["what"]: pick(KIND_LABELS.get(e.kind, (e.kind, e.kind)), lang),
                 head["details"]: details,
                 head["reason"]: reason,
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------- first start (app)
+DEMO_STEPS = {  # the first start's progress bar, stage by stage (app_support.bootstrap)
+    "modules": ("加载演示数据生成模块", "loading the demo builder"),
+    "entities": ("生成检查对象名录", "generating the entity register"),
+    "inspectors": ("生成执法检查人员与回避关系", "generating inspectors and conflicts"),
+    "records": ("生成信用记录", "generating credit records"),
+    "inspections": ("生成历史检查结果", "generating past inspections"),
+    "tasks": ("生成检查事项、任务与导入等级", "generating items, tasks and imported tiers"),
+    "write": ("写入数据表", "writing the tables"),
+    "scorer": ("加载评分模块", "loading the scorer"),
+    "validate": ("读取并校验数据表", "reading and validating the tables"),
+    "score": ("计算信用分并训练风险模型", "scoring and training the risk model"),
+    "save": ("保存评分并记入账本", "saving the scores to the ledger"),
+    "done": ("完成", "done"),
+}
+
+
+# ------------------------------------------------------- indicators, data page, rejections (app)
+INDICATOR_LABELS_EN = {  # the Chinese names are the indicator specs' own labels (scoring.config)
+    "age_years": "years since registration",
+    "capital_level": "registered capital (log10 of 10k yuan)",
+    "enterprise": "enterprise legal person",
+    "cooperative": "farmers' cooperative",
+    "annual_report_late": "annual report late",
+    "abnormal_operation": "on the abnormal-operation list",
+    "commitment_broken": "credit commitment broken",
+    "commitment_kept": "credit commitment kept",
+    "penalty_minor": "administrative penalty (minor)",
+    "penalty_general": "administrative penalty (general)",
+    "penalty_serious": "administrative penalty (serious)",
+    "serious_dishonesty": "on the serious-dishonesty list",
+    "court_dishonest_debtor": "dishonest judgment debtor",
+    "inspection_problem": "inspection found a problem",
+    "inspection_clean": "inspection found no problem",
+    "related_dishonest": "related party (same legal rep.) seriously dishonest",
+    "commendation": "commendation or award",
+    "complaint": "complaint or report",
+    "tax_grade_A": "tax credit grade A",
+    "tax_grade_B": "tax credit grade B",
+    "tax_grade_C": "tax credit grade C",
+    "tax_grade_D": "tax credit grade D",
+    "sector_rating_A": "sector credit rating A",
+    "sector_rating_B": "sector credit rating B",
+    "sector_rating_C": "sector credit rating C",
+    "sector_rating_D": "sector credit rating D",
+}
+DIRECTION_LABELS = {"+": ("加分", "adds"), "-": ("扣分", "deducts")}
+
+
+def indicator_label(code: str, spec_label: str, lang: str) -> str:
+    """An indicator's name: the spec's Chinese label, or the English name (the code when a
+    workspace defines an indicator this table does not know)."""
+    if lang == "en":
+        return INDICATOR_LABELS_EN.get(code, code)
+    return spec_label or code
+
+
+REJECTION_HEADERS = {
+    "table": ("表", "table"),
+    "file": ("文件", "file"),
+    "row": ("行号", "row"),
+    "column": ("列", "column"),
+    "message": ("原因", "reason"),
+}
+
+
+def field_label(table: str, column: str, lang: str) -> str:
+    """A table's column as the clerk's file names it: 成立日期 in Chinese, registered_on in
+    English."""
+    if lang == "en" or table not in TABLES:
+        return column
+    spec = next((c for c in TABLES[table].columns if c.name == column), None)
+    return spec.label if spec is not None else column_label(column, lang)
+
+
+def localise_codes(text: str, lang: str, table: str | None = None) -> str:
+    """A library message in the screen's language: on the Chinese screen the English tail goes,
+    `table`'s column codes become their Chinese names ("必填项 uscc（统一社会信用代码）为空" ->
+    "必填项 统一社会信用代码 为空"), then the table codes ("records 中 …" -> "信用记录 中 …")."""
+    text = message(text, lang)
+    if lang == "en":
+        return text
+    names = list(TABLES[table].columns) if table in TABLES else []
+    for c in sorted(names, key=lambda c: -len(c.name)):
+        text = text.replace(f"{c.name}（{c.label}）", c.label)
+        text = _word(c.name).sub(c.label, text)
+    for name, spec in TABLES.items():
+        text = _word(name).sub(spec.label, text)
+    return text
+
+
+def _word(code: str) -> re.Pattern:
+    return re.compile(rf"(?<![A-Za-z0-9_.\-]){re.escape(code)}(?![A-Za-z0-9_\-])")
+
+
+def rejection_rows(
+    errors: list[dict], lang: str, files: dict[str, str] | None = None
+) -> list[dict]:
+    """Validation errors as rows a clerk can act on: table, file, row, column, reason, with
+    headers and codes in the screen's language. `files` names each table's file when an error
+    does not (a table read from one file)."""
+    files = files or {}
+    head = {k: pick(v, lang) for k, v in REJECTION_HEADERS.items()}
+    rows = []
+    for e in errors:
+        table = str(e.get("table", ""))
+        rows.append(
+            {
+                head["table"]: table_label(table, lang) if table in TABLES else table,
+                head["file"]: e.get("file") or files.get(table, ""),
+                head["row"]: e.get("row"),
+                head["column"]: field_label(table, str(e.get("column", "")), lang),
+                head["message"]: localise_codes(str(e.get("message", "")), lang, table),
             }
         )
     return rows

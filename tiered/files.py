@@ -16,8 +16,11 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # frames are only passed through: the app's sign-in path (accounts, settings)
+    # writes files without loading pandas
+    import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A fixed timestamp for XLSX parts, so the same table gives the same bytes.

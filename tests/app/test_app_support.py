@@ -78,6 +78,45 @@ def test_first_start_creates_demo_with_progress(tmp_path, monkeypatch):
     assert at.button[0].label == "登录"
 
 
+def test_first_start_progress_moves_through_every_stage(tmp_path):
+    """The bar hears every stage of the demo builder and of the first score run, in order,
+    rising from 0 to 1, each with a label in both languages (#16: it sat at 5% before)."""
+    from tiered.analysis.scorerun import SCORE_STAGES
+    from tiered.demo.build import STAGES
+
+    heard: list[tuple[float, str]] = []
+    bootstrap.create_demo(
+        tmp_path / "demo", n_entities=400, seed=2, progress=lambda f, k: heard.append((f, k))
+    )
+    keys = [k for _, k in heard]
+    assert keys == ["modules", *STAGES, "scorer", "validate", "score", "save", "done"]
+    assert len(SCORE_STAGES) == 3 and SCORE_STAGES[-1] == "write"  # "write" shown as "save"
+    fractions = [f for f, _ in heard]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert len(set(fractions)) >= 8  # it moves, not two jumps
+    assert all(k in i18n.DEMO_STEPS and all(i18n.DEMO_STEPS[k]) for k in keys)
+
+
+def test_sign_in_screen_loads_no_heavy_module():
+    """What app.py imports before the sign-in form is drawn needs neither pandas nor scikit-learn
+    (a second start waited seconds for them on a busy machine; they load in the background)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app_pages.signin, app_pages.common, app_support.bootstrap, "
+        "app_support.session, app_support.i18n; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'sklearn', 'lightgbm', 'altair') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+    assert i18n.column_label("supervision", "zh") == "监管信息"  # dimensions still labelled
+    assert i18n.column_label("supervision", "en") == "supervision information"
+
+
 def test_retier_matches_library_and_plan():
     rng = np.random.default_rng(1)
     n = 5000

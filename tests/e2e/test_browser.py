@@ -3,7 +3,8 @@ Chinese. Staff draws, downloads the people's list (Chinese columns, inspector na
 unit) and records a result; the leader's overview then shows no bar for a group under the
 minimum sample; the analyst saves a threshold with a reason; the admin adds an account and
 reads the ledger in Beijing time. Signing in survives a reload, signing out ends it, and
-repeated wrong passwords lock the account."""
+repeated wrong passwords lock the account. A new bureau's admin starts an empty workspace and is
+guided through its first upload, with the rejected rows named in Chinese."""
 
 from __future__ import annotations
 
@@ -278,6 +279,15 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     page.get_by_role("button", name="保存配置并重新评分").click()
     expect(page.get_by_text("已保存新配置版本")).to_be_visible(timeout=120_000)
     expect(page.get_by_role("textbox", name="修改原因（必填，记入账本）")).to_have_value("")
+    page.get_by_text("指标权重（分值）").click()  # indicator names, not codes
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=gridcell]')]"
+        ".some(c => c.textContent === '成立年限（年）')",
+        timeout=30_000,
+    )
+    shown = cells(page)
+    assert "加分" in shown and "基础属性" in shown
+    assert not {"age_years", "basic", "+", "None", "nan"} & set(shown)
     last = [e for e in ledger.entries(ws) if e.kind == "config_change"][-1]
     assert last.payload["reason"] == "端到端测试：收紧A级" and last.actor == "analyst"
 
@@ -301,3 +311,73 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     admin.get_by_role("button", name="新增", exact=True).click()
     expect(admin.get_by_text("密码至少 6 位")).to_be_visible(timeout=30_000)
     expect(admin.get_by_role("textbox", name="用户名")).to_have_value("clerk-li")  # kept
+
+
+@pytest.fixture(scope="module")
+def new_bureau(tmp_path_factory: pytest.TempPathFactory):
+    """A data folder whose chosen workspace is a new, empty folder, and an admin of its own."""
+    from app_support.accounts import AccountStore
+
+    root = tmp_path_factory.mktemp("e2e-new")
+    (root / "data").mkdir()
+    (root / "new-ws").mkdir()
+    (root / "data" / "settings.json").write_text(
+        json.dumps({"workspace": str(root / "new-ws")}), encoding="utf-8"
+    )
+    store = AccountStore(root / "data" / "accounts.json")
+    store.ensure()
+    store.add("owner", "owner-pass-1", ("admin",), "新局管理员")
+    port = serve.free_port()
+    proc = serve.start_app({"TIERED_DATA_DIR": str(root / "data")}, port, root / "streamlit.log")
+    try:
+        serve.wait_ready(port, timeout=90)
+        yield f"http://127.0.0.1:{port}", root / "new-ws"
+    finally:
+        serve.stop_app(proc)
+
+
+def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
+    """Step 1 of the guide: the template, the upload, the rejected rows with Chinese headers
+    and column names (file, row, column), the confirmation, then step 2 named."""
+    from playwright.sync_api import expect
+
+    from tiered.demo.build import generate
+    from tiered.ledger import chain as ledger
+
+    url, ws = new_bureau
+    page = _page(browser)
+    sign_in(page, url, "owner", "owner-pass-1", "数据管理")
+    expect(page.get_by_text("这是一个新工作区", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("第 1 步：检查对象名录库 (entities) · 当前步骤")).to_be_visible()
+    with page.expect_download(timeout=30_000) as dl:
+        page.get_by_role("button", name="下载空白模板 entities.csv（中文表头）").click()
+    blank = tmp_path / "blank.csv"
+    dl.value.save_as(blank)
+    assert blank.read_text(encoding="utf-8-sig").startswith("统一社会信用代码,名称,行业,区域")
+
+    ent = generate(60, seed=4, end="2026-10")["entities"].astype(object)
+    ent.loc[3, "registered_on"] = "2024-13-45"
+    ent.loc[5, "sector"] = "不存在的行业"
+    f = tmp_path / "名录.csv"
+    ent.to_csv(f, index=False, encoding="utf-8-sig")
+    page.locator("input[type='file']").set_input_files(str(f))
+    expect(page.get_by_text("拒收 2 行，原因如下", exact=False)).to_be_visible(timeout=90_000)
+    settled(page)
+    page.wait_for_timeout(1500)  # the grid draws its visible cells
+    headers = page.locator("[role='columnheader']").all_text_contents()
+    for h in ("表", "文件", "行号", "列", "原因"):
+        assert any(t.strip() == h for t in headers), headers
+    shown = cells(page)
+    assert "成立日期" in shown and "行业" in shown and "名录.csv" in shown
+    assert "registered_on" not in shown and "sector" not in shown and "message" not in headers
+    page.get_by_role("textbox", name="上传原因").fill("首次上传名录")
+    page.get_by_text("我已核对上述变化").click()
+    page.get_by_role("button", name="确认上传").click()
+    expect(page.get_by_text("下一步：上传“信用记录 (records)”", exact=False)).to_be_visible(
+        timeout=90_000
+    )
+    expect(
+        page.get_by_text("第 1 步：检查对象名录库 (entities) · 已上传", exact=False)
+    ).to_be_visible()
+    assert ledger.entries(ws)[-1].payload["reason"] == "首次上传名录"
+    assert page.get_by_text("该目录没有").count() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,17 +75,29 @@ def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:
     return Layout.of(ws).scores(as_of)
 
 
+SCORE_STAGES = ("validate", "score", "write")  # what `run_score` tells `progress`, in order
+
+
 @writes("score")
 def run_score(
-    ws_path: str | Path, as_of: str, out: str | Path | None = None, actor: str | None = None
+    ws_path: str | Path,
+    as_of: str,
+    out: str | Path | None = None,
+    actor: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[ScoreResult, Workspace, Path]:
-    """`tiered score`: validate, score, write the file and ledger it as one operation."""
+    """`tiered score`: validate, score, write the file and ledger it as one operation.
+    `progress` hears each of `SCORE_STAGES` as it begins (the app's first-start bar)."""
     from tiered import configversion as config_versions
 
+    say = progress or (lambda _stage: None)
     config_versions.record_use(ws_path, actor)
+    say("validate")
     ws = load_workspace(ws_path)
     when = parse_as_of(as_of)
+    say("score")
     result = score_workspace(ws, when)
+    say("write")
     target = Path(out).absolute() if out else default_scores_path(ws.path, when)
     if target.is_dir():
         raise UsageError(

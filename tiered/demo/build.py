@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,10 @@ RISK_CLASS_SHARES = (0.55, 0.35, 0.10)
 RISK_CLASS_LOGITS = (-3.8, -0.9, 1.4)
 RISK_CLASS_SD = 0.8
 FAR = np.int64(10**7)  # "still active" as a day number (year ~29000)
+# The stages `generate` and `write_demo` report, in order, to an optional `progress(stage)`
+# callback (the app's first-start progress bar): each is reported when it begins.
+STAGES = ("entities", "inspectors", "records", "inspections", "tasks", "write")
+Progress = Callable[[str], None]
 
 
 def default_end(today: dt.date | None = None) -> str:
@@ -305,21 +310,30 @@ def _conflicts(rng, pop: Population, groups, n_insp: int):
 
 
 def generate(
-    n_entities: int = 20000, seed: int = 0, end: str | None = None
+    n_entities: int = 20000,
+    seed: int = 0,
+    end: str | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The demo tables (entities, records, inspections, inspectors, conflicts, truth) with the
     contract's English columns and validated dtypes."""
+    say = progress or (lambda _stage: None)
     if n_entities < 1:
         raise UsageError(f"实体数量须为正整数：{n_entities} (--entities must be positive)")
     win = _window(end or default_end())
     rng = np.random.default_rng(seed)
+    say("entities")
     entities, pop = _entities(rng, n_entities, win)
+    say("inspectors")
     inspectors, groups = _inspectors(rng, n_entities)
     c_ent, c_insp, c_reason, c_keys = _conflicts(rng, pop, groups, len(inspectors))
+    say("records")
     sources = SourcePool()
     parts = credit_records(rng, pop, win, sources)
+    say("inspections")
     ins = inspections(rng, pop, win, parts, groups, c_keys, len(inspectors))
     inspection_penalties(rng, parts, ins, pop, win, sources)
+    say("tasks")
 
     uscc = entities["uscc"].to_numpy()
     ids = inspectors["inspector_id"].to_numpy()
@@ -410,13 +424,22 @@ def write_tables(tables: dict[str, pd.DataFrame], ws: Path) -> None:
         os.replace(tmp, target)  # a reader never sees half a table
 
 
-def write_demo(ws: Path, n_entities: int = 20000, seed: int = 0, end: str | None = None) -> dict:
+def write_demo(
+    ws: Path,
+    n_entities: int = 20000,
+    seed: int = 0,
+    end: str | None = None,
+    progress: Progress | None = None,
+) -> dict:
     """Generate the demo and write it to workspace `ws` (created if missing); returns a summary:
-    {"workspace", "entities", "seed", "end", "rows": {table: count}, "seconds"}."""
+    {"workspace", "entities", "seed", "end", "rows": {table: count}, "seconds"}. `progress`
+    hears each of `STAGES` as it begins."""
     t0 = time.perf_counter()
     ws = Path(ws)
     end = end or default_end()
-    tables = generate(n_entities, seed, end)
+    tables = generate(n_entities, seed, end, progress)
+    if progress is not None:
+        progress("write")
     if ws.exists() and any(ws.iterdir()):
         write_tables(tables, ws)  # each table replaced whole
     else:  # a new workspace appears whole or not at all

@@ -4,6 +4,8 @@
 
 Creates a demo workspace in a temporary folder, starts `streamlit run app.py`, signs in as each
 role and saves one PNG per page. With `--draw` it also runs a draw (needs tiered.draws.draw).
+Then a second server on a new, empty workspace: the guided first upload's step 1 with a file
+that has two bad rows (at 1400 and 1024 px).
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text 
 ]
 
 
-def sign_in(page, url: str, role: str) -> None:
+GUIDE_SHOTS = [("data-guide.png", 1440), ("data-guide-1024.png", 1024)]
+
+
+def sign_in(page, url: str, role: str, password: str | None = None) -> None:
     from playwright.sync_api import expect
 
     page.goto(url)
     page.get_by_role("textbox", name="用户名").fill(role)
-    page.get_by_role("textbox", name="密码").fill(role + "123")
+    page.get_by_role("textbox", name="密码").fill(password or role + "123")
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=60_000)
 
@@ -86,6 +91,9 @@ def main() -> None:
                         page.get_by_text("English", exact=True).click()
                     if nav:
                         page.get_by_role("link", name=nav).click()
+                    if role == "analyst" and nav is None:  # the indicator table, by name
+                        settle(page, last)
+                        page.get_by_text("指标权重（分值）").click()
                     if nav == "回测":
                         page.get_by_role("button", name="运行回测").click()
                     if role == "staff" and nav is None:
@@ -103,6 +111,47 @@ def main() -> None:
                 browser.close()
         finally:
             serve.stop_app(proc)
+        guide_shots(Path(tmp), ws, out)
+
+
+def guide_shots(tmp: Path, demo: Path, out: Path) -> None:
+    """A new bureau's admin on an empty workspace: step 1 of the guided upload, checked."""
+    import json
+
+    import pandas as pd
+    from playwright.sync_api import sync_playwright
+
+    from app_support.accounts import AccountStore
+
+    data, new = tmp / "data-new", tmp / "new-ws"
+    data.mkdir()
+    new.mkdir()
+    (data / "settings.json").write_text(json.dumps({"workspace": str(new)}), encoding="utf-8")
+    AccountStore(data / "accounts.json").add("owner", "owner-pass-1", ("admin",), "新局管理员")
+    ent = pd.read_csv(demo / "entities.csv", dtype=str).head(200)
+    ent.loc[3, "registered_on"] = "2024-13-45"
+    ent.loc[5, "sector"] = "不存在的行业"
+    upload = tmp / "检查对象名录.csv"
+    ent.to_csv(upload, index=False, encoding="utf-8-sig")
+    port = serve.free_port()
+    env = {"TIERED_DATA_DIR": str(data), "TIERED_WORKSPACE": "", "TIERED_ACCOUNTS": ""}
+    proc = serve.start_app(env, port, tmp / "streamlit-new.log")  # the settings choose it
+    try:
+        serve.wait_ready(port)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=serve.CHROMIUM, args=serve.CHROMIUM_ARGS)
+            for name, width in GUIDE_SHOTS:
+                page = browser.new_page(viewport={"width": width, "height": 1700})
+                sign_in(page, f"http://127.0.0.1:{port}", "owner", "owner-pass-1")
+                settle(page, "这是一个新工作区")
+                page.locator("input[type='file']").set_input_files(str(upload))
+                settle(page, "拒收 2 行，原因如下")
+                page.screenshot(path=str(out / name))
+                print("saved", out / name)
+                page.close()
+            browser.close()
+    finally:
+        serve.stop_app(proc)
 
 
 if __name__ == "__main__":

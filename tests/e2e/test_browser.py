@@ -328,7 +328,8 @@ def new_bureau(tmp_path_factory: pytest.TempPathFactory):
     store.ensure()
     store.add("owner", "owner-pass-1", ("admin",), "新局管理员")
     port = serve.free_port()
-    proc = serve.start_app({"TIERED_DATA_DIR": str(root / "data")}, port, root / "streamlit.log")
+    env = {"TIERED_DATA_DIR": str(root / "data"), "TIERED_WORKSPACE": "", "TIERED_ACCOUNTS": ""}
+    proc = serve.start_app(env, port, root / "streamlit.log")  # the settings choose the workspace
     try:
         serve.wait_ready(port, timeout=90)
         yield f"http://127.0.0.1:{port}", root / "new-ws"

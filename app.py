@@ -60,5 +60,5 @@ else:
     )
 # pandas, scikit-learn and LightGBM load in the background once the first screen is on its way
 # (never before it: on two busy cores they would slow the sign-in form by seconds)
-bootstrap.warm_up(delay=1.5)
+bootstrap.warm_up(delay=1.0)
 nav.run()

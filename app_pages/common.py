@@ -271,13 +271,16 @@ _ZH_WIDGETS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "拖放文件到此处，单个文件不超过 200MB"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] > span > [data-testid="stBaseButton-secondary"]
+  [data-testid="stMarkdownContainer"] { display: none; }
+[data-testid="stFileUploaderDropzone"] > span > [data-testid="stBaseButton-secondary"]
+  > div::after { content: "选择文件"; font-size: 0.875rem; margin-left: 0.25rem; }
 </style>"""
 
 
 def chinese_widgets() -> None:
     """Streamlit's own widget text that no parameter sets (the file uploader's "200MB per
-    file" and its button) in Chinese on the Chinese screen."""
+    file" and its browse button; not the buttons of an uploaded file's chip) in Chinese on the
+    Chinese screen."""
     if lang() == "zh":
         st.html(_ZH_WIDGETS)

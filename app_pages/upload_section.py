@@ -100,11 +100,27 @@ def _headline(plan: upload.UploadPlan, lang: str) -> str:
     return T(zh, en)
 
 
-def rejections(errors: list[dict], files: dict[str, str] | None = None) -> None:
-    """Rejected rows as a table a clerk can act on: table, file, row, column, reason."""
-    rows = i18n.rejection_rows(errors, common.lang(), files)
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+def rejections(
+    errors: list[dict], files: dict[str, str] | None = None, one_table: bool = False
+) -> None:
+    """Rejected rows as a table a clerk can act on: (table,) row, column, reason, file; the
+    reason gets the room (at 1024 px it was cut off)."""
+    lang = common.lang()
+    rows = i18n.rejection_rows(errors, lang, files)
+    if not rows:
+        return
+    df = pd.DataFrame(rows)
+    head = {k: i18n.pick(v, lang) for k, v in i18n.REJECTION_HEADERS.items()}
+    # row, column and reason first: at 1024 px they are what fits (the file is named above an
+    # upload's table, and by the report's table column)
+    order = ["table", "row", "column", "message", "file"]
+    if one_table:  # an upload's own rows: the table is the one being uploaded
+        order.remove("table")
+    df = df[[head[k] for k in order]]
+    widths = {"table": "medium", "file": "medium", "row": "small", "column": "small"}
+    config = {head[k]: st.column_config.Column(width=w) for k, w in widths.items()}
+    config[head["message"]] = st.column_config.Column(width="large")
+    st.dataframe(df, hide_index=True, column_config=config)
 
 
 def render(path: Path, table: str, prefix: str = "upload", next_step: str | None = None) -> None:
@@ -156,7 +172,7 @@ def render(path: Path, table: str, prefix: str = "upload", next_step: str | None
         st.session_state[f"{prefix}_plan"] = memo
     plan = memo[1]
     st.info(f"{pending['name']}：{_headline(plan, lang)}")
-    for line in plan.lines()[1:]:
+    for line in plan.lines()[2:]:  # orphans, duplicates, what needs a force (counts below)
         st.caption(i18n.localise_codes(line, lang, table))
     if plan.errors:
         st.warning(
@@ -167,7 +183,7 @@ def render(path: Path, table: str, prefix: str = "upload", next_step: str | None
                 f"the other {plan.accepted_after:,} rows are usable):",
             )
         )
-        rejections(plan.errors, {table: pending["name"]})
+        rejections(plan.errors, {table: pending["name"]}, one_table=True)
         if plan.rejected_after > len(plan.errors):
             st.caption(
                 T(
@@ -263,8 +279,17 @@ def guide(path: Path) -> None:
             if name == current
             else T("待上传", "to do")
         )
-        icon = "✅" if done else "⏭️" if name in skipped else "👉" if name == current else "⬜"
-        marks.append(f"{icon} {T(f'第 {i} 步', f'Step {i}')}：{label} · {state}")
+        icon = (  # Streamlit's own icon font: emoji are boxes where no emoji font is installed
+            ":material/check_circle:"
+            if done
+            else ":material/skip_next:"
+            if name in skipped
+            else ":material/arrow_forward:"
+            if name == current
+            else ":material/radio_button_unchecked:"
+        )
+        line = f"{T(f'第 {i} 步', f'Step {i}')}：{label} · {state}"
+        marks.append(f"{icon} **{line}**" if name == current else f"{icon} {line}")
     st.markdown("  \n".join(marks))
     if current is None:
         st.success(

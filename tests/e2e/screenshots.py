@@ -51,7 +51,7 @@ def sign_in(page, url: str, role: str, password: str | None = None) -> None:
 
 def settle(page, text: str) -> None:
     """Wait until `text` is on the page and nothing is stale or spinning any more."""
-    page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
+    page.get_by_text(text, exact=False).first.wait_for(timeout=300_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid=\"stSpinner\"]')",
@@ -86,6 +86,7 @@ def main() -> None:
                 )
                 for role, nav, name, lang, last, width in SHOTS:
                     page = browser.new_page(viewport={"width": width, "height": 2400})
+                    page.set_default_timeout(120_000)  # a shared machine may be slow
                     sign_in(page, url, role)
                     if lang == "en":
                         page.get_by_text("English", exact=True).click()

@@ -366,7 +366,7 @@ def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
     settled(page)
     page.wait_for_timeout(1500)  # the grid draws its visible cells
     headers = page.locator("[role='columnheader']").all_text_contents()
-    for h in ("表", "文件", "行号", "列", "原因"):
+    for h in ("文件", "行号", "列", "原因"):
         assert any(t.strip() == h for t in headers), headers
     shown = cells(page)
     assert "成立日期" in shown and "行业" in shown and "名录.csv" in shown

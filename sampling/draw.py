@@ -77,23 +77,78 @@ def _column_bytes(col: pd.Series, idx: np.ndarray) -> bytes:
     return text.encode("utf-8")
 
 
+_CHUNK = 1 << 20  # rows per slice of a text column hashed at once (bounded memory)
+
+
+def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray) -> bool:
+    """Hash a text column's canonical bytes (`_column_bytes`) straight from Arrow buffers, a
+    slice at a time; False (nothing hashed) when the column is not all text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        if not (cats.dtype == object and all(isinstance(c, str) for c in cats)):
+            return False
+        dictionary = pa.array(list(cats) + ["\x00"], type=pa.large_string())
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(cats)  # missing
+        values = dictionary.take(pa.array(codes[idx]))
+    elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        raw = col.to_numpy(dtype=object)[idx]
+        missing = pd.isna(raw)
+        if missing.any():
+            raw[missing] = "\x00"
+        try:
+            values = pa.array(raw, from_pandas=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return False
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            return False
+        values = values.cast(pa.large_string())
+    else:
+        return False
+    n = len(values)
+    for lo in range(0, n, _CHUNK):
+        part = values.slice(lo, min(_CHUNK, n - lo))
+        empty, sep = pa.scalar("", pa.large_string()), pa.scalar("\x1f", pa.large_string())
+        joined = pc.binary_join_element_wise(part, empty, sep)  # each value + U+001F
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
+        start, end = int(offsets[joined.offset]), int(offsets[joined.offset + len(joined)])
+        if lo + len(part) == n:
+            end -= 1  # no separator after the last value
+        h.update(memoryview(joined.buffers()[2])[start:end])
+    return True
+
+
 def frame_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the frame, independent of row and column order.
 
     Canonical form: rows sorted by uscc (as UTF-8 text); columns in name order; per column its
     name, then text values joined by U+001F (missing = U+0000), datetimes as int64 ns, numbers
     as float64, booleans as bytes; each column's bytes hashed and the column hashes hashed
-    together with the row count.
+    together with the row count. Text columns are hashed from Arrow buffers slice by slice
+    (the same bytes as `_column_bytes`, which remains the definition and the fallback).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    keys = pa.array(frame["uscc"].astype(str).to_numpy(dtype=object))
+    keys = None
+    if frame["uscc"].dtype == object:  # all text already: no per-row str() needed
+        try:
+            keys = pa.array(frame["uscc"].to_numpy(), from_pandas=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            keys = None
+        if keys is not None and (keys.null_count or not pa.types.is_string(keys.type)):
+            keys = None
+    if keys is None:
+        keys = pa.array(frame["uscc"].astype(str).to_numpy(dtype=object))
     idx = pc.sort_indices(keys).to_numpy()
     outer = hashlib.sha256(f"rows={len(frame)}".encode())
     for name in sorted(map(str, frame.columns)):
         inner = hashlib.sha256(name.encode("utf-8") + b"\x1e")
-        inner.update(_column_bytes(frame[name], idx))
+        if not _text_into(inner, frame[name], idx):
+            inner.update(_column_bytes(frame[name], idx))
         outer.update(inner.digest())
     return outer.hexdigest()
 

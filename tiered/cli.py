@@ -65,9 +65,10 @@ def _cmd_demo(args: argparse.Namespace) -> tuple[int, dict, str]:
 
 def _cmd_validate(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tables.summary import summary_lines
-    from tiered.workspace import load_workspace
+    from tiered.workspace import load_workspace, vouch_validation
 
     ws = load_workspace(args.workspace)
+    vouch_validation(ws)
     rep = ws.report
     summary = rep.summary
     payload = {

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,16 +32,62 @@ from tiered.ledger.vouch import Vouched
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+VOUCHED = "vouched"  # load_workspace(use_cache=VOUCHED): the cache only when the ledger vouches
 FILE_COLUMN = "file"  # which file a row came from, when a table spans several files
+
+
+class Tables(MutableMapping[str, pd.DataFrame]):
+    """Validated tables by name. A table read from the validated cache is loaded on first use:
+    a draw after that month's score run never reads the (large) records table."""
+
+    def __init__(
+        self,
+        loaded: Mapping[str, pd.DataFrame] | None = None,
+        lazy: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
+    ) -> None:
+        self._loaded: dict[str, pd.DataFrame] = dict(loaded or {})
+        self._lazy: dict[str, Callable[[], pd.DataFrame]] = dict(lazy or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._loaded[name] = self._lazy.pop(name)()
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
+        self._lazy.pop(name, None)
+        self._loaded[name] = df
+
+    def __delitem__(self, name: str) -> None:
+        if self._lazy.pop(name, None) is None:
+            del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._loaded, *self._lazy])
+
+    def __len__(self) -> int:
+        return len(self._loaded) + len(self._lazy)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in self._lazy
+
+    def copy(self) -> Tables:
+        return Tables(self._loaded, self._lazy)
 
 
 @dataclass
 class Workspace:
     path: Path
     config: Config
-    tables: dict[str, pd.DataFrame]
+    tables: MutableMapping[str, pd.DataFrame]
     report: Report
     files: dict[str, list[Path]]
+    digest: str = ""  # `workspace_digest`: what a score run's tiers were computed from
+    # The validated cache ({"key", "sha256"}) when this load wrote it from the inputs or read
+    # one the ledger already vouches for (else None): `tiered validate`, score runs and draws
+    # record it, so that verify may read that cache instead of parsing every input again.
+    validated: dict | None = None
 
     @property
     def rejected(self) -> dict[str, pd.DataFrame]:
@@ -176,12 +222,14 @@ def load_workspace(
     *,
     write_rejected: bool = True,
     today: dt.date | None = None,
-    use_cache: bool = True,
+    use_cache: bool | str = True,
 ) -> Workspace:
     """Read, validate and type every table of a workspace.
 
     Rejected rows are written to `out/rejected/TABLE.csv` (row number, original cells, reason);
-    a stale file from an earlier run is removed once its table is clean.
+    a stale file from an earlier run is removed once its table is clean. `use_cache`: True
+    reads (or writes) the validated cache; False parses every input; `VOUCHED` reads the cache
+    only when a ledger entry recorded that very cache (its key and file digests), else parses.
     """
     ws = Layout.of(ws).root  # absolute from here on: a relative WS can never be joined twice
     if not ws.is_dir():
@@ -199,18 +247,42 @@ def load_workspace(
     if results:
         Vouched(ws).require_all(results)  # imported results are history only when ledgered
         sources.setdefault("inspections", []).extend(results)
-    key = _cache_key(ws, sources, today or dt.date.today())
-    report = _cache_read(ws, key) if use_cache else None
+    inputs = _inputs_digest(ws, sources)
+    key = _cache_key(inputs, today or dt.date.today())
+    validated = None
+    if use_cache:
+        report, validated = _cache_read(ws, key, vouched=use_cache == VOUCHED)
+    else:
+        report = None
     if report is None:
         report = _validate(ws, config, files, results, sources, today)
-        if use_cache:
-            _cache_write(ws, key, report)
+        if use_cache is True:
+            validated = _cache_write(ws, key, report)
     if write_rejected:
         _write_rejected(ws, report)
-    tables = dict(report.tables)
-    if "inspections" in tables and FILE_COLUMN in tables["inspections"].columns:
-        tables["inspections"] = tables["inspections"].drop(columns=FILE_COLUMN)
-    return Workspace(ws, config, tables, report, sources)
+    tables = _without_file_column(report.tables)
+    digest = workspace_digest(inputs, report.counts)
+    return Workspace(ws, config, tables, report, sources, digest, validated)
+
+
+def _without_file_column(tables: Mapping[str, pd.DataFrame]) -> Tables:
+    """The tables commands use: inspections without the column naming each row's file."""
+    if isinstance(tables, Tables):
+        out = tables.copy()
+    else:
+        out = Tables(tables)
+    if "inspections" not in out:
+        return out
+    if isinstance(tables, Tables) and "inspections" in tables._lazy:
+        load = tables._lazy["inspections"]
+        out._lazy["inspections"] = lambda: _drop_file(load())
+    else:
+        out["inspections"] = _drop_file(out["inspections"])
+    return out
+
+
+def _drop_file(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=FILE_COLUMN) if FILE_COLUMN in df.columns else df
 
 
 def validate_with(
@@ -285,8 +357,9 @@ _CODE = (
 )
 
 
-def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:
-    h = hashlib.sha256(f"v1|{today.isoformat()}".encode())
+def _inputs_digest(ws: Path, sources: dict[str, list[Path]]) -> str:
+    """sha256 of every input file (with its name), config.yaml and the validating code."""
+    h = hashlib.sha256(b"v1")
     root = Path(__file__).resolve().parents[1]
     for rel in _CODE:
         h.update(sha256_file(root / rel).encode())
@@ -295,10 +368,25 @@ def _cache_key(ws: Path, sources: dict[str, list[Path]], today: dt.date) -> str:
         inputs.append(ws / "config.yaml")
     for p in inputs:
         h.update(f"|{p.relative_to(ws).as_posix()}={sha256_file(p)}".encode())
-    return h.hexdigest()[:32]
+    return h.hexdigest()
 
 
-def _cache_read(ws: Path, key: str) -> Report | None:
+def _cache_key(inputs: str, today: dt.date) -> str:
+    return hashlib.sha256(f"{today.isoformat()}|{inputs}".encode()).hexdigest()[:32]
+
+
+def workspace_digest(inputs: str, counts: Mapping[str, Mapping[str, int]]) -> str:
+    """The validated workspace's digest: its inputs and what validation accepted of them.
+
+    Validation depends on the date only through dates "in the future", whose rejection can only
+    end as days pass: with the same inputs and code, equal per-table counts mean equal accepted
+    rows. A score run records this digest, so a draw on another day can still reuse its tiers.
+    """
+    text = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{inputs}|{text}".encode()).hexdigest()
+
+
+def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | None, dict | None]:
     folder = Layout(ws).cache_dir / key
     try:
         meta = json.loads((folder / "report.json").read_text(encoding="utf-8"))
@@ -306,15 +394,43 @@ def _cache_read(ws: Path, key: str) -> Report | None:
         names += [f"rejected-{n}.parquet" for n in meta["counts"]]
         if any(sha256_file(folder / f) != meta["sha256"][f] for f in names):
             log.warning("validated-table cache was altered: ignored and rebuilt (%s)", folder)
-            return None  # an edited Parquet file changes nothing: validate afresh
-        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["counts"]}
+            return None, None  # an edited Parquet file changes nothing: validate afresh
+        validated: dict | None = {"key": key, "sha256": dict(meta["sha256"])}
+        if not _ledger_records(ws, validated):
+            if vouched:
+                return None, None
+            validated = None  # usable, but a ledger entry must not vouch for it
+        tables = Tables(lazy={n: _reader(folder / f"{n}.parquet") for n in meta["counts"]})
         rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # no cache (or a damaged one): validate afresh
-    return Report(tables, rejected, meta["counts"], meta["errors"], meta["warnings"])
+        return None, None  # no cache (or a damaged one): validate afresh
+    return Report(tables, rejected, meta["counts"], meta["errors"], meta["warnings"]), validated
 
 
-def _cache_write(ws: Path, key: str, report: Report) -> None:
+def vouch_validation(ws: Workspace) -> None:
+    """`tiered validate`: ledger the validated cache it has just written from the inputs (a
+    `validation` entry, no files), so that verify may later read it instead of the inputs."""
+    if ws.validated and not _ledger_records(ws.path, ws.validated):
+        from tiered.ledger import chain
+
+        payload = {"validated": ws.validated, "tables": ws.report.counts}
+        chain.append(ws.path, "validation", payload)
+
+
+def _ledger_records(ws: Path, validated: dict) -> bool:
+    """Whether a ledger entry recorded this very cache (key and digests) as written from the
+    inputs by a command that validated them itself (or as read when already so recorded)."""
+    from tiered.ledger import chain
+
+    return any(e.payload.get("validated") == validated for e in chain.entries(ws))
+
+
+def _reader(path: Path) -> Callable[[], pd.DataFrame]:
+    """Load one cached table when first asked for (its digest was checked at open)."""
+    return lambda: pd.read_parquet(path)
+
+
+def _cache_write(ws: Path, key: str, report: Report) -> dict | None:
     base = Layout(ws).cache_dir
     try:
         if base.exists():
@@ -336,6 +452,8 @@ def _cache_write(ws: Path, key: str, report: Report) -> None:
             (tmp / "report.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except (OSError, ValueError) as exc:  # a cache is an optimisation: never fail a command
         log.warning("validated-table cache not written: %s", exc)
+        return None
+    return {"key": key, "sha256": dict(meta["sha256"])}
 
 
 def _write_rejected(ws: Path, report: Report) -> None:

@@ -59,7 +59,14 @@ def test_monthly_workflow_end_to_end(demo_ws: Path, tmp_path: Path) -> None:
     code, audit, _, _ = run_cli("audit", ws, "--json")
     assert code == 0 and audit["ok"], audit
     kinds = [e.kind for e in ledger.entries(demo_ws)]
-    assert kinds == ["config_change", "score_run", "draw", "results_import", "publication"]
+    assert kinds == [
+        "validation",
+        "config_change",
+        "score_run",
+        "draw",
+        "results_import",
+        "publication",
+    ]
 
     # the imported results are part of the next month's history
     code, nxt, _, _ = run_cli("score", ws, "--as-of", "2026-12-01", "--json")

@@ -14,6 +14,7 @@ import scoring
 from scoring.config import TIERS, ScoringConfigError
 from scoring.model_config import ModelConfigError
 from tables.check import parse_dates
+from tiered.analysis.basis import score_basis
 from tiered.analysis.modelrun import TrainedModel, model_files, score_with_model_run
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
@@ -109,7 +110,10 @@ def run_score(
         "entities": len(result.frame),
         "tier_mix": result.tier_mix(),
         "risk_method": result.risk_source,
+        "basis": score_basis(ws),  # a draw of the month reuses these tiers on the same basis
     }
+    if ws.validated:  # the validated cache this run wrote (or read, vouched): verify may use it
+        payload["validated"] = ws.validated
     # The model the risk came from is stored with the scores, in one ledgered operation, so a
     # score file can always be traced to (and re-checked with) the exact model behind it.
     lay = Layout.of(ws.path)

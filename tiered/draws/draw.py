@@ -263,7 +263,14 @@ def _created_at(draw_dir: Path) -> str:
 
 
 def own_tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
-    """The product's own tiers as of `start` (uscc, tier, ...), as `tiered score` gives them."""
+    """The product's own tiers as of `start` (uscc, tier, ...), as `tiered score` gives them:
+    from the score run as of `start` when the ledger vouches it ran on this very basis
+    (`tiered.analysis.basis`), else computed."""
+    from tiered.analysis.basis import ledgered_tiers
+
+    reused = ledgered_tiers(ws, start)
+    if reused is not None:
+        return reused
     # With the default tier basis (the composite score) the learned model cannot change a
     # tier: skip training it.
     if ws.config.model.tier_basis == "score":
@@ -534,7 +541,9 @@ def run_spec(
     # check later (`tiered audit WS --head HASH`) that this history was not rewritten.
     manifest["ledger_head"] = ledger_chain.head(ws.path)
     files = result.files()
-    _write_and_record(ws.path, target, archive, files, manifest, actor, spec.ledger_kind)
+    _write_and_record(
+        ws.path, target, archive, files, manifest, actor, spec.ledger_kind, ws.validated
+    )
     return DrawResult(target, manifest, result.table, result.strata, archive, ws.report.n_rejected)
 
 
@@ -573,6 +582,7 @@ def _write_and_record(
     manifest: dict,
     actor: str | None,
     base_kind: str = "draw",
+    validated: dict | None = None,
 ) -> None:
     """Write the draw folder and its ledger entry as one crash-safe operation.
 
@@ -594,6 +604,8 @@ def _write_and_record(
         payload["task_id"] = manifest["task_id"]
     if "replaced" in manifest:
         payload["replaced"] = manifest["replaced"]
+    if validated:  # the validated cache the draw read: verify may read it too (not re-parse)
+        payload["validated"] = validated
     kind = f"{base_kind}_replaced" if archive is not None else base_kind
     try:
         target.resolve().relative_to(ws.resolve())

@@ -22,7 +22,7 @@ from tiered.draws.bundle import PUBLIC_DIR
 from tiered.draws.draw import CSV_NAME, LIST_COLUMNS, MANIFEST_NAME, XLSX_NAME, _Computed, compute
 from tiered.errors import ConfigError, UsageError
 from tiered.files import sha256_bytes
-from tiered.workspace import load_workspace
+from tiered.workspace import VOUCHED, load_workspace
 
 
 @dataclass
@@ -72,8 +72,9 @@ def verify_draw(
             "清单中的配置与其摘要不符：manifest 被改动过 (the manifest's config does not "
             "match its config_sha256: the manifest was edited)"
         )
-    # Fresh from the input tables, not the validated cache: verify is the independent check.
-    ws = load_workspace(ws_path, write_rejected=False, use_cache=False)
+    # From the input tables, or from the validated cache only when a ledgered draw recorded
+    # that very cache (same inputs, same day, same file digests): never an unvouched copy.
+    ws = load_workspace(ws_path, write_rejected=False, use_cache=VOUCHED)
     diffs.extend(_ledger_differences(ws.path, draw_dir, manifest))
     if "workspace_config" in manifest:  # the config in force at draw time, not today's
         try:

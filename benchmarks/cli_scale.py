@@ -25,6 +25,7 @@ Usage: python benchmarks/cli_scale.py [--entities 1000000] [--cache /tmp/tiered-
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -154,6 +155,14 @@ def reference(draw_dir: Path) -> Timing:
     return Timing("reference", wall, cpu, 0.0, 0.0, 0 if same else 1, note)
 
 
+def _draw_digests(draw_dir: Path) -> str:
+    """What must not change between engines and versions: the frame and the list files."""
+    m = json.loads((draw_dir / "manifest.json").read_text("utf-8"))
+    files = {**m.get("files", {}), **m.get("public_files", {})}
+    together = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return f"drawn {m['drawn']:,}; frame {m['frame_sha256'][:16]}; files {together[:16]}"
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -193,6 +202,8 @@ def main() -> None:
             t = reference(draw_dir)
         else:
             t = run(step, argv[step], ws)
+        if step == "draw" and t.exit in (0, 1):
+            t.note = _draw_digests(draw_dir)
         timings.append(t)
         print(
             f"{t.step:<11} {t.wall:7.1f} s wall {t.cpu:7.1f} s CPU  "

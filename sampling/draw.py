@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ from sampling.tickets import TICKET_METHOD, smallest, ticket_keys, ticket_string
 log = logging.getLogger(__name__)
 
 AUTO_SEED = "auto"
+KeysOf = Callable[[list[str], str], np.ndarray]  # (usccs, seed) -> ticket keys
 
 
 @dataclass(frozen=True)
@@ -195,9 +197,12 @@ def select_with_replacements(
     *,
     flags: tuple[np.ndarray, np.ndarray] | None = None,
     code: np.ndarray | None = None,
+    keys_of: KeysOf | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`select`, and each stratum's replacement order (`sampling.rules.REPLACEMENT_RULE`):
-    the next pool entities in ticket order, found in the same pass over the tickets."""
+    the next pool entities in ticket order, found in the same pass over the tickets.
+    `keys_of(usccs, seed)` computes the pool's ticket keys (default `ticket_keys`; an engine
+    may compute them partition by partition elsewhere: a ticket needs only its id and seed)."""
     if flags is None:
         eligible = frame["eligible"].to_numpy(dtype=bool)
         must = frame["must_inspect"].to_numpy(dtype=bool)
@@ -214,7 +219,7 @@ def select_with_replacements(
     uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
     pool = np.flatnonzero(eligible & ~must)
     pool_ids = uscc[pool]
-    keys = ticket_keys(pool_ids.tolist(), seed)
+    keys = (keys_of or ticket_keys)(pool_ids.tolist(), seed)
     pool_code = code[pool]
     grouped = np.argsort(pool_code, kind="stable")
     bounds = np.searchsorted(pool_code[grouped], np.arange(len(strata) + 1))
@@ -282,6 +287,7 @@ def draw(
     share: float = 1 / 12,
     ratio: float | None = None,
     count: int | None = None,
+    keys_of: KeysOf | None = None,
 ) -> DrawOutcome:
     """Draw one month's inspection list from `frame` (uscc, sector, tier, status, …).
 
@@ -298,7 +304,13 @@ def draw(
     size = {"share": share, "ratio": ratio, "count": count}
     strata = plan_quotas(flags, config, seed, (code, strata_keys), **size)
     selected, replacements = select_with_replacements(
-        frame, strata, seed, config.ticket_digits, flags=(eligible, must), code=code
+        frame,
+        strata,
+        seed,
+        config.ticket_digits,
+        flags=(eligible, must),
+        code=code,
+        keys_of=keys_of,
     )
     manifest = {
         "month": str(month).strip(),

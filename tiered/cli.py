@@ -136,15 +136,19 @@ def _cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
 
     if args.replace and not (args.reason or "").strip():
         raise UsageError("重抽必须写明原因 --reason (--replace needs a non-empty --reason)")
-    r = run_draw(
-        Path(args.workspace),
-        args.month,
-        args.seed,
-        out_dir=args.out,
-        replace=args.replace,
-        reason=args.reason,
-        supersede=args.supersede,
-    )
+    from tiered.engine import engine
+
+    with engine(args.engine, args.scheduler) as eng:
+        r = run_draw(
+            Path(args.workspace),
+            args.month,
+            args.seed,
+            out_dir=args.out,
+            replace=args.replace,
+            reason=args.reason,
+            supersede=args.supersede,
+            engine=eng,
+        )
     m = r.manifest
     payload = {
         "out": str(r.out_dir),
@@ -445,6 +449,20 @@ def _record_config(ws: Path) -> None:
     config_versions.record_use(ws)
 
 
+def _engine_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="where the per-partition work runs (outputs are identical)",
+    )
+    sp.add_argument(
+        "--scheduler",
+        default=None,
+        help="dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)",
+    )
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -498,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("workspace")
     sp.add_argument("--as-of", required=True, help="only information dated before this counts")
     sp.add_argument("--out", default=None, help="default: WS/out/scores/DATE.csv")
+    _engine_options(sp)
     sp = add("draw")
     sp.add_argument("workspace")
     sp.add_argument("--month", required=True, help="YYYY-MM")
@@ -514,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a draw that has results or a public list: archive them as superseded",
     )
+    _engine_options(sp)
     sp = add("commit")
     sp.add_argument("workspace")
     which = sp.add_mutually_exclusive_group(required=True)

@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import sampling
@@ -31,6 +32,7 @@ from tiered.draws import supersede as supersession
 from tiered.draws.bundle import PUBLIC_DIR
 from tiered.draws.spec import DrawSpec, month_spec, window_of
 from tiered.draws.tiers import apply_imports, stratum_sources, usable_imports
+from tiered.engine import Engine
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
@@ -307,7 +309,8 @@ def build_frame(
     if scores is None:  # the same tiers as `tiered score` as of the month's first day
         scores = own_tiers(ws, start)
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
-    frame = entities[cols].merge(scores[["uscc", "tier"]], on="uscc", how="left")
+    frame = entities[cols].reset_index(drop=True)
+    frame["tier"] = _by_uscc(frame["uscc"], scores, "tier")
     missing = frame[frame["tier"].isna()]
     if len(missing):
         raise UsageError(
@@ -322,9 +325,37 @@ def build_frame(
     if overlapping and not spec.allow_repeat:
         frame = frame[~frame["uscc"].isin(overlapping)]
     last, prev = _history(ws.tables.get("inspections"), scheduled, start)
-    frame = frame.merge(last, on="uscc", how="left")
-    frame["last_inspected"] = pd.to_datetime(frame["last_inspected"]).astype("datetime64[ns]")
-    return frame.reset_index(drop=True), prev
+    frame = frame.reset_index(drop=True)
+    when = _by_uscc(frame["uscc"], last, "last_inspected")
+    frame["last_inspected"] = pd.to_datetime(when).astype("datetime64[ns]")
+    return frame, prev
+
+
+def _by_uscc(uscc: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
+    """`table[column]` for each of `uscc` (missing where the uscc is not in `table`, whose
+    usccs are unique): a left merge on uscc without building a merged frame (Arrow hash
+    lookup; at a million entities several times faster than `merge`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = table[column].to_numpy()
+    try:
+        keys = pa.array(uscc.to_numpy(dtype=object), type=pa.string())
+        known = pa.array(table["uscc"].to_numpy(dtype=object), type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the plain way
+        got = uscc.to_frame("uscc").merge(table[["uscc", column]], on="uscc", how="left")
+        return got[column].to_numpy()
+    pos = pc.index_in(keys, value_set=known).to_numpy(zero_copy_only=False)
+    hit = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), bool)
+    rows = np.where(hit, np.nan_to_num(pos), 0).astype(np.int64)
+    if values.dtype.kind == "M":
+        out = values[rows] if len(values) else np.full(len(rows), np.datetime64("NaT"), "M8[ns]")
+        out = out.astype("datetime64[ns]")
+        out[~hit] = np.datetime64("NaT")
+        return out
+    out = values.astype(object)[rows] if len(values) else np.full(len(rows), np.nan, object)
+    out[~hit] = np.nan
+    return out
 
 
 def _imported_tiers(ws: Workspace, frame: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
@@ -354,6 +385,7 @@ def compute(
     created_at: str | None = None,
     commitment: commit.Commitment | None = None,
     spec: DrawSpec | None = None,
+    engine: Engine | None = None,
 ) -> _Computed:
     """The whole draw in memory: list frame, strata, manifest, the folder's files' and the
     public bundle's bytes, and what differs from `commitment` (the caller decides whether to
@@ -375,7 +407,10 @@ def compute(
     config = spec.adjust(config) if spec.adjust else config
     frame, prev = build_frame(ws, spec.month, scores, created_before=created_at, spec=spec)
     size = {"share": spec.share, "ratio": spec.ratio, "count": spec.count}
-    outcome = sampling.draw(frame, spec.month, seed, config, created_at=created_at, **size)
+    keys_of = _keys_on(engine) if engine is not None and engine.client is not None else None
+    outcome = sampling.draw(
+        frame, spec.month, seed, config, created_at=created_at, keys_of=keys_of, **size
+    )
     used_seed = outcome.manifest["seed"]
     conflicts = ws.table("conflicts")
     inspectors = ws.tables["inspectors"]
@@ -407,6 +442,19 @@ def compute(
         manifest["commitment"] = commit.manifest_entry(commitment)
         changes = commit.differences(commitment, manifest, public[bundle.FRAME_NAME])
     return _Computed(table, outcome.strata, manifest, csv, xlsx, public, changes, extra=extra)
+
+
+def _keys_on(engine: Engine):
+    """Ticket keys computed partition by partition on the engine's workers (same keys)."""
+    from sampling.tickets import ticket_keys
+    from tiered.engine import chunks
+
+    def keys_of(usccs: list[str], seed: str) -> np.ndarray:
+        parts = [usccs[s] for s in chunks(len(usccs), 4 * engine.workers)]
+        got = engine.map(ticket_keys, parts, seed)
+        return np.concatenate(got) if got else np.zeros(0, dtype=np.uint64)
+
+    return keys_of
 
 
 def _assign(spec, selected, inspectors, seed, config, conflicts, prev):
@@ -466,6 +514,7 @@ def run_draw(
     config: SamplingConfig | None = None,
     actor: str | None = None,
     supersede: bool = False,
+    engine: Engine | None = None,
 ) -> DrawResult:
     """`tiered draw WS --month M --seed S [--out DIR] [--replace --reason TEXT [--supersede]]`.
 
@@ -479,7 +528,9 @@ def run_draw(
     config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
     spec = month_spec(str(Month.parse(month)))
-    return run_spec(ws, spec, seed, out_dir, replace, reason, scores, config, actor, supersede)
+    return run_spec(
+        ws, spec, seed, out_dir, replace, reason, scores, config, actor, supersede, engine
+    )
 
 
 def run_spec(
@@ -493,6 +544,7 @@ def run_spec(
     config: SamplingConfig | None = None,
     actor: str | None = None,
     supersede: bool = False,
+    engine: Engine | None = None,
 ) -> DrawResult:
     """Any draw (a month, a task): compute it, then write its folder and ledger entry."""
     if seed is None or not str(seed).strip():
@@ -518,7 +570,9 @@ def run_spec(
     config = config or ws.config.sampling
     subject = _subject(spec)
     committed = commit.load(ws.path, subject)
-    result = compute(ws, spec.month, seed, config, scores, commitment=committed, spec=spec)
+    result = compute(
+        ws, spec.month, seed, config, scores, commitment=committed, spec=spec, engine=engine
+    )
     if committed is not None:
         commit.refuse_if_changed(
             committed, result.manifest, result.public[bundle.FRAME_NAME], subject

@@ -56,7 +56,9 @@ class Timing:
     note: str = ""
 
 
-def _tree_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
+def _tree_rss(pid: int, stop: threading.Event, peak: list[float], cap_mb: float = 0) -> None:
+    """Sample the summed RSS of `pid` and its descendants; past `cap_mb` kill them all (a run
+    that would not fit must not push the shared machine into swapless OOM)."""
     import psutil
 
     try:
@@ -75,7 +77,18 @@ def _tree_rss(pid: int, stop: threading.Event, peak: list[float]) -> None:
             except psutil.Error:
                 pass
         peak[0] = max(peak[0], total / 2**20)
+        if cap_mb and peak[0] > cap_mb:
+            for p in reversed(procs):
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            peak.append(-1.0)  # marks the kill
+            return
         stop.wait(0.1)
+
+
+MAX_RSS_MB = 0.0  # --max-rss-gb: kill a command whose process tree grows past it
 
 
 def run(step: str, argv: list[str], cwd: Path) -> Timing:
@@ -86,7 +99,9 @@ def run(step: str, argv: list[str], cwd: Path) -> Timing:
     with open(cwd / f".{step}.out", "wb") as out, open(cwd / f".{step}.err", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
         stop, peak = threading.Event(), [0.0]
-        watcher = threading.Thread(target=_tree_rss, args=(proc.pid, stop, peak), daemon=True)
+        watcher = threading.Thread(
+            target=_tree_rss, args=(proc.pid, stop, peak, MAX_RSS_MB), daemon=True
+        )
         watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -95,7 +110,9 @@ def run(step: str, argv: list[str], cwd: Path) -> Timing:
     wall = time.perf_counter() - start
     cpu = usage.ru_utime + usage.ru_stime
     note = ""
-    if proc.returncode not in (0, 1):
+    if len(peak) > 1:
+        note = f"killed: process tree above {MAX_RSS_MB / 1024:.0f} GB"
+    elif proc.returncode not in (0, 1):
         note = (cwd / f".{step}.err").read_text(errors="replace").strip()[-300:]
     return Timing(step, wall, cpu, usage.ru_maxrss / 1024, peak[0], proc.returncode, note)
 
@@ -177,7 +194,10 @@ def main() -> None:
     ap.add_argument("--steps", default=",".join(STEPS))
     ap.add_argument("--engine-args", default="", help="extra arguments for score and draw")
     ap.add_argument("--json", type=Path, help="also write the timings here")
+    ap.add_argument("--max-rss-gb", type=float, default=0, help="kill a command past this")
     args = ap.parse_args()
+    global MAX_RSS_MB
+    MAX_RSS_MB = args.max_rss_gb * 1024
     steps = [s for s in args.steps.split(",") if s]
     bad = sorted(set(steps) - set(STEPS))
     if bad:

@@ -1,3 +1,4 @@
 from tiered.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process re-imports the main module (dask)
+    raise SystemExit(main())

@@ -81,17 +81,36 @@ def engine(name: str = LOCAL, scheduler: str | None = None) -> Iterator[Engine]:
         finally:
             client.close()
         return
-    with (
-        LocalCluster(
+    with _plain_main():
+        cluster = LocalCluster(
             n_workers=LOCAL_WORKERS,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield Engine(DASK, client)
+        )
+    try:
+        with Client(cluster) as client:
+            yield Engine(DASK, client)
+    finally:
+        cluster.close()
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """Worker processes are spawned, and a spawned process first re-imports the parent's main
+    module: whatever script is `__main__` (a Streamlit page under test, say) would run in
+    each worker. While the cluster starts, `__main__` is an empty module."""
+    import sys
+    import types
+
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
 
 
 def chunks(n: int, parts: int) -> list[slice]:

@@ -29,13 +29,41 @@ def apply_imports(frame: pd.DataFrame, imports: pd.DataFrame | None) -> pd.DataF
     """`frame` (with the score's `tier`) using the imported tier where there is one."""
     if imports is None:
         return frame
-    given = imports.set_index("uscc")
     out = frame.copy()
     out["own_tier"] = out["tier"]
-    got = out["uscc"].map(given["tier"])
+    if imports["uscc"].is_unique:  # one hash lookup for both columns (a million rows: fast)
+        got, source = _lookup(out["uscc"], imports)
+    else:  # as before: `map` refuses an ambiguous import
+        given = imports.set_index("uscc")
+        got, source = out["uscc"].map(given["tier"]), out["uscc"].map(given["source"])
     out["tier"] = got.where(got.notna(), out["tier"])
-    out["tier_source"] = out["uscc"].map(given["source"]).fillna(OWN)
+    out["tier_source"] = source.fillna(OWN)
     return out
+
+
+def _lookup(uscc: pd.Series, imports: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(tier, source) of each uscc's import (NaN without one), as `Series.map` gives them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        keys = pa.array(uscc.to_numpy(dtype=object), type=pa.string())
+        known = pa.array(imports["uscc"].to_numpy(dtype=object), type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        given = imports.set_index("uscc")
+        return uscc.map(given["tier"]), uscc.map(given["source"])
+    pos = pc.index_in(keys, value_set=known).to_numpy(zero_copy_only=False)
+    hit = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), bool)
+    rows = np.where(hit, np.nan_to_num(pos), 0).astype(np.int64)
+
+    def take(column: str) -> pd.Series:
+        values = imports[column].to_numpy(dtype=object)
+        out = values[rows] if len(values) else np.full(len(rows), np.nan, object)
+        out[~hit] = np.nan
+        return pd.Series(out, index=uscc.index, dtype=object)
+
+    return take("tier"), take("source")
 
 
 def stratum_sources(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:

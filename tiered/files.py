@@ -123,7 +123,10 @@ def write_csv_bom(df: pd.DataFrame, path: str | os.PathLike) -> None:
 
 
 def xlsx_bytes(
-    df: pd.DataFrame, headers: dict[str, str] | None = None, sheet: str = "Sheet1"
+    df: pd.DataFrame,
+    headers: dict[str, str] | None = None,
+    sheet: str = "Sheet1",
+    fast: bool = True,
 ) -> bytes:
     """An XLSX with (Chinese) headers, a frozen header row and fitted widths.
 
@@ -142,8 +145,11 @@ def xlsx_bytes(
     cols = list(df.columns)
     ws.append([headers.get(c, c) for c in cols])
     safe = escape_frame(df)
-    for row in safe.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in row])
+    rows = [[_cell(v) for v in row] for row in safe.itertuples(index=False, name=None)]
+    streamed = _rows_xml(rows, len(cols)) if fast else None
+    if streamed is None:
+        for row in rows:
+            ws.append(row)
     ws.freeze_panes = "A2"
     for i, c in enumerate(cols, start=1):
         values = [str(headers.get(c, c))] + [str(v) for v in safe[c].head(500).tolist()]
@@ -155,7 +161,50 @@ def xlsx_bytes(
     wb.properties.creator = "tiered-supervision"
     raw = io.BytesIO()
     wb.save(raw)
+    if streamed is not None:  # the data rows as openpyxl writes them, without its cell objects
+        last = f"{get_column_letter(len(cols))}{len(rows) + 1}" if cols else "A1"
+        return _normalise_zip(raw.getvalue(), (streamed, f"A1:{last}" if rows else None))
     return _normalise_zip(raw.getvalue())
+
+
+_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+
+
+def _rows_xml(rows: list[list[object]], width: int) -> bytes | None:
+    """The `<row>` elements of data rows 2.. exactly as openpyxl (with ElementTree) writes
+    them, for cells that are text, numbers or empty; None (use openpyxl) for anything else."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(i) for i in range(1, width + 1)]
+    out: list[str] = []
+    for r, row in enumerate(rows, start=2):
+        out.append(f'<row r="{r}">')
+        for letter, v in zip(letters, row, strict=False):
+            if v is None:
+                continue
+            ref = f"{letter}{r}"
+            if isinstance(v, str):
+                if (len(v) > 1 and v.startswith("=")) or v in _ERROR_CODES or len(v) > 32767:
+                    return None
+                if v == "":
+                    out.append(f'<c r="{ref}" t="inlineStr" />')
+                    continue
+                text = v.translate(_XML_ESCAPES)
+                stripped = v.strip()
+                space = ' xml:space="preserve"' if stripped and stripped != v else ""
+                out.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif isinstance(v, bool):
+                return None
+            elif isinstance(v, int | float) and type(v) in (int, float):
+                if v != v or v in (float("inf"), float("-inf")):
+                    out.append(f'<c r="{ref}" t="n"><v /></c>')
+                else:
+                    out.append(f'<c r="{ref}" t="n"><v>{v:.16g}</v></c>')
+            else:
+                return None
+        out.append("</row>")
+    return "".join(out).encode("utf-8")
 
 
 def _cell(v: object) -> object:
@@ -175,13 +224,24 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps and a stable order."""
+def _normalise_zip(data: bytes, rows: tuple[bytes, str | None] | None = None) -> bytes:
+    """Rewrite a zip with fixed entry timestamps and a stable order; `rows` = (data rows XML,
+    dimension) are put into the (header-only) sheet."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             payload = src.read(info.filename)
+            if rows is not None and info.filename == "xl/worksheets/sheet1.xml":
+                body, dimension = rows
+                payload = payload.replace(b"</sheetData>", body + b"</sheetData>", 1)
+                if dimension:
+                    payload = re.sub(
+                        rb'<dimension ref="[^"]*" />',
+                        b'<dimension ref="' + dimension.encode() + b'" />',
+                        payload,
+                        count=1,
+                    )
             if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
                 payload = re.sub(
                     rb"<dcterms:modified([^>]*)>[^<]*<",

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring import composite, indicators
+from scoring import composite
 from scoring.config import TIERS, ScoringConfig, ThresholdConfig
+from scoring.pipeline import Scorer
 from scoring.tiers import psi, tier_codes
 from tiered.analysis.randomdraws import recorded_results  # noqa: F401 - used by the pages
 from tiered.analysis.scorerun import score_workspace
@@ -53,19 +54,13 @@ class Baseline:
 
 def build_baseline(ws: Workspace, as_of: pd.Timestamp) -> Baseline:
     """Score the workspace as of `as_of` and keep what re-tiering and re-weighting need."""
-    result = score_workspace(ws, as_of)
+    result = score_workspace(ws, as_of, keep_indicators=True)
     ents = ws.table("entities")
     frame = result.frame.merge(
         ents[["uscc", "name", "sector", "region"]], on="uscc", how="left", validate="one_to_one"
     )
-    cfg = ws.config.scoring
-    prep = indicators.prepare(ents, ws.tables.get("records"), ws.tables.get("inspections"))
-    ind = indicators.compute(
-        ents, ws.tables.get("records"), ws.tables.get("inspections"), as_of, cfg, prepared=prep
-    )
-    ind = ind[prep.active].reindex(frame["uscc"].to_numpy())
+    ind = result.run.indicators
     arrays = {k: ind[k].to_numpy(np.float64) for k in ind.columns}
-    pts = composite.points(arrays, cfg)
     sectors = tuple(dict.fromkeys([*ws.config.sectors, *sorted(frame["sector"].dropna().unique())]))
     code = pd.Categorical(frame["sector"], categories=sectors).codes.astype(np.int16)
     return Baseline(
@@ -75,7 +70,7 @@ def build_baseline(ws: Workspace, as_of: pd.Timestamp) -> Baseline:
         sector_code=code,
         indicators=arrays,
         scores=frame["score"].to_numpy(np.float64),
-        at_best=pts.at_best,
+        at_best=result.run.at_best,
         risk=frame["risk"].to_numpy(np.float64),
         risk_mapping=result.run.risk_mapping,
         risk_source=result.risk_source,
@@ -191,20 +186,17 @@ def month_starts(end: pd.Timestamp, months: int) -> list[pd.Timestamp]:
 def monthly_trend(ws: Workspace, end: pd.Timestamp, months: int = 12) -> pd.DataFrame:
     """Tier mix as of each month's first day, under today's config (month, tier, count, share,
     mean_score). Uses only information dated before each first day."""
-    ents = ws.table("entities")
-    rec, ins = ws.tables.get("records"), ws.tables.get("inspections")
     cfg = ws.config.scoring
-    prep = indicators.prepare(ents, rec, ins)
+    scorer = Scorer(cfg, risk=None, reasons=False)  # as `tiered score` on that day, tiers only
     rows = []
     for day in month_starts(end, months):
-        keep = prep.active & indicators.existing(prep, day)  # as `tiered score` on that day
-        ind = indicators.compute(ents, rec, ins, day, cfg, prepared=prep)[keep]
-        arrays = {k: ind[k].to_numpy(np.float64) for k in ind.columns}
-        pts = composite.points(arrays, cfg)
-        counts = np.bincount(tier_codes(pts.score, cfg.thresholds, pts.at_best), minlength=4)
+        run = scorer.fit(ws.prepared(), day).result_
+        codes = tier_codes(run.frame["score"].to_numpy(), cfg.thresholds, run.at_best)
+        counts = np.bincount(codes, minlength=4)
         total = max(int(counts.sum()), 1)
+        mean = float(run.frame["score"].mean())
         for t, c in zip(TIERS, counts, strict=True):
-            rows.append((day.strftime("%Y-%m"), t, int(c), c / total, float(pts.score.mean())))
+            rows.append((day.strftime("%Y-%m"), t, int(c), c / total, mean))
     return pd.DataFrame(rows, columns=["month", "tier", "count", "share", "mean_score"])
 
 

@@ -56,7 +56,7 @@ def train_part(n_insp: int, n_entities: int) -> dict:
     t1 = time.perf_counter()
     scfg, mcfg = ScoringConfig(), ModelConfig()
     prep = indicators.prepare(ent, rec, insp)
-    x = features_at(ent, rec, insp, insp[["uscc", "date"]], scfg, mcfg.categorical, prep)
+    x = features_at(prep, insp[["uscc", "date"]], scfg, mcfg.categorical)
     t2 = time.perf_counter()
     model = model_from_config(mcfg, scfg).fit(x, insp["found_problem"], insp["date"])
     t3 = time.perf_counter()

@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scoring import ScoringConfig, score_details  # noqa: E402
+from scoring import Scorer, ScoringConfig, prepare  # noqa: E402
 from scoring.tiers import assign_tiers  # noqa: E402
 
 KINDS = (
@@ -117,10 +117,11 @@ def main() -> None:
           f"{len(tables['inspections']):,} inspections in {time.perf_counter() - t:.1f} s "
           f"(not timed); peak so far {peak_gb():.2f} GB")  # fmt: skip
     t = time.perf_counter()
-    run = score_details(
-        tables["entities"], tables["records"], tables["inspections"], AS_OF, ScoringConfig()
-    )
+    prep = prepare(tables["entities"], tables["records"], tables["inspections"])
+    prepared = time.perf_counter() - t
+    run = Scorer(ScoringConfig()).fit(prep, AS_OF).result_
     total = time.perf_counter() - t
+    print(f"  {'prepare':<11} {prepared:6.2f} s")
     for stage, secs in run.timings.items():
         print(f"  {stage:<11} {secs:6.2f} s")
     print(f"score total   {total:6.2f} s for {len(run.frame):,} active entities "

@@ -1,5 +1,8 @@
 """The configurable indicator system: indicators -> points, 0-1000 score, overrides, risk.
 
+The pieces the pipeline (`scoring.pipeline.Scorer`) composes: `points` applies the indicator
+table, `dimension_scores` sums it per dimension, `calibrate_risk` fits the score -> risk mapping.
+
 score = baseline + sum(+points * min(value, cap)) - sum(points * min(value, cap)), clipped to
 0-1000 and rounded to one decimal. Each dimension column is that dimension's net points, so
 score = clip(baseline + basic + dynamic + supervision + related + social). The score uses only the
@@ -14,15 +17,13 @@ thousand inspections), or isotonic regression (follows any monotone shape, needs
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from scoring import explain, indicators
-from scoring.config import DIMENSIONS, TIERS, ScoringConfig, check_config
-from scoring.tiers import tier_codes
+from scoring import indicators
+from scoring.config import DIMENSIONS, TIERS, ScoringConfig
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +122,10 @@ def fit_risk(scores: np.ndarray, found: np.ndarray, config: ScoringConfig) -> Ri
 
 
 def calibrate_risk(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig,
-    prepared: indicators.Prepared | None = None,
+    prepared: indicators.Prepared, as_of: pd.Timestamp | str, config: ScoringConfig
 ) -> RiskMapping:
     """Risk mapping calibrated on inspections before `as_of`, each scored as of its own date."""
+    inspections = prepared.tables.inspections if prepared.tables is not None else None
     if inspections is None or not len(inspections):
         return prior_risk(config)
     as_of = pd.Timestamp(as_of)
@@ -137,130 +134,6 @@ def calibrate_risk(
     past = inspections[(d < as_of) & (d >= start)]
     if len(past) < config.risk.min_inspections:
         return replace(prior_risk(config), n_inspections=len(past))
-    prep = prepared or indicators.prepare(entities, records, inspections)
-    feats = indicators.compute_at(
-        entities, records, inspections, past[["uscc", "date"]], config, prepared=prep
-    )
+    feats = indicators.compute_at(prepared, past[["uscc", "date"]], config)
     pts = points(feats, config)
     return fit_risk(pts.score, past["found_problem"].fillna(False).to_numpy(bool), config)
-
-
-def score(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig | None = None,
-    risk_mapping: RiskMapping | None = None,
-    lang: str = "zh",
-    prepared: indicators.Prepared | None = None,
-) -> pd.DataFrame:
-    """Score every active entity as of `as_of` (only information dated before it counts).
-
-    Columns: uscc, score, tier, risk, reasons, basic, dynamic, supervision, related, social;
-    sorted by uscc. Without `risk_mapping` the mapping is calibrated on the inspections before
-    `as_of` when there are enough of them, else the documented prior is used.
-    """
-    return score_details(
-        entities, records, inspections, as_of, config, risk_mapping, lang, prepared
-    ).frame
-
-
-@dataclass(frozen=True)
-class ScoreRun:
-    """A score run with what the app and the ledger may want besides the table."""
-
-    frame: pd.DataFrame
-    risk_mapping: RiskMapping
-    typical: np.ndarray  # reference contributions used for reasons
-    timings: dict[str, float]  # seconds per stage: indicators, composite, risk, tiers, ...
-
-
-def score_details(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig | None = None,
-    risk_mapping: RiskMapping | None = None,
-    lang: str = "zh",
-    prepared: indicators.Prepared | None = None,
-) -> ScoreRun:
-    """Like `score`, also returning the risk mapping and the reasons' reference profile."""
-    config = config or ScoringConfig()
-    check_config(config)
-    clock = _Clock()
-    prep, ind = _scored_indicators(entities, records, inspections, as_of, config, prepared)
-    clock.lap("indicators")
-    pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
-    dims = dimension_scores(pts, config)
-    clock.lap("composite")
-    if risk_mapping is None:
-        risk_mapping = calibrate_risk(entities, records, inspections, as_of, config, prep)
-    risk = np.round(risk_mapping(pts.score), 4)
-    clock.lap("risk")
-    codes = tier_codes(pts.score, config.thresholds, pts.at_best)
-    clock.lap("tiers")
-    typical = explain.reference(pts.matrix, config.reason_reference, keys=ind.index.to_numpy())
-    reasons = explain.reasons(pts, ind, config, typical, lang=lang)
-    clock.lap("reasons")
-    frame = pd.DataFrame(
-        {
-            "uscc": ind.index.to_numpy(),
-            "score": pts.score,
-            "tier": np.array(TIERS)[codes],
-            "risk": risk,
-            "reasons": reasons,
-            **dims,
-        }
-    )
-    frame = frame.sort_values("uscc", kind="stable", ignore_index=True)
-    clock.lap("output")
-    return ScoreRun(frame, risk_mapping, typical, clock.laps)
-
-
-def score_tiers(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig | None = None,
-) -> pd.DataFrame:
-    """Only `uscc`, `score`, `tier`, exactly as `score` gives them, without the risk calibration
-    and the reasons: what a draw needs, at a fraction of the cost on a large directory."""
-    config = config or ScoringConfig()
-    check_config(config)
-    _, ind = _scored_indicators(entities, records, inspections, as_of, config, None)
-    pts = points({k: v.to_numpy() for k, v in ind.items()}, config)
-    codes = tier_codes(pts.score, config.thresholds, pts.at_best)
-    frame = pd.DataFrame(
-        {"uscc": ind.index.to_numpy(), "score": pts.score, "tier": np.array(TIERS)[codes]}
-    )
-    return frame.sort_values("uscc", kind="stable", ignore_index=True)
-
-
-def _scored_indicators(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig,
-    prepared: indicators.Prepared | None,
-) -> tuple[indicators.Prepared, pd.DataFrame]:
-    """The as-of indicators of the entities a score run covers: active and already registered."""
-    prep = prepared or indicators.prepare(entities, records, inspections)
-    ind = indicators.compute(entities, records, inspections, as_of, config, prepared=prep)
-    return prep, ind[prep.active & indicators.existing(prep, as_of)]
-
-
-class _Clock:
-    """Stage timings (seconds) for the benchmark and the ledger; no printing."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self._t
-        self._t = now

@@ -6,9 +6,11 @@ complaints in the last 12 months, and so on. Only rows dated strictly before the
 a row stops counting once its `ended_on` is on or before the date (removed, repaired or expired).
 
 Everything runs on integer entity codes with numpy (`bincount`, `maximum.at`); there is no loop over
-entities. `compute` evaluates every entity at one date. `compute_at` evaluates many (uscc, date)
-points at once (the learned model's features at each past inspection): rows are joined to points
-through sorted offsets, so the cost is the number of (point, row-of-that-entity) pairs.
+entities. `prepare` turns the tables into those arrays once (`Prepared`, which also knows who is
+covered at a date); `compute` evaluates every prepared entity at one date. `compute_at` evaluates
+many (uscc, date) points at once (the learned model's features at each past inspection): rows
+are joined to points through sorted offsets, so the cost is the number of (point,
+row-of-that-entity) pairs.
 """
 
 from __future__ import annotations
@@ -73,9 +75,25 @@ class _Rows:
     flag: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class Tables:
+    """The validated tables a `Prepared` was made from (the learned model reads their columns:
+    inspection dates and outcomes, entity categories)."""
+
+    entities: pd.DataFrame
+    records: pd.DataFrame | None
+    inspections: pd.DataFrame | None
+
+
 @dataclass
 class Prepared:
-    """Tables turned into integer arrays once, reusable for many evaluation dates."""
+    """Tables turned into integer arrays once, reusable for many evaluation dates.
+
+    A command prepares its workspace's tables once and hands this object to everything that
+    scores (the score, a draw's tiers, the risk calibration, the learned model). Prepared from a
+    subset of entities (with their own rows and their related parties'), it scores that subset
+    exactly as the whole would: nothing here depends on the other entities.
+    """
 
     index: pd.Index  # entity uscc -> position (its hash table is built once)
     reg_day: np.ndarray
@@ -85,6 +103,7 @@ class Prepared:
     active: np.ndarray
     rows: dict[str, _Rows]
     inspections: _Rows
+    tables: Tables | None = None
 
     @property
     def uscc(self) -> np.ndarray:
@@ -94,11 +113,11 @@ class Prepared:
     def n(self) -> int:
         return len(self.index)
 
-
-def existing(prep: Prepared, as_of: pd.Timestamp | str) -> np.ndarray:
-    """Entities registered before `as_of` (or with no registration date): only those existed
-    then, so only those are scored as of that date."""
-    return (prep.reg_day < day_of(as_of)) | (prep.reg_day == NO_END)
+    def covered(self, as_of: pd.Timestamp | str) -> np.ndarray:
+        """Who a score (and a draw) as of `as_of` covers, per entity in the entities' order:
+        active (status empty or active) and already registered then (registered before
+        `as_of`, or with no registration date). The one place this rule is written."""
+        return self.active & ((self.reg_day < day_of(as_of)) | (self.reg_day == NO_END))
 
 
 def to_days(values: pd.Series | np.ndarray, missing: int = NO_END) -> np.ndarray:
@@ -146,7 +165,8 @@ def _grade_letter(v: object) -> int:
 def prepare(
     entities: pd.DataFrame, records: pd.DataFrame | None, inspections: pd.DataFrame | None
 ) -> Prepared:
-    """Turn validated tables into arrays (done once; `evaluate` may then run at many dates)."""
+    """Turn validated tables into arrays (done once per command; `compute` and `compute_at` may
+    then run at many dates)."""
     index = pd.Index(entities["uscc"].astype(str))
     n = len(index)
     cap = pd.to_numeric(entities.get("registered_capital"), errors="coerce")
@@ -173,6 +193,7 @@ def prepare(
         active=np.asarray(active, bool),
         rows={},
         inspections=_Rows(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)),
+        tables=Tables(entities, records, inspections),
     )
     if records is not None and len(records):
         _prepare_records(prep, records, index)
@@ -433,34 +454,19 @@ def _related(
     return np.bincount(key // (prep.n + 1), minlength=pts.size).astype(np.float64)
 
 
-def compute(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    as_of: pd.Timestamp | str,
-    config: ScoringConfig,
-    prepared: Prepared | None = None,
-) -> pd.DataFrame:
+def compute(prepared: Prepared, as_of: pd.Timestamp | str, config: ScoringConfig) -> pd.DataFrame:
     """Every entity's indicators as of `as_of` (index: uscc, in the entities' order)."""
-    prep = prepared or prepare(entities, records, inspections)
-    pts = _Points(np.arange(prep.n), day_of(as_of), identity=True)
-    vals = evaluate(prep, pts, config)
-    return pd.DataFrame(vals, index=pd.Index(prep.uscc, name="uscc"))
+    pts = _Points(np.arange(prepared.n), day_of(as_of), identity=True)
+    vals = evaluate(prepared, pts, config)
+    return pd.DataFrame(vals, index=pd.Index(prepared.uscc, name="uscc"))
 
 
-def compute_at(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
-    points: pd.DataFrame,
-    config: ScoringConfig,
-    prepared: Prepared | None = None,
-) -> pd.DataFrame:
+def compute_at(prepared: Prepared, points: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     """Indicators at many (uscc, date) points, each using only data dated before its own date.
 
     Returns one row per point in `points` order with columns uscc, date and the indicators.
     """
-    prep = prepared or prepare(entities, records, inspections)
+    prep = prepared
     ent = entity_codes(points["uscc"].astype(str), prep.index)
     if (ent < 0).any():
         bad = points["uscc"].to_numpy()[ent < 0][0]

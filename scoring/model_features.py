@@ -73,22 +73,20 @@ def monotone_directions(config: ScoringConfig) -> dict[str, int]:
 
 
 def features_at(
-    entities: pd.DataFrame,
-    records: pd.DataFrame | None,
-    inspections: pd.DataFrame | None,
+    prepared: indicators.Prepared,
     points: pd.DataFrame,
     config: ScoringConfig,
     categorical: tuple[str, ...] = (),
-    prepared: indicators.Prepared | None = None,
 ) -> pd.DataFrame:
     """One feature row per (uscc, date) point, in `points` order, from data before its date."""
-    prep = prepared or indicators.prepare(entities, records, inspections)
-    ind = indicators.compute_at(entities, records, inspections, points, config, prepared=prep)
+    prep = prepared
+    ind = indicators.compute_at(prep, points, config)
     feats = ind.drop(columns=["uscc", "date"])
     ent = indicators.entity_codes(points["uscc"].astype(str), pd.Index(prep.uscc))
     day = indicators.to_days(points["date"]).astype(np.int64)
     feats = pd.concat([feats, _history(prep, ent, day)], axis=1)
     feats[SCORE_FEATURE] = composite.points(feats, config).score
+    entities = prep.tables.entities if prep.tables is not None else pd.DataFrame()
     for col in categorical:
         if col in entities:
             feats[col] = pd.Series(entities[col].astype(object).to_numpy()[ent], dtype="string")

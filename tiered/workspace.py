@@ -15,11 +15,14 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from scoring import indicators
+from scoring.indicators import Prepared
 from tables import read as bounded
 from tables.check import ROW, Report, Rules, SchemaError, validate_tables
 from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
@@ -88,6 +91,26 @@ class Workspace:
     # one the ledger already vouches for (else None): `tiered validate`, score runs and draws
     # record it, so that verify may read that cache instead of parsing every input again.
     validated: dict | None = None
+    _prepared: Prepared | None = field(default=None, init=False, repr=False, compare=False)
+
+    def prepared(self) -> Prepared:
+        """Entities, records and inspections as scoring's arrays, prepared once per loaded
+        workspace: a command loads its workspace once, and its score, a draw's tiers, the risk
+        calibration and the learned model all read this one object."""
+        if self._prepared is None:
+            self._prepared = indicators.prepare(
+                self.table("entities"), self.tables.get("records"), self.tables.get("inspections")
+            )
+        return self._prepared
+
+    def covered(self, as_of: pd.Timestamp | str) -> np.ndarray:
+        """Who a score as of `as_of` covers, per row of `entities` (`Prepared.covered`): from
+        the prepared tables when this command has them, else from the entities alone (a draw
+        that reuses a score run's tiers needs no records prepared)."""
+        prep = self._prepared
+        if prep is None:
+            prep = indicators.prepare(self.table("entities"), None, None)
+        return prep.covered(as_of)
 
     @property
     def rejected(self) -> dict[str, pd.DataFrame]:

@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from scoring.config import ScoringConfig
+from scoring.indicators import prepare
 from scoring.model import RiskModel, model_from_config, risk_as_points, tier_basis_codes
 from scoring.model_config import ModelConfig, ModelConfigError, check_model_config
 from scoring.model_features import feature_names, features_at, labels, monotone_directions
@@ -205,7 +206,7 @@ def test_history_features_use_only_earlier_inspections():
             ),
         }
     )
-    f = features_at(ent, None, insp, pts, CFG, ("sector", "region"))
+    f = features_at(prepare(ent, None, insp), pts, CFG, ("sector", "region"))
     assert list(f.columns) == feature_names(CFG, ("sector", "region"))
     np.testing.assert_array_equal(f["inspections_n"], [0, 1, 3, 0, 0])
     assert pd.isna(f["last_found"][0]) and f["last_found"][1] == 1.0

@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring import ScoringConfig, indicators, score
+from scoring import ScoringConfig, indicators, prepare
 from tests.scoring.test_scoring_properties import (
     ENTITIES,
     NEGATIVE,
@@ -20,6 +20,7 @@ from tests.scoring.test_scoring_properties import (
     repair_minimum_months,
     run,
 )
+from tests.support.scores import score_tables
 
 CFG = ScoringConfig()
 DAY = pd.Timestamp("2026-05-01")
@@ -32,7 +33,7 @@ def _recs(kind: str, severity: str | None, date: pd.Timestamp, ended: pd.Timesta
 
 
 def _n(records: pd.DataFrame, as_of: str, column: str, config: ScoringConfig = CFG) -> float:
-    out = indicators.compute(ENTITIES, records, None, pd.Timestamp(as_of), config)
+    out = indicators.compute(prepare(ENTITIES, records, None), pd.Timestamp(as_of), config)
     return float(out.loc[USCC[0], column])
 
 
@@ -45,8 +46,8 @@ def test_serious_penalty_repaired_after_ten_days_counts_one_year():
     assert _n(never, "2027-05-01", "penalty_serious_n") == 1  # unrepaired: counts on
     # the score (the issue saw 626 -> 776 and C -> A the day after a 10-day repair)
     as_of = pd.Timestamp("2026-06-01")
-    a = score(ENTITIES, repaired, None, as_of, CFG).set_index("uscc")
-    b = score(ENTITIES, never, None, as_of, CFG).set_index("uscc")
+    a = score_tables(ENTITIES, repaired, None, as_of, CFG).set_index("uscc")
+    b = score_tables(ENTITIES, never, None, as_of, CFG).set_index("uscc")
     assert a.loc[USCC[0], "score"] == b.loc[USCC[0], "score"]
     assert a.loc[USCC[0], "tier"] == b.loc[USCC[0], "tier"]
 

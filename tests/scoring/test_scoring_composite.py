@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import IndicatorSpec, ScoringConfig, ScoringConfigError, calibrate_risk, score
+from scoring import IndicatorSpec, ScoringConfig, ScoringConfigError, calibrate_risk, prepare
 from scoring.composite import prior_risk
 from scoring.config import DIMENSIONS
+from tests.support.scores import score_tables
 
 AS_OF = pd.Timestamp("2025-07-01")
 COLUMNS = ["uscc", "score", "tier", "risk", "reasons", *DIMENSIONS]
@@ -50,7 +51,7 @@ def records() -> pd.DataFrame:
 
 
 def test_output_columns_active_only_sorted():
-    out = score(entities(), records(), None, AS_OF, ScoringConfig())
+    out = score_tables(entities(), records(), None, AS_OF, ScoringConfig())
     assert list(out.columns) == COLUMNS
     assert out["uscc"].tolist() == ["A1", "B2", "C3", "D4"]  # X5 deregistered
     assert out["score"].between(0, 1000).all()
@@ -60,18 +61,20 @@ def test_output_columns_active_only_sorted():
 
 def test_score_is_baseline_plus_dimensions():
     cfg = ScoringConfig()
-    out = score(entities(), records(), None, AS_OF, cfg)
+    out = score_tables(entities(), records(), None, AS_OF, cfg)
     total = cfg.baseline + out[list(DIMENSIONS)].sum(axis=1)
     assert np.allclose(out["score"], total.clip(0, 1000), atol=0.3)
 
 
 def test_overrides_and_reasons():
-    out = score(entities(), records(), None, AS_OF, ScoringConfig()).set_index("uscc")
+    out = score_tables(entities(), records(), None, AS_OF, ScoringConfig()).set_index("uscc")
     assert out.loc["D4", "tier"] == "D"
     assert out.loc["C3", "tier"] in ("C", "D")  # tax grade D: at best C
     assert out.loc["B2", "reasons"].split(";")[0] == "近一年行政处罚2次（一般）"
     assert out.loc["D4", "reasons"].startswith("列入严重违法失信名单")
-    en = score(entities(), records(), None, AS_OF, ScoringConfig(), lang="en").set_index("uscc")
+    en = score_tables(entities(), records(), None, AS_OF, ScoringConfig(), lang="en").set_index(
+        "uscc"
+    )
     assert "administrative penalty" in en.loc["B2", "reasons"]
     assert all(len(r.split(";")) <= 3 for r in out["reasons"])
 
@@ -79,29 +82,31 @@ def test_overrides_and_reasons():
 def test_override_can_be_switched_off_and_points_changed():
     cfg = ScoringConfig()
     cfg = replace(cfg, overrides={}, thresholds=replace(cfg.thresholds, a=0, b=0, c=0))
-    out = score(entities(), records(), None, AS_OF, cfg).set_index("uscc")
+    out = score_tables(entities(), records(), None, AS_OF, cfg).set_index("uscc")
     assert (out["tier"] == "A").all()
     ind = dict(cfg.indicators)
     ind["penalty_general"] = IndicatorSpec("supervision", 100, "-", 1)
     cfg2 = replace(cfg, indicators=ind)
-    b2 = score(entities(), records(), None, AS_OF, cfg2).set_index("uscc").loc["B2"]
+    b2 = score_tables(entities(), records(), None, AS_OF, cfg2).set_index("uscc").loc["B2"]
     assert b2["supervision"] < 0 and b2["supervision"] >= -100  # capped at one unit
 
 
 def test_score_does_not_depend_on_the_population():
     ent, rec = entities(), records()
-    full = score(ent, rec, None, AS_OF, ScoringConfig()).set_index("uscc")
-    alone = score(ent[ent["uscc"] == "B2"], rec[rec["uscc"] == "B2"], None, AS_OF, ScoringConfig())
+    full = score_tables(ent, rec, None, AS_OF, ScoringConfig()).set_index("uscc")
+    alone = score_tables(
+        ent[ent["uscc"] == "B2"], rec[rec["uscc"] == "B2"], None, AS_OF, ScoringConfig()
+    )
     assert alone.set_index("uscc").loc["B2", "score"] == full.loc["B2", "score"]
 
 
 def test_bad_config_names_the_key():
     bad = replace(ScoringConfig(), indicators={"nope": IndicatorSpec("basic", 1, "+")})
     with pytest.raises(ScoringConfigError, match="scoring.indicators.nope"):
-        score(entities(), records(), None, AS_OF, bad)
+        score_tables(entities(), records(), None, AS_OF, bad)
     bad = replace(ScoringConfig(), overrides={"serious_dishonesty": "E"})
     with pytest.raises(ScoringConfigError, match="overrides"):
-        score(entities(), records(), None, AS_OF, bad)
+        score_tables(entities(), records(), None, AS_OF, bad)
 
 
 def _history(n: int, seed: int = 0):
@@ -151,31 +156,29 @@ def test_risk_calibrated_on_inspection_history():
     for method in ("logistic", "isotonic"):
         cfg = ScoringConfig()
         cfg = replace(cfg, risk=replace(cfg.risk, method=method))
-        mapping = calibrate_risk(ent, rec, ins, AS_OF, cfg)
+        mapping = calibrate_risk(prepare(ent, rec, ins), AS_OF, cfg)
         assert mapping.method == method and mapping.n_inspections == 600
         # penalised entities score ~650 at inspection time, the others ~700
         assert mapping(np.array([650.0]))[0] == pytest.approx(0.7, abs=0.1)
         assert mapping(np.array([705.0]))[0] == pytest.approx(0.1, abs=0.05)
-        out = score(ent, rec, ins, AS_OF, cfg)
+        out = score_tables(ent, rec, ins, AS_OF, cfg)
         assert out.groupby("tier")["risk"].mean().is_monotonic_increasing
 
 
 def test_risk_falls_back_to_prior_without_history():
     ent, rec, ins = _history(50)
     cfg = ScoringConfig()
-    assert calibrate_risk(ent, rec, ins, AS_OF, cfg).method == "prior"
-    assert calibrate_risk(ent, rec, None, AS_OF, cfg).method == "prior"
+    assert calibrate_risk(prepare(ent, rec, ins), AS_OF, cfg).method == "prior"
+    assert calibrate_risk(prepare(ent, rec, None), AS_OF, cfg).method == "prior"
     p = prior_risk(cfg)
     assert p(np.array([cfg.risk.prior_midpoint]))[0] == pytest.approx(0.5, abs=1e-3)
     # only inspections before as_of calibrate
-    assert calibrate_risk(ent, rec, ins, pd.Timestamp("2024-06-01"), cfg).n_inspections == 0
+    assert (
+        calibrate_risk(prepare(ent, rec, ins), pd.Timestamp("2024-06-01"), cfg).n_inspections == 0
+    )
 
 
 def test_entities_registered_on_or_after_as_of_are_not_scored() -> None:
-    import pandas as pd
-
-    from scoring import score
-
     ents = pd.DataFrame(
         {
             "uscc": ["A1", "B2", "C3"],
@@ -189,16 +192,6 @@ def test_entities_registered_on_or_after_as_of_are_not_scored() -> None:
             "legal_representative": None,
         }
     )
-    out = score(ents, None, None, "2025-06-01")
+    out = score_tables(ents, None, None, "2025-06-01")
     assert out["uscc"].tolist() == ["A1", "C3"]  # B2 did not exist yet; no date = existed
-    assert score(ents, None, None, "2025-06-02")["uscc"].tolist() == ["A1", "B2", "C3"]
-
-
-def test_score_tiers_equals_the_full_score() -> None:
-    from scoring.composite import score, score_tiers
-    from tiered.demo.build import generate
-
-    t = generate(1500, seed=5, end="2026-06")
-    full = score(t["entities"], t["records"], t["inspections"], "2026-07-01")
-    fast = score_tiers(t["entities"], t["records"], t["inspections"], "2026-07-01")
-    pd.testing.assert_frame_equal(fast, full[["uscc", "score", "tier"]])
+    assert score_tables(ents, None, None, "2025-06-02")["uscc"].tolist() == ["A1", "B2", "C3"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from scoring import ScoringConfig, composite, indicators, score, tiers
+from scoring import ScoringConfig, composite, indicators, prepare, tiers
+from tests.support.scores import score_tables
 from tiered.demo import build as tiered_demo
 
 AS_OF = pd.Timestamp("2026-11-01")
@@ -17,7 +18,9 @@ def demo() -> dict[str, pd.DataFrame]:
 
 
 def test_default_tier_mix_on_the_demo(demo):
-    out = score(demo["entities"], demo["records"], demo["inspections"], AS_OF, ScoringConfig())
+    out = score_tables(
+        demo["entities"], demo["records"], demo["inspections"], AS_OF, ScoringConfig()
+    )
     mix = out["tier"].value_counts(normalize=True)
     assert 0.40 <= mix["A"] <= 0.60
     assert 0.30 <= mix["B"] <= 0.50
@@ -32,7 +35,7 @@ def test_tiers_separate_past_inspection_outcomes(demo):
     ins = demo["inspections"]
     past = ins[ins["date"] < AS_OF]
     feats = indicators.compute_at(
-        demo["entities"], demo["records"], ins, past[["uscc", "date"]], cfg
+        prepare(demo["entities"], demo["records"], ins), past[["uscc", "date"]], cfg
     )
     pts = composite.points(feats, cfg)
     tier = tiers.assign_tiers(pts.score, cfg.thresholds, pts.at_best)

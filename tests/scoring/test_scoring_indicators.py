@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring import ScoringConfig, indicators
+from scoring import ScoringConfig, indicators, prepare
 
 AS_OF = pd.Timestamp("2025-07-01")
 CFG = ScoringConfig()
@@ -52,9 +52,8 @@ def recs(*rows: tuple) -> pd.DataFrame:
 
 
 def ind(records, inspections=None, config=CFG, entities=None) -> pd.DataFrame:
-    return indicators.compute(
-        ents() if entities is None else entities, records, inspections, AS_OF, config
-    )
+    e = ents() if entities is None else entities
+    return indicators.compute(prepare(e, records, inspections), AS_OF, config)
 
 
 def test_penalty_windows_by_severity():
@@ -201,10 +200,11 @@ def test_compute_at_matches_compute_at_each_date():
     pts = pd.DataFrame(
         {"uscc": np.tile(e["uscc"], len(dates)), "date": np.repeat(dates, n)}
     ).sample(frac=1.0, random_state=1)
-    got = indicators.compute_at(e, r, ins, pts, CFG)
+    prep = prepare(e, r, ins)
+    got = indicators.compute_at(prep, pts, CFG)
     assert got[["uscc", "date"]].reset_index(drop=True).equals(pts.reset_index(drop=True))
     for d in dates:
-        want = indicators.compute(e, r, ins, d, CFG)
+        want = indicators.compute(prep, d, CFG)
         sub = got[got["date"] == d].set_index("uscc").drop(columns="date").loc[want.index]
         pd.testing.assert_frame_equal(sub, want, check_dtype=False)
     assert got["related_dishonest"].sum() > 0 and got["penalty_general_n"].sum() > 0
@@ -213,5 +213,5 @@ def test_compute_at_matches_compute_at_each_date():
 def test_compute_at_unknown_uscc_is_a_clear_error():
     with pytest.raises(ValueError, match="not in entities"):
         indicators.compute_at(
-            ents(), None, None, pd.DataFrame({"uscc": ["NOPE"], "date": [AS_OF]}), CFG
+            prepare(ents(), None, None), pd.DataFrame({"uscc": ["NOPE"], "date": [AS_OF]}), CFG
         )

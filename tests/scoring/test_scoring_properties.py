@@ -7,8 +7,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import ScoringConfig, score
+from scoring import ScoringConfig
 from scoring.composite import fit_risk
+from tests.support.scores import score_tables
 
 AS_OF = pd.Timestamp("2025-07-01")
 N = 6
@@ -97,7 +98,7 @@ INS_COLS = ("uscc", "date", "found_problem", "item", "result", "inspectors")
 
 
 def run(recs: list[dict], ins: list[dict] = (), config: ScoringConfig | None = None):
-    return score(
+    return score_tables(
         ENTITIES, frame(list(recs), REC_COLS), frame(list(ins), INS_COLS), AS_OF,
         config or ScoringConfig(),
     ).set_index("uscc")  # fmt: skip

@@ -41,12 +41,10 @@ def base_ws(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def base_scores(base_ws: Path) -> pd.DataFrame:
     w = load_workspace(base_ws, write_rejected=False)
-    return scoring.score(
-        w.table("entities"),
-        w.tables.get("records"),
-        w.tables.get("inspections"),
-        as_of=pd.Timestamp(MONTH + "-01"),
-        config=w.config.scoring,
+    return (
+        scoring.Scorer(w.config.scoring)
+        .fit(w.prepared(), pd.Timestamp(MONTH + "-01"))
+        .result_.frame
     )
 
 

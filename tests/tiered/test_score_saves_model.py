@@ -40,8 +40,7 @@ def test_score_run_saves_and_ledgers_its_model(demo_ws: Path) -> None:
     ws = load_workspace(demo_ws)
     model = RiskModel.load(folder)
     pts = pd.DataFrame({"uscc": scores["uscc"].head(200), "date": pd.Timestamp(AS_OF)})
-    x = features_at(ws.table("entities"), ws.tables["records"], ws.tables["inspections"], pts,
-                    ws.config.scoring, model.categorical)  # fmt: skip
+    x = features_at(ws.prepared(), pts, ws.config.scoring, model.categorical)
     np.testing.assert_allclose(
         np.round(model.predict_proba(x)[:, 1], 4), scores["risk"].head(200), atol=1e-4
     )

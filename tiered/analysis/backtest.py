@@ -143,7 +143,7 @@ def backtest(
     lowest = 1.0  # the smallest inclusion probability the optimised policy gave anyone
     prep = indicators.prepare(entities, records, insp)
     cats = tuple(mcfg.categorical)
-    feats_all = features_at(entities, records, insp, insp[["uscc", "date"]], scfg, cats, prep)
+    feats_all = features_at(prep, insp[["uscc", "date"]], scfg, cats)
     rows, frames = [], []
     for month in pd.period_range(first, last, freq="M"):
         start = month.start_time
@@ -162,7 +162,7 @@ def backtest(
             .reset_index()
         )
         fr["date"] = start
-        fx = features_at(entities, records, insp, fr[["uscc", "date"]], scfg, cats, prep)
+        fx = features_at(prep, fr[["uscc", "date"]], scfg, cats)
         past = (insp["date"] < start).to_numpy()
         if mcfg.train_days is not None:
             past &= (insp["date"] >= start - pd.Timedelta(days=mcfg.train_days)).to_numpy()

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-import scoring
 from scoring.config import TIERS, ScoringConfigError
+from scoring.learned import TrainedModel
 from scoring.model_config import ModelConfigError
+from scoring.pipeline import Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
-from tiered.analysis.modelrun import TrainedModel, model_files, score_with_model_run
+from tiered.analysis.modelrun import model_config_of, model_files
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
@@ -37,11 +38,19 @@ def parse_as_of(text: str) -> pd.Timestamp:
 @dataclass
 class ScoreResult:
     frame: pd.DataFrame  # the scores file: risk from the learned model when one is used
-    run: scoring.ScoreRun  # the composite score run (its risk mapping drives what-if analysis)
+    run: ScoreRun  # the score run (its composite risk mapping drives what-if analysis)
     as_of: pd.Timestamp
     seconds: float
-    risk_source: str  # "model", or the composite mapping's method (logistic, isotonic, prior)
-    model: TrainedModel | None = None  # the learned model the risk came from, if any
+
+    @property
+    def risk_source(self) -> str:
+        """ "model", or the composite mapping's method (logistic, isotonic, prior)."""
+        return self.run.risk_source
+
+    @property
+    def model(self) -> TrainedModel | None:
+        """The learned model the risk came from, if any (stored with the scores)."""
+        return self.run.model
 
     def tier_mix(self) -> dict[str, float]:
         counts = self.frame["tier"].value_counts()
@@ -49,27 +58,47 @@ class ScoreResult:
         return {t: round(float(counts.get(t, 0)) / n, 4) for t in TIERS}
 
 
-def score_workspace(ws: Workspace, as_of: pd.Timestamp, lang: str = "zh") -> ScoreResult:
-    """Score every active entity of `ws` using only what was dated before `as_of`."""
+def score_workspace(
+    ws: Workspace, as_of: pd.Timestamp, lang: str = "zh", keep_indicators: bool = False
+) -> ScoreResult:
+    """Score every covered entity of `ws` using only what was dated before `as_of`: the one
+    `Scorer` over the workspace's prepared tables, with the learned model when enabled."""
     start = time.perf_counter()
+    mcfg = model_config_of(ws)
+    scorer = Scorer(
+        ws.config.scoring,
+        lang=lang,
+        model=mcfg if mcfg.enabled else None,
+        keep_indicators=keep_indicators,
+    )
+    run = _fit(scorer, ws, as_of).result_
+    return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
+
+
+def tiers_as_of(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
+    """uscc, score, tier (and the dimensions) exactly as `tiered score` gives them as of
+    `as_of`: what a draw and the annual plan need. With the default tier basis (the composite
+    score) the learned model cannot change a tier, so neither it, nor the risk calibration, nor
+    the reasons are computed. A score run the ledger vouches for on this very basis
+    (`tiered.analysis.basis`) gives them without computing."""
+    from tiered.analysis.basis import ledgered_tiers
+
+    reused = ledgered_tiers(ws, as_of)
+    if reused is not None:
+        return reused
+    if ws.config.model.tier_basis != "score":
+        return score_workspace(ws, as_of).frame
+    scorer = Scorer(ws.config.scoring, risk=None, reasons=False)
+    return _fit(scorer, ws, as_of).result_.frame
+
+
+def _fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp) -> Scorer:
     try:
-        run = scoring.score_details(
-            ws.table("entities"),
-            ws.tables.get("records"),
-            ws.tables.get("inspections"),
-            as_of,
-            ws.config.scoring,
-            lang=lang,
-        )
+        return scorer.fit(ws.prepared(), as_of)
     except ScoringConfigError as exc:
         raise UsageError(f"config.yaml scoring 配置有误 (invalid scoring config): {exc}") from None
-    frame, source, model = run.frame, run.risk_mapping.method, None
-    if ws.config.model.enabled:
-        try:
-            frame, source, model = score_with_model_run(ws, as_of, lang, run=run)
-        except ModelConfigError as exc:
-            raise UsageError(f"config.yaml model 配置有误 (invalid model config): {exc}") from None
-    return ScoreResult(frame, run, as_of, time.perf_counter() - start, source, model)
+    except ModelConfigError as exc:
+        raise UsageError(f"config.yaml model 配置有误 (invalid model config): {exc}") from None
 
 
 def default_scores_path(ws: Path, as_of: pd.Timestamp) -> Path:

@@ -116,15 +116,10 @@ class _Computed:
         return out
 
 
-def _active(entities: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
-    """Active entities that existed when the month began (as `tiered score` counts them)."""
-    keep = pd.Series(True, index=entities.index)
-    if "status" in entities:
-        keep &= entities["status"].fillna("active") == "active"
-    if "registered_on" in entities:
-        reg = pd.to_datetime(entities["registered_on"])
-        keep &= reg.isna() | (reg < start)
-    return entities[keep]
+def _covered(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
+    """The entities a draw of a month starting at `start` covers: those `tiered score` scores
+    as of that day (`Workspace.covered`)."""
+    return ws.table("entities")[ws.covered(start)]
 
 
 def _scheduled(
@@ -264,32 +259,6 @@ def _created_at(draw_dir: Path) -> str:
         return ""
 
 
-def own_tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
-    """The product's own tiers as of `start` (uscc, tier, ...), as `tiered score` gives them:
-    from the score run as of `start` when the ledger vouches it ran on this very basis
-    (`tiered.analysis.basis`), else computed."""
-    from tiered.analysis.basis import ledgered_tiers
-
-    reused = ledgered_tiers(ws, start)
-    if reused is not None:
-        return reused
-    # With the default tier basis (the composite score) the learned model cannot change a
-    # tier: skip training it.
-    if ws.config.model.tier_basis == "score":
-        from scoring.composite import score_tiers
-
-        return score_tiers(
-            ws.table("entities"),
-            ws.tables.get("records"),
-            ws.tables.get("inspections"),
-            as_of=start,
-            config=ws.config.scoring,
-        )
-    from tiered.analysis.scorerun import score_workspace
-
-    return score_workspace(ws, start).frame
-
-
 def build_frame(
     ws: Workspace,
     month: str,
@@ -305,9 +274,11 @@ def build_frame(
     passes `imports_known_on` (the day it is made: later classifications do not exist yet)."""
     spec = spec or month_spec(month)
     start = month_start(spec.month)
-    entities = _active(ws.table("entities"), start)
-    if scores is None:  # the same tiers as `tiered score` as of the month's first day
-        scores = own_tiers(ws, start)
+    if scores is None:
+        from tiered.analysis.scorerun import tiers_as_of
+
+        scores = tiers_as_of(ws, start)
+    entities = _covered(ws, start)
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
     frame = entities[cols].reset_index(drop=True)
     frame["tier"] = _by_uscc(frame["uscc"], scores, "tier")

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from sampling.plan import mark_eligibility, month_start, plan_quotas, stratum_codes
-from tiered.draws.draw import build_frame, own_tiers
+from tiered.analysis.scorerun import tiers_as_of
+from tiered.draws.draw import build_frame
 from tiered.errors import UsageError
 from tiered.layout import Layout
 from tiered.ledger.lock import writes
@@ -94,7 +95,7 @@ def plan_report(
         start = month_start(task.month)
         known_on = min(start, pd.Timestamp(today))
         if task.month not in scores:
-            scores[task.month] = own_tiers(ws, start)
+            scores[task.month] = tiers_as_of(ws, start)
         frame, record = _expected(ws, task, scores[task.month], known_on)
         expected = float(frame["p"].sum())
         in_year = {m: expected * s for m, s in _months(task, year).items()}

@@ -1,0 +1,107 @@
+"""Training the learned risk model on prepared tables' history as of a date, and using it.
+
+`train` fits `RiskModel` on the inspections dated before `as_of` (each described by its features
+as of its own date, `model_features.features_at`), or returns None when there are too few past
+inspections, or too few of either outcome, to learn from; then the composite score's documented
+risk mapping stays. With `require_better` the model is used only if it ranks the latest held-out
+inspections at least as well as the composite score does. `predict` gives the model's calibrated
+risk at (uscc, date) points. Everything works on frames and a `Prepared`: no files (saving a
+model is the workflow's business, see `RiskModel.save`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring import composite
+from scoring.config import ScoringConfig
+from scoring.indicators import Prepared
+from scoring.model import RiskModel, compare_on_holdout, model_from_config
+from scoring.model_config import ModelConfig, check_model_config
+from scoring.model_features import features_at, labels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainedModel:
+    model: RiskModel
+    as_of: pd.Timestamp
+    metadata: dict  # training window, rows, positives, features, holdout metrics
+
+
+def train(
+    prepared: Prepared,
+    as_of: pd.Timestamp | str,
+    scoring_config: ScoringConfig,
+    model_config: ModelConfig,
+) -> TrainedModel | None:
+    """Fit on the inspections dated before `as_of`; None when there is not enough history
+    (or the model does not beat the composite score and `require_better` is on)."""
+    check_model_config(model_config)
+    mcfg, scfg = model_config, scoring_config
+    as_of = pd.Timestamp(as_of)
+    tables = prepared.tables
+    insp = tables.inspections if tables is not None else None
+    if not mcfg.enabled or insp is None or not len(insp):
+        return None
+    ent = tables.entities
+    insp = insp[insp["uscc"].astype(str).isin(set(ent["uscc"].astype(str))) & insp["date"].notna()]
+    past = insp[insp["date"] < as_of]
+    if mcfg.train_days is not None:
+        past = past[past["date"] >= as_of - pd.Timedelta(days=mcfg.train_days)]
+    y = past["found_problem"].fillna(False).to_numpy(bool)
+    if len(y) < mcfg.min_inspections or min(int(y.sum()), int((~y).sum())) < mcfg.min_positives:
+        log.info("model not trained: %d inspections, %d with a problem", len(y), int(y.sum()))
+        return None
+    x = features_at(prepared, past[["uscc", "date"]], scfg, mcfg.categorical)
+    model = model_from_config(mcfg, scfg).fit(x, y, past["date"].to_numpy())
+    versus = compare_on_holdout(model, y, -composite.points(x, scfg).score)
+    if mcfg.require_better and not versus["better"]:
+        log.info("model not used: it does not beat the composite score on the holdout %s", versus)
+        return None
+    meta = {
+        "as_of": as_of.date().isoformat(),
+        "training_window": {
+            "first": past["date"].min().date().isoformat(),
+            "last": past["date"].max().date().isoformat(),
+        },
+        "inspections": int(len(y)),
+        "positives": int(y.sum()),
+        "features": list(x.columns),
+        "monotone": {k: v for k, v in (model.monotone or {}).items() if k in x.columns},
+        "metrics": {**model.holdout_metrics_, "composite_holdout_auc": versus["baseline_auc"]},
+        "tier_basis": mcfg.tier_basis,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return TrainedModel(model, as_of, meta)
+
+
+def predict(
+    trained: TrainedModel,
+    prepared: Prepared,
+    points: pd.DataFrame,
+    scoring_config: ScoringConfig,
+    *,
+    reasons: bool = False,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """DataFrame[uscc, risk(, risk_reasons)] in `points` order (uscc, date): the model's risk
+    (rounded to 4 decimals) from data dated before each point. Per point, so a subset of points
+    gives the same rows as the whole."""
+    x = features_at(prepared, points, scoring_config, trained.model.categorical)
+    out = pd.DataFrame(
+        {
+            "uscc": points["uscc"].to_numpy(),
+            "risk": np.round(trained.model.predict_proba(x)[:, 1], 4),
+        }
+    )
+    if reasons:
+        lab = labels(scoring_config) if lang == "zh" else None
+        out["risk_reasons"] = trained.model.reasons(x, labels=lab)
+    return out

@@ -1,0 +1,190 @@
+"""The one scoring pipeline: prepared tables and a date in, one row per covered entity out.
+
+    run = Scorer(config).fit(prepared, as_of).result_      # a ScoreRun: .frame, .risk_mapping, ...
+
+`Scorer` follows scikit-learn's estimator conventions: `__init__` only stores its parameters;
+`fit(prepared, as_of)` validates them, learns what needs the population (the risk mapping
+calibrated on past inspections, the reasons' typical entity, the learned risk model) and scores
+every entity covered at `as_of` (`Prepared.covered`: active and already registered); learned
+state ends in `_`; `fit` returns self. `transform(prepared)` scores the covered entities of any
+prepared tables with that fitted state.
+
+What each parameter switches:
+- `risk`: "calibrate" (default) fits score -> risk on the inspections before `as_of`
+  (`composite.calibrate_risk`, the documented prior when there are too few); a `RiskMapping` is
+  used as given; None leaves out the risk column (what a draw needs: tiers only, faster).
+- `reasons`: the top reasons per entity (`explain`), in `lang`; False leaves them out.
+- `model`: a `ModelConfig`; when enabled and there is enough history, `fit` trains the learned
+  model (`learned.train`), the risk column is the model's and the tier follows
+  `model.tier_basis`; `model_` is the trained model (None: the composite mapping's risk).
+- `keep_indicators`: keep the covered entities' indicator values in `result_.indicators`
+  (the analyst's what-if re-weights them without recomputing).
+
+Partitioning: an entity's row depends only on its own rows, its related parties' (same legal
+representative and region) and the fitted state. So fit once (on the whole, or pass `risk=` a
+mapping fitted elsewhere), then `transform` each partition's `prepare(entities, records,
+inspections)` (entities of a partition with their rows, partitions keyed so that related parties
+stay together): the concatenated frames, sorted by uscc, equal `result_.frame`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring import composite, explain, indicators, learned
+from scoring.config import TIERS, ScoringConfig, check_config
+from scoring.model import tier_basis_codes
+from scoring.model_config import ModelConfig, check_model_config
+from scoring.tiers import tier_codes
+
+CALIBRATE = "calibrate"
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """A score run: the table and what the app, the ledger and a what-if want besides."""
+
+    frame: pd.DataFrame  # uscc, score, tier, [risk], [reasons], dimensions; sorted by uscc
+    risk_mapping: composite.RiskMapping | None  # the composite score's score -> risk
+    typical: np.ndarray | None  # reference contributions used for reasons
+    timings: dict[str, float]  # seconds per stage: indicators, composite, risk, tiers, ...
+    risk_source: str  # "model", the mapping's method (logistic, isotonic, prior) or "none"
+    model: learned.TrainedModel | None  # the learned model the risk came from, if any
+    at_best: np.ndarray  # override tier code per row of `frame` (0 = no override)
+    indicators: pd.DataFrame | None = None  # per row of `frame`, with keep_indicators
+
+
+class Scorer:
+    """Score entities as of a date (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: ScoringConfig | None = None,
+        *,
+        risk: composite.RiskMapping | str | None = CALIBRATE,
+        reasons: bool = True,
+        lang: str = "zh",
+        model: ModelConfig | None = None,
+        keep_indicators: bool = False,
+    ) -> None:
+        self.config = config
+        self.risk = risk
+        self.reasons = reasons
+        self.lang = lang
+        self.model = model
+        self.keep_indicators = keep_indicators
+
+    def fit(self, prepared: indicators.Prepared, as_of: pd.Timestamp | str) -> Scorer:
+        """Validate, learn the population-level state as of `as_of` and score `prepared`."""
+        config = self.config or ScoringConfig()
+        check_config(config)
+        if self.model is not None:
+            check_model_config(self.model)
+        if not (self.risk is None or self.risk == CALIBRATE or callable(self.risk)):
+            raise ValueError(f"risk must be 'calibrate', a RiskMapping or None: {self.risk!r}")
+        self.config_ = config
+        self.as_of_ = pd.Timestamp(as_of)
+        clock = _Clock()
+        ind, pts = self._points(prepared)
+        clock.lap("indicators")
+        if self.risk == CALIBRATE:
+            self.risk_mapping_ = composite.calibrate_risk(prepared, self.as_of_, config)
+        else:
+            self.risk_mapping_ = self.risk
+        clock.lap("risk")
+        self.typical_ = None
+        if self.reasons:
+            self.typical_ = explain.reference(
+                pts.matrix, config.reason_reference, keys=ind.index.to_numpy()
+            )
+        self.model_ = None
+        if self.model is not None and self.model.enabled:
+            self.model_ = learned.train(prepared, self.as_of_, config, self.model)
+        clock.lap("model")
+        run = self._run(prepared, ind, pts, clock)
+        self.result_ = run
+        return self
+
+    def transform(self, prepared: indicators.Prepared) -> pd.DataFrame:
+        """The scores frame of `prepared`'s covered entities with the fitted state (a partition
+        of the tables fitted on gives its part of `result_.frame`)."""
+        if not hasattr(self, "as_of_"):
+            raise RuntimeError("Scorer.transform before fit")
+        clock = _Clock()
+        ind, pts = self._points(prepared)
+        clock.lap("indicators")
+        return self._run(prepared, ind, pts, clock).frame
+
+    def _points(self, prepared: indicators.Prepared) -> tuple[pd.DataFrame, composite.Points]:
+        """The covered entities' indicators (in the entities' order) and their points."""
+        config = self.config_
+        ind = indicators.compute(prepared, self.as_of_, config)
+        ind = ind[prepared.covered(self.as_of_)]
+        return ind, composite.points({k: v.to_numpy() for k, v in ind.items()}, config)
+
+    def _run(
+        self,
+        prepared: indicators.Prepared,
+        ind: pd.DataFrame,
+        pts: composite.Points,
+        clock: _Clock,
+    ) -> ScoreRun:
+        config = self.config_
+        usccs = ind.index.to_numpy()
+        cols: dict[str, np.ndarray] = {"uscc": usccs, "score": pts.score}
+        codes = tier_codes(pts.score, config.thresholds, pts.at_best)
+        cols["tier"] = np.array(TIERS)[codes]
+        source = "none"
+        if self.risk_mapping_ is not None:
+            cols["risk"] = np.round(self.risk_mapping_(pts.score), 4)
+            source = self.risk_mapping_.method
+        clock.lap("tiers")
+        if self.typical_ is not None:
+            cols["reasons"] = explain.reasons(pts, ind, config, self.typical_, lang=self.lang)
+        clock.lap("reasons")
+        frame = pd.DataFrame({**cols, **composite.dimension_scores(pts, config)})
+        order = np.argsort(usccs, kind="stable")
+        frame = frame.take(order).reset_index(drop=True)
+        at_best = pts.at_best[order]
+        if self.model_ is not None:
+            self._learned_risk(prepared, frame, at_best)
+            source = "model"
+        clock.lap("output")
+        kept = ind.take(order) if self.keep_indicators else None
+        return ScoreRun(
+            frame, self.risk_mapping_, self.typical_, clock.laps, source, self.model_,
+            at_best, kept,
+        )  # fmt: skip
+
+    def _learned_risk(
+        self, prepared: indicators.Prepared, frame: pd.DataFrame, at_best: np.ndarray
+    ) -> None:
+        """The learned model's risk in place of the mapping's, the tier on `tier_basis`."""
+        points = pd.DataFrame({"uscc": frame["uscc"].to_numpy(), "date": self.as_of_})
+        risk = learned.predict(self.model_, prepared, points, self.config_)["risk"].to_numpy()
+        if "risk" in frame:
+            frame["risk"] = risk
+        else:
+            frame.insert(3, "risk", risk)
+        if self.model.tier_basis != "score":
+            codes = tier_basis_codes(
+                frame["score"].to_numpy(), risk, at_best, self.config_, self.model
+            )
+            frame["tier"] = np.array(TIERS)[codes]
+
+
+class _Clock:
+    """Stage timings (seconds) for the benchmark and the ledger; no printing."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now

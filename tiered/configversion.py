@@ -35,6 +35,7 @@ from tiered.errors import ConfigError, UsageError
 from tiered.files import atomic_write_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.lock import write_lock, writes
 
 KINDS = ("config_change", "threshold_change")  # entries that carry a config digest
@@ -87,7 +88,7 @@ def _commit(
     removed = _untrack(ws)
     if removed:
         payload["removed"] = removed
-    return ledger.commit_files(
+    return staged.commit_files(
         ws, "config_change", payload, {_copy_path(ws, version): data}, actor=actor
     )
 

@@ -8,7 +8,7 @@ month's first day (results may come in later months; never in the future).
 
 Importing is idempotent: a row whose (uscc, date, item) is already recorded with the same outcome
 changes nothing; one recorded with a *different* outcome is rejected (a correction needs a
-deliberate edit, not a silent overwrite). Files are written through `ledger.commit_files`, so a
+deliberate edit, not a silent overwrite). Files are written through `staged.commit_files`, so a
 crash leaves either the old file or the new one, and the import is a ledger entry.
 """
 
@@ -28,7 +28,7 @@ from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, escape_formula, sha256_file
 from tiered.layout import Layout, Month
-from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.lock import writes
 from tiered.workspace import read_table, rules_for
 
@@ -272,7 +272,7 @@ def import_results(
         "unchanged": unchanged,
         "rejected": n_rejected,
     }
-    entry = ledger.commit_files(
+    entry = staged.commit_files(
         ws,
         "results_import",
         payload,

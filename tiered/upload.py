@@ -45,6 +45,7 @@ from tiered.errors import UsageError
 from tiered.files import atomic_write_bytes, sha256_file
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.lock import writes
 from tiered.workspace import SUFFIXES, find_table_files, load_workspace, read_table, validate_with
 
@@ -327,7 +328,7 @@ def apply_upload(
         "orphans": plan.orphans,
         "forced": bool(plan.needs_force),
     }
-    entry = ledger.commit_files(lay.root, kind, payload, outputs, actor=actor)
+    entry = staged.commit_files(lay.root, kind, payload, outputs, actor=actor)
     atomic_write_bytes(target, data)
     if current is not None and current != target:
         current.unlink(missing_ok=True)  # after the new file is in place (kept above)

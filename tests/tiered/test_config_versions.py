@@ -12,6 +12,7 @@ import yaml
 from tests.conftest import run_cli
 from tiered import configversion as config_versions
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 
 
 def _hand_edit(ws: Path, a: float) -> bytes:
@@ -63,7 +64,7 @@ def test_workspace_saved_by_an_older_app_is_healed(small_ws: Path) -> None:
 
     (small_ws / "config.yaml").write_text("scoring: {thresholds: {a: 745.0}}\n", "utf-8")
     digest = config_digest(load_config(small_ws))
-    ledger.commit_files(
+    staged.commit_files(
         small_ws,
         "config_change",
         {"version": 1, "config_sha256": digest},

@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 
 from tests.tiered.draw_fixture import MONTH, drawn_ws
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.audit import AuditReport
 from tiered.publish.publication import publish
 from tiered.results import import_results, read_results
@@ -38,6 +39,7 @@ TODAY = "2026-06-12"
 CHILD = """
 import datetime as dt, os, signal, sys
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.audit import AuditReport
 ws, op, fault, src = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 repeat = int(sys.argv[5])
@@ -68,7 +70,7 @@ elif fault == "in_transaction":  # inside BEGIN IMMEDIATE, before INSERT/COMMIT
 elif fault == "before_head":    # entry committed, head file not yet updated
     on_call(ledger, "_write_head")
 elif fault == "before_cleanup":  # entry and head written, staging dir still there
-    on_call(ledger, "_discard")
+    on_call(staged, "_discard")
 
 for i in range(repeat):
     if op == "import":
@@ -83,7 +85,7 @@ for i in range(repeat):
         import time
         files = {n: b"new" for n in ("inspection_list.csv", "inspection_list.xlsx",
                                      "manifest.json")}
-        ledger.commit_dir(ws, "draw_replaced", {"reason": "test"}, "out/draws/2026-05", files,
+        staged.commit_dir(ws, "draw_replaced", {"reason": "test"}, "out/draws/2026-05", files,
                           archive=f"out/draws/2026-05.replaced-{time.time_ns()}")
 """
 
@@ -159,7 +161,7 @@ def test_crash_at_each_commit_point(tmp_path: Path, op: str, fault: str) -> None
     if fault == "before_head":
         assert any("落后" in w.message for w in rep.warnings)
     # the next command completes the interrupted operation exactly once
-    ledger.recover(ws)
+    staged.recover(ws)
     after = len(ledger.entries(ws))
     assert after == before + (fault != "staging")
     if op == "import":
@@ -187,7 +189,7 @@ def test_crash_at_random_moments(tmp_path: Path, op: str) -> None:
         child.wait(timeout=60)
         _check_whole(ws, n)
         _audit_passes(ws)
-    ledger.recover(ws)
+    staged.recover(ws)
     ledger.append(ws, "config_change", {"after": "crashes"})  # brings a lagging head up to date
     rep = _audit_passes(ws)
     assert not rep.warnings, rep.lines()
@@ -249,7 +251,7 @@ def test_crash_during_draw(tmp_path: Path) -> None:
             names = {p.name for p in folder.iterdir()}
             assert {"inspection_list.csv", "inspection_list.xlsx", "manifest.json"} <= names
         _audit_passes(ws)
-    ledger.recover(ws)
+    staged.recover(ws)
     _audit_passes(ws)
 
 
@@ -262,7 +264,7 @@ def _check_draw_whole(ws: Path, old: dict[str, bytes]) -> None:
 
 @pytest.mark.parametrize("fault", DIR_FAULTS)
 def test_crash_replacing_a_draw_folder(tmp_path: Path, fault: str) -> None:
-    """A draw replaced via `ledger.commit_dir`, killed at each point: old or new folder, whole."""
+    """A draw replaced via `staged.commit_dir`, killed at each point: old or new folder, whole."""
     ws, src, _ = _setup(tmp_path)
     folder = ws / "out/draws/2026-05"
     old = {n: (folder / n).read_bytes() for n in DRAW_FILES}
@@ -272,7 +274,7 @@ def test_crash_replacing_a_draw_folder(tmp_path: Path, fault: str) -> None:
     else:  # the one moment the month's folder is absent: archived, new one still staged
         assert not folder.exists()
     _audit_passes(ws)
-    ledger.recover(ws)
+    staged.recover(ws)
     _check_draw_whole(ws, old)
     if fault != "staging":
         assert {(folder / n).read_bytes() for n in DRAW_FILES} == {b"new"}

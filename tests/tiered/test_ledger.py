@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tiered.errors import UsageError
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 
 APPENDER = """
 import sys
@@ -166,7 +168,7 @@ def test_ledger_superseded_file_uses_latest_digest(tmp_path: Path) -> None:
 def test_ledger_commit_files_writes_and_records(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    e = ledger.commit_files(
+    e = staged.commit_files(
         ws,
         "publication",
         {"month": "2026-05"},
@@ -199,13 +201,13 @@ def test_ledger_interrupted_operation_is_completed_once(tmp_path: Path) -> None:
             {"path": "out/results/2026-05.csv", "sha256": ledger.hashlib.sha256(b"new").hexdigest()}
         ],
     }
-    ledger._register(ws, op, ledger.canonical(desc))  # as commit_files does before staging
+    staged._register(ws, op, ledger.canonical(desc))  # as commit_files does before staging
     (opdir / "op.json").write_bytes(ledger.canonical(desc))
     rep = ledger.audit(ws)
     assert rep.ok and any("中断" in w.message for w in rep.warnings)
-    done = ledger.recover(ws)
+    done = staged.recover(ws)
     assert [e.kind for e in done] == ["results_import"]
-    assert ledger.recover(ws) == []
+    assert staged.recover(ws) == []
     assert len(ledger.entries(ws)) == 2
     rep = ledger.audit(ws)
     assert rep.ok and not rep.warnings
@@ -222,7 +224,7 @@ def test_ledger_audit_rejects_garbled_head(tmp_path: Path, bad: str) -> None:
 def test_ledger_commit_dir_replaces_a_folder_with_archive(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    e1 = ledger.commit_dir(
+    e1 = staged.commit_dir(
         ws, "draw", {"month": "2026-05"}, "out/draws/2026-05", {"a.csv": b"1", "notes.txt": b"n"}
     )
     assert (ws / "out/draws/2026-05/a.csv").read_bytes() == b"1"
@@ -230,9 +232,9 @@ def test_ledger_commit_dir_replaces_a_folder_with_archive(tmp_path: Path) -> Non
         "out/draws/2026-05/a.csv",
         "out/draws/2026-05/notes.txt",
     ]
-    with pytest.raises(ledger.UsageError):
-        ledger.commit_dir(ws, "draw", {}, "out/draws/2026-05", {"a.csv": b"2"})
-    e2 = ledger.commit_dir(
+    with pytest.raises(UsageError):
+        staged.commit_dir(ws, "draw", {}, "out/draws/2026-05", {"a.csv": b"2"})
+    e2 = staged.commit_dir(
         ws,
         "draw_replaced",
         {"reason": "名录更新"},
@@ -259,7 +261,7 @@ def test_audit_catches_a_wiped_ledger_and_refuses_a_missing_workspace(tmp_path) 
     from tiered.ledger.audit import audit
 
     ws = tmp_path / "ws"
-    ledger.commit_files(ws, "publication", {"month": "2026-11"}, {"out/publish/x.csv": b"a,b\n"})
+    staged.commit_files(ws, "publication", {"month": "2026-11"}, {"out/publish/x.csv": b"a,b\n"})
     assert audit(ws).ok
     for name in (
         "out/ledger.sqlite",

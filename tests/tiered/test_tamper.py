@@ -21,6 +21,7 @@ from tiered.draws.verify import verify_draw
 from tiered.errors import UsageError
 from tiered.files import sha256_file, write_csv_bom
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.audit import audit
 from tiered.workspace import load_workspace
 
@@ -116,7 +117,7 @@ def test_forged_pending_operation_is_refused(demo_ws: Path) -> None:
     }
     (opdir / "op.json").write_bytes(ledger.canonical(desc))
     ledger.append(demo_ws, "config_change", {})  # the ledger exists
-    assert ledger.recover(demo_ws) == []
+    assert staged.recover(demo_ws) == []
     assert not (demo_ws / "out/results/2026-10.csv").exists()
     assert all(e.actor != "director-zhang" for e in ledger.entries(demo_ws))
     rep = audit(demo_ws)

@@ -21,6 +21,7 @@ from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.lock import writes
 from tiered.workspace import Workspace, load_workspace
 
@@ -164,7 +165,7 @@ def run_score(
         atomic_write_bytes(target, data)
         payload["out"] = str(target)
     if outputs:
-        ledger.commit_files(ws.path, "score_run", payload, outputs, actor=actor)
+        staged.commit_files(ws.path, "score_run", payload, outputs, actor=actor)
     else:
         ledger.append(ws.path, "score_run", payload, actor=actor)
     return result, ws, target

@@ -243,7 +243,7 @@ def run_commit(
 ) -> CommitResult:
     """`tiered commit WS --month M | --task ID [--replace --reason TEXT]`."""
     from tiered.draws.draw import build_frame
-    from tiered.ledger import chain as ledger
+    from tiered.ledger import staged
     from tiered.workspace import load_workspace
 
     subject = Subject(month=None if month is None else str(Month.parse(month)), task=task)
@@ -285,7 +285,7 @@ def run_commit(
     }
     if "replaced" in data:
         payload["replaced"] = data["replaced"]
-    entry = ledger.commit_dir(
+    entry = staged.commit_dir(
         ws.path,
         "commitment_replaced" if archive else "commitment",
         payload,

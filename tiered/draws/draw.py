@@ -611,12 +611,13 @@ def _write_and_record(
 ) -> None:
     """Write the draw folder and its ledger entry as one crash-safe operation.
 
-    Inside the workspace `ledger.commit_dir` stages the folder, renames it into place (archiving
+    Inside the workspace `staged.commit_dir` stages the folder, renames it into place (archiving
     a replaced draw first) and appends the entry; a crash at any point leaves the old draw or the
     whole new one, and the next command finishes a pending entry. A folder outside the workspace
     (`--out`) cannot be audited later: it is written atomically and the entry only names it.
     """
     from tiered.ledger import chain as ledger
+    from tiered.ledger import staged
 
     payload = {
         "month": manifest["month"],
@@ -638,4 +639,4 @@ def _write_and_record(
         _write_atomically(target, archive, files)
         ledger.append(ws, kind, {**payload, "out": str(target)}, actor=actor)
         return
-    ledger.commit_dir(ws, kind, payload, target, files, archive=archive, actor=actor)
+    staged.commit_dir(ws, kind, payload, target, files, archive=archive, actor=actor)

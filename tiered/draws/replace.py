@@ -175,7 +175,7 @@ def run_replace(
 ) -> Replacement:
     """`tiered replace WS --month M | --task ID --uscc X --reason CODE`."""
     from tiered.draws.commit import Subject
-    from tiered.ledger import chain as ledger
+    from tiered.ledger import staged
     from tiered.workspace import load_workspace
 
     subject = Subject(month=None if month is None else str(Month.parse(month)), task=task)
@@ -271,7 +271,7 @@ def run_replace(
         payload["departments"] = [
             [d, i] for d, i in zip(teams["department"], teams["inspectors"], strict=True)
         ]
-    entry = ledger.commit_files(ws.path, "replacement", payload, files, actor=actor)
+    entry = staged.commit_files(ws.path, "replacement", payload, files, actor=actor)
     return Replacement(
         uscc, reason, pick["uscc"], stratum, int(pick["rank"]), inspectors, entry.seq
     )

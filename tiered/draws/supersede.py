@@ -26,6 +26,7 @@ import pandas as pd
 from tiered.errors import UsageError
 from tiered.layout import Layout, Month
 from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 
 SUPERSEDED = ".superseded-"
 
@@ -104,7 +105,7 @@ def supersede(
         "removed": sorted(moves),  # audit stops expecting the old paths
     }
     data = {new: (lay.root / old).read_bytes() for old, new in moves.items()}
-    ledger.commit_files(lay.root, "superseded", payload, data, actor=actor)
+    staged.commit_files(lay.root, "superseded", payload, data, actor=actor)
     for old in moves:
         (lay.root / old).unlink(missing_ok=True)
     return moves

@@ -26,10 +26,9 @@ from tiered.ledger.chain import (
     GENESIS,
     HEAD_NAME,
     entry_hash,
-    pending_ops,
     raw_rows,
-    unregistered_ops,
 )
+from tiered.ledger.staged import pending_ops, unregistered_ops
 from tiered.ledger.vouch import latest_digests
 
 

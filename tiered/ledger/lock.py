@@ -274,7 +274,7 @@ def command_lock(ws: str | os.PathLike | None, command: str, exclusive: bool) ->
 
     with write_lock(ws, command, exclusive=exclusive, notify=tell):
         if exclusive and Path(ws).is_dir():
-            from tiered.ledger import chain
+            from tiered.ledger import staged
 
-            chain.recover(ws)
+            staged.recover(ws)
         yield

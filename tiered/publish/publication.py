@@ -22,7 +22,7 @@ from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
-from tiered.ledger import chain as ledger
+from tiered.ledger import staged
 from tiered.ledger.lock import writes
 from tiered.publish.masking import mask_name, mask_text
 from tiered.publish.workdays import PublishConfig
@@ -130,7 +130,7 @@ def publish(
     config = config or PublishConfig()
     on = on or dt.date.today()
     month = str(Month.parse(month))
-    ledger.recover(ws)  # an interrupted import must land before we read its results
+    staged.recover(ws)  # an interrupted import must land before we read its results
     config_versions.record_use(ws, actor)
     results = read_results(Layout.of(ws).results(month))
     if results.empty:
@@ -158,7 +158,7 @@ def publish(
         "late": len(late),
         "replacements": len(replaced),
     }
-    entry = ledger.commit_files(ws, "publication", payload, outputs, actor=actor)
+    entry = staged.commit_files(ws, "publication", payload, outputs, actor=actor)
     return PublishSummary(
         month,
         on.isoformat(),

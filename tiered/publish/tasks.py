@@ -17,8 +17,7 @@ import pandas as pd
 from tables.spec import RESULT_CATEGORIES
 from tiered.errors import UsageError
 from tiered.layout import Layout
-from tiered.ledger import chain as ledger
-from tiered.ledger import vouch
+from tiered.ledger import staged, vouch
 from tiered.ledger.lock import writes
 from tiered.publish.publication import (
     PublishSummary,
@@ -106,7 +105,7 @@ def publish_task(
     layout = Layout.of(ws)
     config = config or PublishConfig()
     on = on or dt.date.today()
-    ledger.recover(layout.root)
+    staged.recover(layout.root)
     folder = layout.task_dir(task_id)
     results = read_results(layout.task_results(task_id))
     if results.empty or not (folder / "manifest.json").is_file():
@@ -135,7 +134,7 @@ def publish_task(
         "rows": len(table),
         "late": len(late),
     }
-    entry = ledger.commit_files(layout.root, "publication", payload, outputs, actor=actor)
+    entry = staged.commit_files(layout.root, "publication", payload, outputs, actor=actor)
     return PublishSummary(
         f"任务 {task_id}",
         on.isoformat(),

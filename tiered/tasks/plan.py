@@ -221,12 +221,12 @@ def _rules(visits: dict[str, float], frequency: dict[str, dict]) -> dict:
 
 
 def _write(ws: Workspace, year: int, report: dict, actor: str | None) -> None:
-    from tiered.ledger import chain as ledger
+    from tiered.ledger import staged
 
     data = (json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
     payload = {"year": year, "tasks": len(report["tasks"])}
     rel = Layout.of(ws.path).rel(Layout.of(ws.path).plan_report(year))
-    ledger.commit_files(ws.path, "plan_report", payload, {rel: data}, actor=actor)
+    staged.commit_files(ws.path, "plan_report", payload, {rel: data}, actor=actor)
 
 
 def format_report(report: dict) -> str:

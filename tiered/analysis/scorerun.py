@@ -17,6 +17,7 @@ from scoring.pipeline import Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
 from tiered.analysis.modelrun import model_config_of, model_files
+from tiered.engine import Engine
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
@@ -60,7 +61,11 @@ class ScoreResult:
 
 
 def score_workspace(
-    ws: Workspace, as_of: pd.Timestamp, lang: str = "zh", keep_indicators: bool = False
+    ws: Workspace,
+    as_of: pd.Timestamp,
+    lang: str = "zh",
+    keep_indicators: bool = False,
+    engine: Engine | None = None,
 ) -> ScoreResult:
     """Score every covered entity of `ws` using only what was dated before `as_of`: the one
     `Scorer` over the workspace's prepared tables, with the learned model when enabled."""
@@ -72,7 +77,7 @@ def score_workspace(
         model=mcfg if mcfg.enabled else None,
         keep_indicators=keep_indicators,
     )
-    run = _fit(scorer, ws, as_of).result_
+    run = _fit(scorer, ws, as_of, engine).result_
     return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
 
 
@@ -93,8 +98,15 @@ def tiers_as_of(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
     return _fit(scorer, ws, as_of).result_.frame
 
 
-def _fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp) -> Scorer:
+def _fit(
+    scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine | None = None
+) -> Scorer:
     try:
+        if engine is not None and engine.client is not None:  # per region on the cluster
+            from tiered.analysis.partitioned import fit
+
+            fit(scorer, ws, as_of, engine)
+            return scorer
         return scorer.fit(ws.prepared(), as_of)
     except ScoringConfigError as exc:
         raise UsageError(f"config.yaml scoring 配置有误 (invalid scoring config): {exc}") from None
@@ -116,6 +128,7 @@ def run_score(
     out: str | Path | None = None,
     actor: str | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> tuple[ScoreResult, Workspace, Path]:
     """`tiered score`: validate, score, write the file and ledger it as one operation.
     `progress` hears each of `SCORE_STAGES` as it begins (the app's first-start bar)."""
@@ -127,7 +140,7 @@ def run_score(
     ws = load_workspace(ws_path)
     when = parse_as_of(as_of)
     say("score")
-    result = score_workspace(ws, when)
+    result = score_workspace(ws, when, engine=engine)
     say("write")
     target = Path(out).absolute() if out else default_scores_path(ws.path, when)
     if target.is_dir():

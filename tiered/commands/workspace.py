@@ -81,8 +81,10 @@ def rejected_note(ws) -> tuple[int, str]:
 
 def cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.analysis.scorerun import run_score
+    from tiered.engine import engine
 
-    result, ws, target = run_score(args.workspace, args.as_of, args.out)
+    with engine(args.engine, args.scheduler) as eng:
+        result, ws, target = run_score(args.workspace, args.as_of, args.out, engine=eng)
     code, note = rejected_note(ws)
     mix = result.tier_mix()
     payload = {

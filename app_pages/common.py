@@ -67,6 +67,13 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/upload_file:",
         ("staff", "analyst", "admin"),
     ),
+    PageSpec(
+        "app_pages/tasks.py",
+        "抽查任务",
+        "Inspection tasks",
+        ":material/assignment:",
+        ("staff", "admin"),
+    ),
     PageSpec("app_pages/accounts.py", "账户管理", "Accounts", ":material/group:", ("admin",)),
     PageSpec(
         "app_pages/settings.py",

@@ -444,3 +444,29 @@ def rejection_rows(
             }
         )
     return rows
+
+# ---------------------------------------------------------------- tasks (抽查任务)
+# Kept in one block for the task page (app_pages/tasks.py) and the ledger view of its entries.
+KIND_LABELS.update(
+    {
+        "task_draw_replaced": ("任务重新抽签", "task redraw"),
+        "commitment_replaced": ("重新承诺", "commitment replaced"),
+        "plan_report": ("年度计划报告", "annual plan report"),
+        "superseded": ("作废存档", "superseded"),
+    }
+)
+PAYLOAD_LABELS.update({"year": ("年度", "year")})
+TASK_COLUMNS = {
+    "department": ("部门", "department"),
+    "item_names": ("检查事项", "items"),
+    "inspector_names": ("执法检查人员（所属单位）", "inspectors (unit)"),
+    "category": ("结果类别", "category"),
+    "expected": ("预计抽取", "expected"),
+    "in_scope": ("范围内", "in scope"),
+    "tiers_as_of": ("等级截至", "tiers as of"),
+    "visits": ("检查人次", "inspector visits"),
+    "visits_per_inspector": ("人均", "per inspector"),
+    "short": ("人员不足", "short"),
+    "tier_sources": ("等级来源", "tier source"),
+}
+COLUMNS.update({k: v for k, v in TASK_COLUMNS.items() if k not in COLUMNS})

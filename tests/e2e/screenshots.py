@@ -33,6 +33,9 @@ SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text 
     ("analyst", "回测", "analyst-backtest.png", "zh", "各等级实际问题发现率", 1440),
     ("admin", "设置与审计", "admin-ledger.png", "zh", "账本共", 1440),
     ("leader", None, "leader-overview-en.png", "en", "against the plan", 1440),
+    # the task page: a joint task drawn (with --draw), then next year's plan report
+    ("staff", "抽查任务", "staff-tasks.png", "zh", "抽签与名单", 1440),
+    ("staff", "抽查任务", "staff-task-plan.png", "zh", "超过频次上限", 1440),
 ]
 
 
@@ -49,9 +52,9 @@ def sign_in(page, url: str, role: str, password: str | None = None) -> None:
     expect(page.get_by_role("button", name="退出登录")).to_be_visible(timeout=60_000)
 
 
-def settle(page, text: str) -> None:
+def settle(page, text: str, timeout: int = 300_000) -> None:
     """Wait until `text` is on the page and nothing is stale or spinning any more."""
-    page.get_by_text(text, exact=False).first.wait_for(timeout=300_000)
+    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid=\"stSpinner\"]')",
@@ -60,11 +63,34 @@ def settle(page, text: str) -> None:
     page.wait_for_timeout(2500)  # charts finish drawing
 
 
+def _task_page(page, name: str, draw: bool, last: str) -> str:
+    """The task page: draw the first task (with --draw), or make next year's plan report."""
+    settle(page, last)
+    if name == "staff-tasks.png" and draw:
+        seed = page.get_by_role("textbox", name="随机种子")
+        seed.fill("2718 2818")
+        seed.press("Enter")
+        settle(page, last)
+        page.get_by_role("button", name="抽签", exact=True).click()
+        return "各部门的执法检查人员"
+    if name == "staff-task-plan.png":
+        year = page.get_by_role("combobox", name="年度")
+        nxt = str(int(year.input_value()) + 1)
+        year.click()
+        page.get_by_role("option", name=nxt).click()
+        settle(page, last)
+        page.get_by_role("tab", name="年度计划报告").click()
+        page.get_by_role("button", name=f"生成 {nxt} 年度计划报告").click()
+        settle(page, last, timeout=600_000)  # the whole year's tasks on the 20k demo
+    return last
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entities", type=int, default=20_000)
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--draw", action="store_true")
+    ap.add_argument("--only", nargs="*", help="file names to take (default: all)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -85,6 +111,8 @@ def main() -> None:
                     executable_path=serve.CHROMIUM, args=serve.CHROMIUM_ARGS
                 )
                 for role, nav, name, lang, last, width in SHOTS:
+                    if args.only and name not in args.only:
+                        continue
                     page = browser.new_page(viewport={"width": width, "height": 2400})
                     page.set_default_timeout(120_000)  # a shared machine may be slow
                     sign_in(page, url, role)
@@ -105,6 +133,8 @@ def main() -> None:
                             settle(page, last)
                             page.get_by_role("button", name="抽签", exact=True).click()
                             last = "下载检查名单（Excel，含按人员分页）"
+                    if name.startswith("staff-task"):
+                        last = _task_page(page, name, args.draw, last)
                     settle(page, last)
                     page.screenshot(path=str(out / name))
                     print("saved", out / name)

@@ -205,6 +205,40 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
     assert str(ws) not in lead.content()  # no workspace path on the leader's page
 
 
+def test_staff_draws_a_joint_task_on_the_task_page(app, browser):
+    """The task page in a real browser: the year's tasks, a joint task drawn with a public seed
+    (the CLI's call), its list with each department's inspectors, in Chinese."""
+    import pandas as pd
+    from playwright.sync_api import expect
+
+    url, ws = app
+    tasks = pd.read_csv(ws / "tasks.csv", dtype=str, keep_default_na=False)
+    first = tasks.sort_values("start").iloc[0]  # the task the page offers first
+    page = _page(browser)
+    sign_in(page, url, "staff", "staff123", "月度抽查")
+    page.get_by_role("link", name="抽查任务").click()
+    expect(page.get_by_role("heading", name="抽查任务")).to_be_visible(timeout=60_000)
+    picked = page.get_by_role("combobox", name="任务")
+    expect(picked).to_have_value(f"{first['task_id']} {first['name']}", timeout=60_000)
+    seed = page.get_by_role("textbox", name="随机种子")
+    seed.fill("2718 2818")
+    seed.press("Enter")
+    draw = page.get_by_role("button", name="抽签", exact=True)
+    expect(draw).to_be_enabled(timeout=60_000)
+    draw.click()
+    expect(page.get_by_text("各部门的执法检查人员")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("button", name="下载检查名单（Excel，含按人员分页）")).to_be_visible()
+    settled(page)
+    manifest = json.loads((ws / "out" / "tasks" / first["task_id"] / "manifest.json").read_text())
+    assert manifest["seed"] == "2718 2818"
+    assert [d for d, _ in manifest["task"]["teams"]][1:], "a joint task: several departments"
+    page.wait_for_timeout(1500)  # the grids draw their visible cells
+    shown = cells(page)
+    for dept, _ in manifest["task"]["teams"]:
+        assert dept in shown
+    assert "Traceback" not in page.content()
+
+
 def test_sign_in_survives_a_reload_and_sign_out_ends_it(app, browser):
     from playwright.sync_api import expect
 

@@ -90,7 +90,26 @@ def run_task_draw(
     config_versions.record_use(ws_path, actor)  # the app follows the CLI's rule for config
     ws = load_workspace(ws_path)
     spec = task_spec(ws, task_id)
+    if replace:
+        _refuse_redraw_after_results(ws.path, spec.key)
     return run_spec(ws, spec, seed, replace=replace, reason=reason, actor=actor)
+
+
+def _refuse_redraw_after_results(ws: Path, task_id: str) -> None:
+    """A redrawn list would leave the task's results and public list belonging to the old one
+    (other entities, other probabilities): refused, as a month's redraw is without --supersede."""
+    from tiered.layout import Layout
+    from tiered.results import read_results
+
+    lay = Layout.of(ws)
+    n = len(read_results(lay.task_results(task_id)))
+    public = lay.task_publication(task_id).is_file()
+    if n or public:
+        raise UsageError(
+            f"任务 {task_id} 已有 {n} 条检查结果{'和公示名单' if public else ''}，不能重抽；"
+            f"请另建任务 (task {task_id} has {n} results{' and a public list' if public else ''}: "
+            "it cannot be redrawn; create a new task instead)"
+        )
 
 
 def task_spec(ws: Workspace, task_id: str) -> DrawSpec:

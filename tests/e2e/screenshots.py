@@ -65,7 +65,7 @@ def settle(page, text: str, timeout: int = 300_000) -> None:
 
 def _task_page(page, name: str, draw: bool, last: str) -> str:
     """The task page: draw the first task (with --draw), or make next year's plan report."""
-    settle(page, last)
+    settle(page, "抽签与名单")
     if name == "staff-tasks.png" and draw:
         seed = page.get_by_role("textbox", name="随机种子")
         seed.fill("2718 2818")
@@ -78,7 +78,7 @@ def _task_page(page, name: str, draw: bool, last: str) -> str:
         nxt = str(int(year.input_value()) + 1)
         year.click()
         page.get_by_role("option", name=nxt).click()
-        settle(page, last)
+        settle(page, "抽签与名单")
         page.get_by_role("tab", name="年度计划报告").click()
         page.get_by_role("button", name=f"生成 {nxt} 年度计划报告").click()
         settle(page, last, timeout=600_000)  # the whole year's tasks on the 20k demo

@@ -35,6 +35,7 @@ SHOTS = [  # (role, sidebar page or None for the landing page, file, lang, text 
     ("leader", None, "leader-overview-en.png", "en", "against the plan", 1440),
     # the task page: a joint task drawn (with --draw), then next year's plan report
     ("staff", "抽查任务", "staff-tasks.png", "zh", "抽签与名单", 1440),
+    ("staff", "抽查任务", "staff-task-results.png", "zh", "生成公示名单", 1440),
     ("staff", "抽查任务", "staff-task-plan.png", "zh", "超过频次上限", 1440),
 ]
 
@@ -73,6 +74,9 @@ def _task_page(page, name: str, draw: bool, last: str) -> str:
         settle(page, last)
         page.get_by_role("button", name="抽签", exact=True).click()
         return "各部门的执法检查人员"
+    if name == "staff-task-results.png":
+        page.get_by_role("tab", name="结果录入与公示").click()
+        page.get_by_role("tab", name="在表格中录入").click()
     if name == "staff-task-plan.png":
         year = page.get_by_role("combobox", name="年度")
         nxt = str(int(year.input_value()) + 1)

@@ -40,6 +40,7 @@ def test_navigation_lists_only_own_pages():
         "app_pages/draw.py",
         "app_pages/results.py",
         "app_pages/data.py",
+        "app_pages/tasks.py",
     ]
     assert [p.path for p in pages_for(["leader"])] == [
         "app_pages/leader.py",

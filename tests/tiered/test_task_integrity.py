@@ -134,6 +134,14 @@ def test_a_joint_tasks_replacement_is_staffed_by_each_department(tmp_path: Path)
         list(x) for x in detail[["department", "inspectors"]].values
     ]
     assert verify_draw(r.out_dir, ws).ok  # the list stays as drawn
+    code, out, _, _ = run_cli("task", "status", str(ws), "--json")
+    assert code in (0, 1) and {t["task_id"]: t for t in out["tasks"]}["T04"]["replaced"] == 1
+    made = r.out_dir / "replacements_made.csv"
+    saved = made.read_bytes()
+    made.write_bytes(saved.replace(b"unreachable", b"deregistered"))  # edited by hand
+    code, _, _, err = run_cli("task", "status", str(ws))
+    assert code == 2 and "replacements_made.csv" in err
+    made.write_bytes(saved)
     # the publication names both offices for the replacement's visit too
     results = tmp_path / "res.csv"
     pd.DataFrame(

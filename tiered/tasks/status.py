@@ -21,7 +21,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from tiered.draws.replace import current_list
+from tiered.draws.replace import MADE_NAME, current_list
 from tiered.layout import Layout
 from tiered.ledger import vouch
 from tiered.publish.workdays import Calendar
@@ -46,6 +46,7 @@ def _one(layout: Layout, folder, cal: Calendar, days: int, on: dt.date) -> dict:
             for p in (
                 folder / "manifest.json",
                 folder / "inspection_list.csv",
+                folder / MADE_NAME,
                 layout.task_results(task["task_id"]),
                 layout.task_publication(task["task_id"]),
             )

@@ -445,6 +445,7 @@ def rejection_rows(
         )
     return rows
 
+
 # ---------------------------------------------------------------- tasks (抽查任务)
 # Kept in one block for the task page (app_pages/tasks.py) and the ledger view of its entries.
 KIND_LABELS.update(

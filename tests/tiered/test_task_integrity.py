@@ -196,3 +196,19 @@ def test_past_and_conflicting_inspector_ids_fold_case_and_width(tmp_path: Path) 
     for u in minhe:
         assert set(got[u].split(";")) == {"M222", "M223"}
     assert verify_draw(r.out_dir, ws).ok
+
+
+def test_a_task_with_results_is_not_redrawn(tmp_path: Path) -> None:
+    """Its results would otherwise belong to a list that no longer exists."""
+    ws = task_ws(tmp_path)
+    r = run_task_draw(ws, "T04", SEED)
+    results = tmp_path / "res.csv"
+    pd.DataFrame(
+        {"uscc": [r.table["uscc"].iloc[0]], "date": ["2026-11-20"], "category": ["normal"]}
+    ).to_csv(results, index=False)
+    import_results(ws, None, results, task="T04")
+    code, _, _, err = run_cli(
+        "task", "draw", str(ws), "--task", "T04", "--seed", "9", "--replace", "--reason", "x"
+    )
+    assert code == 2 and "1 条检查结果" in err, err
+    assert json.loads((r.out_dir / "manifest.json").read_text("utf-8"))["seed"] == SEED

@@ -141,6 +141,43 @@ def flash(text: str, kind: str = "success") -> None:
     st.session_state.setdefault("flash", []).append((kind, text))
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def people_downloads(where, people, per_inspector, title: str, stem: str, key: str) -> None:
+    """The list for people as Excel (with a page per inspector) and as CSV with Chinese headers:
+    the same two buttons on the month's and a task's page, in `where[0]` and `where[1]`."""
+    from tiered.draws import readable
+
+    where[0].download_button(
+        T("下载检查名单（Excel，含按人员分页）", "Download the list (Excel, per-inspector pages)"),
+        readable.workbook_bytes(people, per_inspector, title),
+        file_name=f"{stem}-检查名单.xlsx",
+        key=f"{key}_xlsx",
+        type="primary",
+        mime=XLSX_MIME,
+    )
+    where[1].download_button(
+        T("下载检查名单（CSV，中文表头）", "Download the list (CSV, Chinese headers)"),
+        readable.csv_bytes(people),
+        file_name=f"{stem}-检查名单.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+
+
+def flash_import(s) -> None:
+    """Say what a results import did (rows read, added, already there, rejected)."""
+    flash(
+        T(
+            f"读取 {s.rows:,} 行：新增 {s.added:,}，已存在 {s.unchanged:,}，拒收 {s.rejected:,}",
+            f"{s.rows:,} rows read: {s.added:,} added, {s.unchanged:,} already recorded, "
+            f"{s.rejected:,} rejected",
+        ),
+        "warning" if s.rejected else "success",
+    )
+
+
 @contextlib.contextmanager
 def errors() -> Iterator[None]:
     """Show a user error as one `st.error` line and stop the page."""

@@ -186,23 +186,8 @@ st.caption(
         "inspector. The machine files (inspection_list) keep the contract's columns.",
     )
 )
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 d = st.columns(3)
-d[0].download_button(
-    T("下载检查名单（Excel，含按人员分页）", "Download the list (Excel, per-inspector pages)"),
-    readable.workbook_bytes(people, per_inspector, f"{month} 双随机抽查名单"),
-    file_name=f"{month}-检查名单.xlsx",
-    key="dl_people_xlsx",
-    type="primary",
-    mime=XLSX_MIME,
-)
-d[1].download_button(
-    T("下载检查名单（CSV，中文表头）", "Download the list (CSV, Chinese headers)"),
-    readable.csv_bytes(people),
-    file_name=f"{month}-检查名单.csv",
-    mime="text/csv",
-    key="dl_people_csv",
-)
+common.people_downloads(d, people, per_inspector, f"{month} 双随机抽查名单", month, "dl_people")
 with d[2].popover(T("机器可读文件", "Machine-readable files")):
     xlsx = folder / "inspection_list.xlsx"
     if xlsx.exists():
@@ -211,7 +196,7 @@ with d[2].popover(T("机器可读文件", "Machine-readable files")):
             xlsx.read_bytes(),
             file_name=f"{month}-inspection_list.xlsx",
             key="dl_xlsx",
-            mime=XLSX_MIME,
+            mime=common.XLSX_MIME,
         )
     st.download_button(
         "inspection_list.csv",

@@ -52,12 +52,7 @@ def _import(data: bytes, suffix: str, source: str) -> None:
         with common.errors():
             s = import_results(path, month, f, actor=common.actor())
     common.clear_caches()
-    msg = T(
-        f"读取 {s.rows:,} 行：新增 {s.added:,}，已存在 {s.unchanged:,}，拒收 {s.rejected:,}",
-        f"{s.rows:,} rows read: {s.added:,} added, {s.unchanged:,} already recorded, "
-        f"{s.rejected:,} rejected",
-    )
-    common.flash(msg, "warning" if s.rejected else "success")
+    common.flash_import(s)
     st.rerun()
 
 

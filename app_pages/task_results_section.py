@@ -22,8 +22,6 @@ from tiered.tasks.lists import TaskDraw
 from tiered.tasks.model import Task
 from tiered.workspace import Workspace
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def render(ws: Workspace, task: Task, drawn: TaskDraw | None, row: dict, lang: str) -> None:
     path, lay, cfg, task_id = ws.path, Layout.of(ws.path), ws.config, task.task_id
@@ -53,15 +51,7 @@ def render(ws: Workspace, task: Task, drawn: TaskDraw | None, row: dict, lang: s
                 with common.errors():
                     s = import_results(path, None, f, actor=common.actor(), task=task_id)
             common.clear_caches()
-            common.flash(
-                T(
-                    f"读取 {s.rows:,} 行：新增 {s.added:,}，已存在 {s.unchanged:,}，拒收 "
-                    f"{s.rejected:,}",
-                    f"{s.rows:,} rows read: {s.added:,} added, {s.unchanged:,} already "
-                    f"recorded, {s.rejected:,} rejected",
-                ),
-                "warning" if s.rejected else "success",
-            )
+            common.flash_import(s)
             if s.rejected:
                 st.session_state["task_rejected"] = task_id
             st.rerun()
@@ -179,7 +169,7 @@ def render(ws: Workspace, task: Task, drawn: TaskDraw | None, row: dict, lang: s
                         "start the abnormal-operation list procedure.",
                     )
                 )
-        for suffix, mime in ((".xlsx", XLSX_MIME), (".csv", "text/csv")):
+        for suffix, mime in ((".xlsx", common.XLSX_MIME), (".csv", "text/csv")):
             f = lay.task_publication(task_id, suffix)
             if f.exists():
                 st.download_button(

@@ -28,7 +28,6 @@ ws = common.workspace()
 cfg = ws.config
 path = ws.path
 lay = Layout.of(path)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 with common.errors():
     tasks = load_tasks(ws)
@@ -216,28 +215,13 @@ with tab_draw:
         depts = department_table(drawn, inspectors, items).drop(columns=["inspectors"])
         st.dataframe(depts.rename(columns=i18n.column_labels(depts.columns, lang)), hide_index=True)
         d = st.columns(3)
-        d[0].download_button(
-            T(
-                "下载检查名单（Excel，含按人员分页）",
-                "Download the list (Excel, per-inspector pages)",
-            ),
-            readable.workbook_bytes(people, per_inspector, f"{task_id} {task.name} 检查名单"),
-            file_name=f"{task_id}-检查名单.xlsx",
-            key="task_dl_xlsx",
-            type="primary",
-            mime=XLSX_MIME,
-        )
-        d[1].download_button(
-            T("下载检查名单（CSV，中文表头）", "Download the list (CSV, Chinese headers)"),
-            readable.csv_bytes(people),
-            file_name=f"{task_id}-检查名单.csv",
-            mime="text/csv",
-            key="task_dl_csv",
+        common.people_downloads(
+            d, people, per_inspector, f"{task_id} {task.name} 检查名单", task_id, "task_dl"
         )
         with d[2].popover(T("机器可读文件", "Machine-readable files")):
             for name, mime in (
                 ("inspection_list.csv", "text/csv"),
-                ("inspection_list.xlsx", XLSX_MIME),
+                ("inspection_list.xlsx", common.XLSX_MIME),
                 ("departments.csv", "text/csv"),
                 ("manifest.json", "application/json"),
             ):

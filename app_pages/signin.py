@@ -40,6 +40,7 @@ def store() -> AccountStore:
 
 
 def _signed_in(acc: Account) -> None:
+    st.session_state.pop("_ended", None)
     st.session_state["user"] = {
         "username": acc.username,
         "display": acc.display_name,
@@ -105,7 +106,9 @@ def write_cookie() -> None:
 
 def sign_in_page() -> None:
     st.title(T("分级分类“双随机、一公开”监管", "Credit-tiered random inspections"))
-    ended = st.session_state.pop("_ended", None)
+    # Kept until the next sign-in, not popped: the cookie component's answer reruns the page
+    # right after a sign-out, and a popped message would flash and vanish.
+    ended = st.session_state.get("_ended")
     if ended in ENDED:
         (st.success if ended == "signed_out" else st.warning)(T(*ENDED[ended]))
     hours = session.lifetime() / 3600

@@ -63,3 +63,20 @@ def test_page_refuses_anonymous_and_speaks_english(app_env, spec):
     at = page_test(spec.path, None, lang="en").run()
     assert any("Please sign in" in e.value for e in at.error)
     assert "登录" not in texts(at)
+
+
+def test_signed_out_message_survives_the_cookie_components_rerun(app_env):
+    """Signing out reruns the page and then the cookie component's answer reruns it again:
+    the "signed out" notice must still be there after the second run, and gone after a sign-in."""
+    at = _sign_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=90), "staff", "staff123")
+    next(b for b in at.sidebar.button if b.label == "退出登录").click()
+    at.run()
+    assert "user" not in at.session_state
+    assert any("已退出登录" in s.value for s in at.success)
+    at.run()  # the component's answer
+    assert any("已退出登录" in s.value for s in at.success)
+    at.text_input[0].input("staff")
+    at.text_input[1].input("staff123")
+    at.button[0].click()
+    at.run()
+    assert "_ended" not in at.session_state

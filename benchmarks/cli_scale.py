@@ -18,7 +18,8 @@ whole process tree (sampled every 0.1 s with psutil: what matters when a command
 On a shared machine CPU time is the fairer figure; the load average is printed too.
 
 Usage: python benchmarks/cli_scale.py [--entities 1000000] [--cache /tmp/tiered-bench]
-       [--steps validate,score,score-warm,draw,verify,reference] [--json FILE] [-- extra args]
+       [--steps validate,score,score-warm,draw,verify,reference] [--json FILE]
+       [--run-dir DIR] [--max-rss-gb G]
 `--engine-args "--engine dask"` is passed to score and draw.
 """
 
@@ -194,6 +195,11 @@ def main() -> None:
     ap.add_argument("--steps", default=",".join(STEPS))
     ap.add_argument("--engine-args", default="", help="extra arguments for score and draw")
     ap.add_argument("--json", type=Path, help="also write the timings here")
+    ap.add_argument(
+        "--run-dir",
+        type=Path,
+        help="where to lay the run's copy (default CACHE/run-N); give each concurrent run its own",
+    )
     ap.add_argument("--max-rss-gb", type=float, default=0, help="kill a command past this")
     args = ap.parse_args()
     global MAX_RSS_MB
@@ -206,7 +212,7 @@ def main() -> None:
     print(f"load average before: {load_average()}  (cores: {os.cpu_count()})", flush=True)
     master, built = demo_workspace(args.cache, args.entities)
     timings = [built] if built else []
-    ws = fresh_copy(master, args.cache / f"run-{args.entities}")
+    ws = fresh_copy(master, args.run_dir or args.cache / f"run-{args.entities}")
     draw_dir = ws / "out" / "draws" / MONTH
     argv = {
         "validate": ["validate", str(ws)],

@@ -66,43 +66,37 @@ class ImportSummary:
         return asdict(self)
 
 
-def draw_list_path(ws: Path, month: str) -> Path:
-    return Layout.of(ws).draw_dir(month) / "inspection_list.csv"
-
-
 def read_draw(ws: Path, month: str) -> pd.DataFrame:
     """The month's inspection list as text (uscc upper-cased), with its replacements (column
-    `replaces`) and the replaced entities marked (`replaced_reason`); UsageError when none."""
-    path = draw_list_path(ws, month)
-    if not path.is_file():
-        raise UsageError(
-            f"{month} 尚无抽查名单，请先运行 tiered draw (no draw for {month}: run `tiered draw`)",
-            file=str(path),
-        )
-    from tiered.draws.replace import current_list
-
-    df = current_list(path.parent)  # the list as drawn plus its replacements
-    df["uscc"] = df["uscc"].str.strip().str.upper()
-    return df
+    `replaces`) and the replaced entities marked (`replaced_reason`); UsageError when none, and
+    `vouch.UnvouchedFile` when the list, its manifest or its replacements are not what the
+    ledger recorded (results and a publication rest on the list the draw wrote)."""
+    return _read_list(ws, _target(ws, month, None))
 
 
 def _read_list(ws: Path, target: _Target) -> pd.DataFrame:
-    """A task's list, as its draw wrote it (the ledger vouches for list and manifest)."""
+    """A month's or a task's list, as its draw wrote it plus its replacements (the ledger vouches
+    for list, manifest and replacements)."""
+    from tiered.draws.replace import MADE_NAME, current_list
     from tiered.ledger import vouch
 
     if not target.list_path.is_file():
+        if target.task_id is None:
+            raise UsageError(
+                f"{target.label} 尚无抽查名单，请先运行 tiered draw"
+                f" (no draw for {target.label}: run `tiered draw`)",
+                file=str(target.list_path),
+            )
         raise UsageError(
             f"{target.label} 尚无抽查名单 (no draw list for {target.label})",
             file=str(target.list_path),
         )
-    from tiered.draws.replace import MADE_NAME, current_list
-
     folder = target.list_path.parent
     vouch.require(
         ws,
         [p for p in (target.list_path, folder / "manifest.json", folder / MADE_NAME) if p.exists()],
     )
-    df = current_list(folder)  # the list as drawn plus its replacements, as a month's
+    df = current_list(folder)
     df["uscc"] = df["uscc"].str.strip().str.upper()
     return df
 
@@ -193,7 +187,7 @@ def import_results(
     target = _target(ws, month, task)
     start = target.start
     month = target.label
-    draw = read_draw(ws, month) if task is None else _read_list(ws, target)
+    draw = _read_list(ws, target)
     config_versions.record_use(ws, actor)
     drawn = dict(
         zip(draw["uscc"], draw.get("inspectors", pd.Series("", index=draw.index)), strict=True)

@@ -147,3 +147,24 @@ def test_publish_needs_results(tmp_path: Path) -> None:
     ws, _ = drawn_ws(tmp_path)
     with pytest.raises(UsageError, match="tiered results"):
         publish(ws, MONTH)
+
+
+def test_month_results_and_publication_refuse_an_edited_list(tmp_path: Path) -> None:
+    """A month's results import and publication rest on the list its draw wrote: one byte
+    changed in it (or in its manifest) and both refuse, naming the file (as a task's do)."""
+    from tiered.ledger.vouch import UnvouchedFile
+
+    ws, usccs = _ws_with_results(tmp_path)
+    lst = ws / "out/draws" / MONTH / "inspection_list.csv"
+    good = lst.read_bytes()
+    lst.write_bytes(good.replace(b"\n", b"\r\n", 1))
+    with pytest.raises(UnvouchedFile, match="inspection_list.csv"):
+        publish(ws, MONTH, on=dt.date(2026, 6, 2))
+    with pytest.raises(UnvouchedFile, match="inspection_list.csv"):
+        import_results(ws, MONTH, tmp_path / "r.csv", today=dt.date(2026, 6, 12))
+    lst.write_bytes(good)
+    manifest = ws / "out/draws" / MONTH / "manifest.json"
+    manifest.write_text(manifest.read_text("utf-8") + " ", "utf-8")
+    with pytest.raises(UnvouchedFile, match="manifest.json"):
+        publish(ws, MONTH, on=dt.date(2026, 6, 2))
+    assert not (ws / "out/publish" / f"{MONTH}.csv").exists()

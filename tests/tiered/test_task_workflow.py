@@ -123,3 +123,30 @@ def test_demo_plan_side(demo_ws_session: Path) -> None:
     assert {"normal", "corrected", "unreachable"} <= set(ins["category"])
     code, out, _, err = run_cli("validate", str(demo_ws_session), "--json")
     assert code == 0, out["errors"][:3]
+
+
+def test_task_publication_lists_its_replacements(tmp_path: Path) -> None:
+    """A task's publication report names each replacement (as a month's does), warns about an
+    entity replaced as unreachable without a result, and publishes the replacement's result."""
+    from tiered.draws.replace import run_replace
+
+    ws = task_ws(tmp_path)
+    drawn = list(run_task_draw(ws, "T04", "2718").table["uscc"])
+    rep = run_replace(ws, drawn[0], "unreachable", task="T04")
+    rows = pd.DataFrame(
+        {"uscc": [drawn[1], rep.replacement], "date": ["2026-11-20"] * 2, "item": ["SJ01"] * 2}
+    )
+    rows.assign(category="normal").to_csv(tmp_path / "r.csv", index=False)
+    code, _, _, err = run_cli("results", str(ws), "--task", "T04", str(tmp_path / "r.csv"))
+    assert code == 0, err
+    code, out, _, err = run_cli("publish", str(ws), "--task", "T04", "--json")
+    assert code in (0, 1), err
+    assert [(r["uscc"], r["replacement"]) for r in out["replacements"]] == [
+        (drawn[0], rep.replacement)
+    ]
+    assert out["replacements"][0]["replacement_result_recorded"] is True
+    assert any(drawn[0] in w and "无法联系" in w for w in out["warnings"])
+    public = pd.read_csv(ws / "out" / "publish" / "task-T04.csv", dtype=str, encoding="utf-8-sig")
+    assert rep.replacement in set(public["统一社会信用代码"])
+    entry = ledger.entries(ws)[-1]
+    assert entry.kind == "publication" and entry.payload["replacements"] == 1

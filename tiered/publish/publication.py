@@ -139,16 +139,8 @@ def publish(
             f" (no results imported for {month}: run `tiered results`)"
         )
     table = public_table(results, _entities(ws), read_draw(ws, month))
-    replaced = _replacements(ws, month, results)
-
     late, warnings = lateness(results, config, on)
-    for r in replaced:
-        if r["reason"] == "unreachable" and not r["result_recorded"]:
-            warnings.append(
-                f"{r['uscc']} 因无法联系被替换，但尚未录入结果：请以“通过登记的住所（经营场所）"
-                "无法联系”录入 (replaced as unreachable but no result recorded: record it with "
-                "the category unreachable)"
-            )
+    replaced = replacements(Layout.of(ws).draw_dir(month), results, warnings)
     lay = Layout.of(ws)
     outputs = public_files(lay, lambda suffix: lay.publication(month, suffix), table)
     payload = {
@@ -205,15 +197,23 @@ def lateness(
     return late, warnings
 
 
-def _replacements(ws: Path, month: str, results: pd.DataFrame) -> list[dict]:
-    """The draw's replacements for the publication report, each with whether results exist."""
+def replacements(folder: Path, results: pd.DataFrame, warnings: list[str]) -> list[dict]:
+    """The draw's (a month's or a task's) replacements for the publication report, each with
+    whether results exist; a warning for each entity replaced as unreachable without a result
+    (that result starts the abnormal-operation procedure)."""
     from tiered.draws.replace import summary
 
     recorded = set(results["uscc"].dropna())
-    rows = summary(Layout.of(ws).draw_dir(month))
+    rows = summary(folder)
     for r in rows:
         r["result_recorded"] = r["uscc"] in recorded
         r["replacement_result_recorded"] = r["replacement"] in recorded
+        if r["reason"] == "unreachable" and not r["result_recorded"]:
+            warnings.append(
+                f"{r['uscc']} 因无法联系被替换，但尚未录入结果：请以“通过登记的住所（经营场所）"
+                "无法联系”录入 (replaced as unreachable but no result recorded: record it with "
+                "the category unreachable)"
+            )
     return rows
 
 

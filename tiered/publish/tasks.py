@@ -25,6 +25,7 @@ from tiered.publish.publication import (
     lateness,
     public_files,
     public_table,
+    replacements,
     unreachable,
 )
 from tiered.publish.workdays import PublishConfig
@@ -118,8 +119,12 @@ def publish_task(
         layout.root,
         [folder / "manifest.json", folder / "inspection_list.csv", layout.task_results(task_id)],
     )
+    from tiered.draws.replace import MADE_NAME, current_list
+
+    if (folder / MADE_NAME).exists():
+        vouch.require(layout.root, [folder / MADE_NAME])
     task = json.loads((folder / "manifest.json").read_text("utf-8"))["task"]
-    draw = pd.read_csv(folder / "inspection_list.csv", dtype=str, encoding="utf-8-sig")
+    draw = current_list(folder)  # as drawn plus its replacements
     ws = load_workspace(layout.root, write_rejected=False)
     inspectors = ws.tables.get("inspectors")
     results = results.assign(item=results["item"].map(_item_names(ws.tables.get("items"))))
@@ -127,12 +132,14 @@ def publish_task(
         results, _entities(layout.root), draw, task, _authorities(folder, inspectors), labels or {}
     )
     late, warnings = lateness(results, config, on)
+    replaced = replacements(folder, results, warnings)
     outputs = public_files(layout, lambda suffix: layout.task_publication(task_id, suffix), table)
     payload = {
         "task_id": task_id,
         "published_on": on.isoformat(),
         "rows": len(table),
         "late": len(late),
+        "replacements": len(replaced),
     }
     entry = staged.commit_files(layout.root, "publication", payload, outputs, actor=actor)
     return PublishSummary(
@@ -143,7 +150,7 @@ def publish_task(
         late,
         warnings,
         entry.seq,
-        [],
+        replaced,
         entry.hash,
         unreachable(results),
     )

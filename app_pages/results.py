@@ -104,6 +104,7 @@ with tab_edit:
             "result": i18n.column_label("result", lang),
         },
         key="res_editor",
+        placeholder="",  # an empty cell to fill in, not "None"
     )
     if st.button(T("保存录入的结果", "Save the results entered"), key="res_save"):
         rows = drawprep.entered_results(edited)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import T
-from app_support import bootstrap, i18n
+from app_support import bootstrap, ledgerview
 from app_support.accounts import AccountStore
 from tiered.ledger import chain as ledger
 
@@ -87,7 +87,7 @@ st.subheader(T("账本审计", "Ledger audit"))
 if st.button(T("检查账本", "Check the ledger"), key="audit"):
     with common.errors(), st.spinner(T("正在核对…", "Checking…")):
         rep = ledger.audit(path)
-    (st.success if rep.ok else st.error)("\n\n".join(i18n.audit_lines(rep, common.lang())))
+    (st.success if rep.ok else st.error)("\n\n".join(ledgerview.audit_lines(rep, common.lang())))
 
 entries = ledger.entries(path)
 st.caption(
@@ -99,6 +99,8 @@ st.caption(
 if entries:
     names = {a.username: a.display_name for a in AccountStore(bootstrap.accounts_path()).all()}
     st.dataframe(
-        pd.DataFrame(i18n.ledger_rows(reversed(entries[-50:]), common.lang(), names)),
+        pd.DataFrame(ledgerview.ledger_rows(reversed(entries[-50:]), common.lang(), names)),
         hide_index=True,
+        column_config=ledgerview.column_config(common.lang()),
+        placeholder="",
     )

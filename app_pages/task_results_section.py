@@ -109,6 +109,7 @@ def render(ws: Workspace, task: Task, drawn: TaskDraw | None, row: dict, lang: s
                     "result": i18n.column_label("result", lang),
                 },
                 key="task_res_editor",
+                placeholder="",  # an empty cell to fill in, not "None"
             )
             if st.button(T("保存录入的结果", "Save the results entered"), key="task_res_save"):
                 rows_in = taskview.entered_results(edited, lang)

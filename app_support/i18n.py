@@ -177,24 +177,7 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:,.{digits}f}%"
 
 
-def audit_lines(report, lang: str) -> list[str]:
-    """A `tiered.ledger.audit.AuditReport` as lines in the app's language (its own `lines()` are the
-    CLI's bilingual ones). Findings keep their message, which already carries English."""
-    if lang != "en":
-        return report.lines()
-    head = (
-        f"Ledger intact: {report.entries:,} entries, head {report.head_hash[:16]}"
-        if report.ok
-        else f"Ledger broken: {len(report.problems):,} problems"
-    )
-    return (
-        [head]
-        + [f"Problem: {p.message}" for p in report.problems]
-        + [f"Warning: {w.message}" for w in report.warnings]
-    )
-
-
-# ---------------------------------------------------------------------------- times and ledger
+# ---------------------------------------------------------------------------- times and messages
 BEIJING = ZoneInfo("Asia/Shanghai")
 _EN_TAIL = re.compile(r"\s*[(（][^()（）\u4e00-\u9fff]*[A-Za-z][^()（）\u4e00-\u9fff]*[)）]")
 
@@ -232,100 +215,6 @@ def yes_no(value, lang: str) -> str:
     if v in ("false", "0", "no", "否"):
         return pick(("否", "no"), lang)
     return str(value) if v not in ("", "none", "nan") else "–"
-
-
-KIND_LABELS = {
-    "score_run": ("信用评分", "score run"),
-    "config_change": ("配置修改", "config change"),
-    "threshold_change": ("阈值修改", "threshold change"),
-    "draw": ("月度抽签", "draw"),
-    "draw_replaced": ("重新抽签", "redraw"),
-    "task_draw": ("任务抽签", "task draw"),
-    "commitment": ("抽签前承诺", "commitment"),
-    "replacement": ("替换抽中主体", "replacement"),
-    "results_import": ("录入检查结果", "results import"),
-    "publication": ("结果公示", "publication"),
-    "data_upload": ("上传数据表", "data upload"),
-    "data_restore": ("恢复数据表", "data restore"),
-    "optimise_apply": ("采用优化比例", "optimised rates applied"),
-    "sign_in_lockout": ("登录锁定", "sign-in lockout"),
-}
-PAYLOAD_LABELS = {
-    "month": ("月份", "month"),
-    "task": ("任务", "task"),
-    "task_id": ("任务", "task"),
-    "table": ("表", "table"),
-    "file": ("文件", "file"),
-    "original_name": ("原文件名", "uploaded as"),
-    "version": ("配置版本", "config version"),
-    "as_of": ("基准日", "as of"),
-    "seed": ("种子", "seed"),
-    "drawn": ("抽取", "drawn"),
-    "entities": ("主体数", "entities"),
-    "rows": ("行数", "rows"),
-    "added": ("新增", "added"),
-    "unchanged": ("已存在", "already recorded"),
-    "rejected": ("拒收", "rejected"),
-    "late": ("逾期", "late"),
-    "published_on": ("公示日", "published on"),
-    "uscc": ("统一社会信用代码", "USCC"),
-    "username": ("用户名", "username"),
-    "failures": ("失败次数", "failures"),
-    "locked_until": ("锁定至", "locked until"),
-}
-
-
-SYSTEM_ACTORS = {"demo-setup": ("演示数据初始化", "demo setup")}  # actors that are no account
-
-
-def _value(key: str, v, lang: str) -> str:
-    if isinstance(v, bool):
-        return yes_no(v, lang)
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return fmt_int(v) if float(v).is_integer() else f"{v:,.4g}"
-    if key == "locked_until":
-        return beijing(v)
-    if isinstance(v, list | dict):
-        return pick((f"{len(v)} 项", f"{len(v)} items"), lang)
-    return str(v)
-
-
-def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list[dict]:
-    """Ledger entries as readable rows: #, time (Beijing), who, what, details, reason."""
-    from tiered.configversion import HAND_EDIT  # the tool's own reason, "中文 (english)"
-
-    names = {**{k: pick(v, lang) for k, v in SYSTEM_ACTORS.items()}, **(names or {})}
-    head = {
-        "seq": "#",
-        "time": pick(("时间（北京时间）", "time (Beijing)"), lang),
-        "who": pick(("操作人", "who"), lang),
-        "what": pick(("操作", "what"), lang),
-        "details": pick(("内容", "details"), lang),
-        "reason": pick(("原因", "reason"), lang),
-    }
-    rows = []
-    for e in entries:
-        p = e.payload or {}
-        reason = p.get("reason") or (p.get("replaced") or {}).get("reason") or ""
-        if reason == HAND_EDIT:
-            reason = message(reason, lang)
-        details = "；".join(
-            f"{pick(PAYLOAD_LABELS[k], lang)} {_value(k, v, lang)}"
-            for k, v in p.items()
-            if k in PAYLOAD_LABELS and v not in (None, "", [], {})
-        )
-        who = names.get(e.actor)
-        rows.append(
-            {
-                head["seq"]: e.seq,
-                head["time"]: beijing(e.time),
-                head["who"]: f"{who}（{e.actor}）" if who else e.actor,
-                head["what"]: pick(KIND_LABELS.get(e.kind, (e.kind, e.kind)), lang),
-                head["details"]: details,
-                head["reason"]: reason,
-            }
-        )
-    return rows
 
 
 # ------------------------------------------------------------------------- first start (app)
@@ -447,16 +336,6 @@ def rejection_rows(
 
 
 # ---------------------------------------------------------------- tasks (抽查任务)
-# Kept in one block for the task page (app_pages/tasks.py) and the ledger view of its entries.
-KIND_LABELS.update(
-    {
-        "task_draw_replaced": ("任务重新抽签", "task redraw"),
-        "commitment_replaced": ("重新承诺", "commitment replaced"),
-        "plan_report": ("年度计划报告", "annual plan report"),
-        "superseded": ("作废存档", "superseded"),
-    }
-)
-PAYLOAD_LABELS.update({"year": ("年度", "year")})
 TASK_COLUMNS = {
     "department": ("部门", "department"),
     "item_names": ("检查事项", "items"),

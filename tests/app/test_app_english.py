@@ -142,7 +142,7 @@ def test_settings_audit_english_and_payload_json(app_env):
     assert any(s.startswith("Ledger intact: ") for s in said), said
     assert not any(_has_chinese(s) for s in said)
     table = at.dataframe[0].value  # readable columns, no raw JSON or kind codes
-    assert list(table.columns) == ["#", "time (Beijing)", "who", "what", "details", "reason"]
+    assert list(table.columns) == ["#", "time (Beijing)", "who", "what", "reason", "details"]
     assert "score run" in set(table["what"]) and not table["details"].str.contains("{").any()
 
 

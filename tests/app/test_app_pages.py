@@ -144,7 +144,7 @@ def test_settings_audit(app_env):
     at.button(key="audit").click().run()
     assert any("账本完整" in s.value for s in at.success)
     table = at.dataframe[0].value  # the ledger: time in Beijing time, kinds in Chinese
-    assert list(table.columns) == ["#", "时间（北京时间）", "操作人", "操作", "内容", "原因"]
+    assert list(table.columns) == ["#", "时间（北京时间）", "操作人", "操作", "原因", "内容"]
     assert "信用评分" in set(table["操作"]) and "score_run" not in set(table["操作"])
     first = ledger.entries(app_env)[-1]
     utc = dt.datetime.fromisoformat(first.time.replace("Z", "+00:00"))

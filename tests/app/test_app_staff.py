@@ -76,6 +76,8 @@ def test_results_and_publish(app_env, tmp_path):
     at = page_test("app_pages/results.py", "staff").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="res_month").value == MONTH
+    editor = at.data_editor(key="res_editor").proto
+    assert editor.HasField("placeholder") and editor.placeholder == ""  # empty cells, not "None"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已录入结果"] == "3" and metrics["发现问题"] == "2"
     assert any("拒收" in b.label for b in at.get("download_button"))

@@ -57,6 +57,7 @@ def test_task_page_lists_draws_and_publishes(app_env, tmp_path):
     assert at.button(key="task_redraw").disabled
     # results: one row typed with a category, one with nothing but a date (rejected, not lost)
     ed = at.data_editor(key="task_res_editor")
+    assert ed.proto.HasField("placeholder") and ed.proto.placeholder == ""  # empty, not "None"
     first = ed.value.copy()
     assert len(first) == manifest["drawn"]
     at.session_state  # noqa: B018 - the editor's value is set through its state below

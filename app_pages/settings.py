@@ -101,6 +101,9 @@ if entries:
     st.dataframe(
         pd.DataFrame(ledgerview.ledger_rows(reversed(entries[-50:]), common.lang(), names)),
         hide_index=True,
-        column_config=ledgerview.column_config(common.lang()),
+        column_config={
+            k: st.column_config.Column(k, width=w)
+            for k, w in ledgerview.widths(common.lang()).items()
+        },
         placeholder="",
     )

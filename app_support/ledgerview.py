@@ -142,16 +142,9 @@ def ledger_rows(entries, lang: str, names: dict[str, str] | None = None) -> list
     return rows
 
 
-def column_config(lang: str) -> dict:
-    """Widths for st.dataframe: narrow number and time, a wide reason, the details last."""
-    import streamlit as st
-
+def widths(lang: str) -> dict[str, int | str]:
+    """Column widths for the table (pixels, or Streamlit's "large"): narrow number and time, a
+    wide reason, the long details last."""
     head = headings(lang)
-    return {
-        head["seq"]: st.column_config.NumberColumn(head["seq"], width=50, format="%d"),
-        head["time"]: st.column_config.TextColumn(head["time"], width=150),
-        head["who"]: st.column_config.TextColumn(head["who"], width=150),
-        head["what"]: st.column_config.TextColumn(head["what"], width=110),
-        head["reason"]: st.column_config.TextColumn(head["reason"], width=300),
-        head["details"]: st.column_config.TextColumn(head["details"], width="large"),
-    }
+    sizes = {"seq": 50, "time": 150, "who": 150, "what": 110, "reason": 300, "details": "large"}
+    return {head[k]: w for k, w in sizes.items()}

@@ -19,8 +19,10 @@ On a shared machine CPU time is the fairer figure; the load average is printed t
 
 Usage: python benchmarks/cli_scale.py [--entities 1000000] [--cache /tmp/tiered-bench]
        [--steps validate,score,score-warm,draw,verify,reference] [--json FILE]
-       [--run-dir DIR] [--max-rss-gb G]
-`--engine-args "--engine dask"` is passed to score and draw.
+       [--run-dir DIR] [--max-rss-gb G] [--keep-out]
+`--engine-args "--engine dask"` is passed to score and draw. `--keep-out` keeps the run dir's
+`out/` (the score run of an earlier invocation) and removes only the month's draw folders, so
+`--steps draw,verify,reference` can be repeated without scoring again.
 """
 
 from __future__ import annotations
@@ -201,6 +203,11 @@ def main() -> None:
         help="where to lay the run's copy (default CACHE/run-N); give each concurrent run its own",
     )
     ap.add_argument("--max-rss-gb", type=float, default=0, help="kill a command past this")
+    ap.add_argument(
+        "--keep-out",
+        action="store_true",
+        help="reuse the run dir's out/ (an earlier run's score) and only drop its draw folders",
+    )
     args = ap.parse_args()
     global MAX_RSS_MB
     MAX_RSS_MB = args.max_rss_gb * 1024
@@ -212,8 +219,14 @@ def main() -> None:
     print(f"load average before: {load_average()}  (cores: {os.cpu_count()})", flush=True)
     master, built = demo_workspace(args.cache, args.entities)
     timings = [built] if built else []
-    ws = fresh_copy(master, args.run_dir or args.cache / f"run-{args.entities}")
-    draw_dir = ws / "out" / "draws" / MONTH
+    run_dir = args.run_dir or args.cache / f"run-{args.entities}"
+    draw_dir = run_dir / "out" / "draws" / MONTH
+    if args.keep_out and (run_dir / "out").is_dir():
+        ws = run_dir  # a draw and verify again after the score run already there
+        for old in draw_dir.parent.glob(f"{MONTH}*"):
+            shutil.rmtree(old)
+    else:
+        ws = fresh_copy(master, run_dir)
     argv = {
         "validate": ["validate", str(ws)],
         "score": ["score", str(ws), "--as-of", AS_OF, *extra],

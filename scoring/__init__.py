@@ -6,7 +6,6 @@ one way to score), `indicators.compute` / `indicators.compute_at`, `tiers` (assi
 tier_mix, thresholds_for_mix, psi, psi_band), `calibrate_risk`, `learned` (the risk model).
 """
 
-from scoring.composite import RiskMapping, calibrate_risk
 from scoring.config import (
     DIMENSIONS,
     FadingConfig,
@@ -17,8 +16,26 @@ from scoring.config import (
     ThresholdConfig,
     WindowConfig,
 )
-from scoring.indicators import Prepared, prepare
-from scoring.pipeline import Scorer, ScoreRun
+
+# Loaded on first use: the pipeline pulls in the learned model (scikit-learn, SciPy: ~1 s to
+# import), which a command that only reads config or prepared tables (a draw) never needs.
+_LAZY = {
+    "RiskMapping": "scoring.composite",
+    "calibrate_risk": "scoring.composite",
+    "Prepared": "scoring.indicators",
+    "prepare": "scoring.indicators",
+    "Scorer": "scoring.pipeline",
+    "ScoreRun": "scoring.pipeline",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'scoring' has no attribute {name!r}")
+
 
 __all__ = [
     "DIMENSIONS",

@@ -275,9 +275,7 @@ def build_frame(
     spec = spec or month_spec(month)
     start = month_start(spec.month)
     if scores is None:
-        from tiered.analysis.scorerun import tiers_as_of
-
-        scores = tiers_as_of(ws, start)
+        scores = _tiers(ws, start)
     entities = _covered(ws, start)
     cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
     frame = entities[cols].reset_index(drop=True)
@@ -300,6 +298,19 @@ def build_frame(
     when = _by_uscc(frame["uscc"], last, "last_inspected")
     frame["last_inspected"] = pd.to_datetime(when).astype("datetime64[ns]")
     return frame, prev
+
+
+def _tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
+    """The tiers as of `start`: the month's ledgered score run's when it may be reused (without
+    importing the scoring pipeline and its learned model), else computed by `tiers_as_of`."""
+    from tiered.analysis.basis import ledgered_tiers
+
+    reused = ledgered_tiers(ws, start)
+    if reused is not None:
+        return reused
+    from tiered.analysis.scorerun import tiers_as_of
+
+    return tiers_as_of(ws, start)
 
 
 def _by_uscc(uscc: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:

@@ -43,6 +43,7 @@ class DrawOutcome:
     eligible: np.ndarray | None = None
     must_inspect: np.ndarray | None = None
     stratum: np.ndarray | None = None
+    order: np.ndarray | None = None  # the frame's rows in uscc order
 
 
 def normalise_seed(seed: str | None) -> str:
@@ -82,11 +83,15 @@ def _column_bytes(col: pd.Series, idx: np.ndarray) -> bytes:
 _CHUNK = 1 << 20  # rows per slice of a text column hashed at once (bounded memory)
 
 
-def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray) -> bool:
+def _take(values, idx: np.ndarray | None):
+    return values if idx is None else values[idx]
+
+
+def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray | None) -> bool:
     """Hash a text column's canonical bytes (`_column_bytes`) straight from Arrow buffers, a
-    slice at a time; False (nothing hashed) when the column is not all text."""
+    slice at a time; False (nothing hashed) when the column is not all text. `idx` None: the
+    rows in their own order."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = col.cat.categories
@@ -95,11 +100,12 @@ def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray) -> bool:
         dictionary = pa.array(list(cats) + ["\x00"], type=pa.large_string())
         codes = col.cat.codes.to_numpy().astype(np.int64)
         codes[codes < 0] = len(cats)  # missing
-        values = dictionary.take(pa.array(codes[idx]))
+        values = dictionary.take(pa.array(_take(codes, idx)))
     elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-        raw = col.to_numpy(dtype=object)[idx]
+        raw = _take(col.to_numpy(dtype=object), idx)
         missing = pd.isna(raw)
         if missing.any():
+            raw = raw.copy() if idx is None else raw
             raw[missing] = "\x00"
         try:
             values = pa.array(raw, from_pandas=False)
@@ -113,27 +119,30 @@ def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray) -> bool:
     n = len(values)
     for lo in range(0, n, _CHUNK):
         part = values.slice(lo, min(_CHUNK, n - lo))
-        empty, sep = pa.scalar("", pa.large_string()), pa.scalar("\x1f", pa.large_string())
-        joined = pc.binary_join_element_wise(part, empty, sep)  # each value + U+001F
-        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
-        start, end = int(offsets[joined.offset]), int(offsets[joined.offset + len(joined)])
-        if lo + len(part) == n:
-            end -= 1  # no separator after the last value
-        h.update(memoryview(joined.buffers()[2])[start:end])
+        h.update(_joined(part, last=lo + len(part) == n))
     return True
 
 
-def frame_digest(frame: pd.DataFrame) -> str:
-    """SHA-256 of the frame, independent of row and column order.
+def _joined(part, last: bool) -> np.ndarray:
+    """A large_string slice's values each followed by U+001F (none after the column's last
+    value), as one byte array: the data buffer with the separators spliced in by NumPy."""
+    offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[
+        part.offset : part.offset + len(part) + 1
+    ]
+    data = np.frombuffer(part.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    n = len(part)
+    out = np.empty(len(data) + n, dtype=np.uint8)
+    ends = offsets[1:] - offsets[0] + np.arange(n)  # where each value's separator goes
+    body = np.ones(len(out), dtype=bool)
+    body[ends] = False
+    out[body] = data
+    out[ends] = 0x1F
+    return out[:-1] if last and n else out
 
-    Canonical form: rows sorted by uscc (as UTF-8 text); columns in name order; per column its
-    name, then text values joined by U+001F (missing = U+0000), datetimes as int64 ns, numbers
-    as float64, booleans as bytes; each column's bytes hashed and the column hashes hashed
-    together with the row count. Text columns are hashed from Arrow buffers slice by slice
-    (the same bytes as `_column_bytes`, which remains the definition and the fallback).
-    """
+
+def uscc_keys(frame: pd.DataFrame):
+    """The frame's uscc as an Arrow string array (numbers and other objects as their text)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     keys = None
     if frame["uscc"].dtype == object:  # all text already: no per-row str() needed
@@ -145,11 +154,35 @@ def frame_digest(frame: pd.DataFrame) -> str:
             keys = None
     if keys is None:
         keys = pa.array(frame["uscc"].astype(str).to_numpy(dtype=object))
-    idx = pc.sort_indices(keys).to_numpy()
+    return keys
+
+
+def uscc_order(keys) -> np.ndarray:
+    """Rows in uscc order (UTF-8 byte order, stable): a check first, no sort when in order."""
+    import pyarrow.compute as pc
+
+    n = len(keys)
+    if n < 2 or pc.all(pc.less_equal(keys.slice(0, n - 1), keys.slice(1))).as_py():
+        return np.arange(n)
+    return pc.sort_indices(keys).to_numpy()
+
+
+def frame_digest(frame: pd.DataFrame, order: np.ndarray | None = None) -> str:
+    """SHA-256 of the frame, independent of row and column order.
+
+    Canonical form: rows sorted by uscc (as UTF-8 text); columns in name order; per column its
+    name, then text values joined by U+001F (missing = U+0000), datetimes as int64 ns, numbers
+    as float64, booleans as bytes; each column's bytes hashed and the column hashes hashed
+    together with the row count. Text columns are hashed from Arrow buffers slice by slice
+    (the same bytes as `_column_bytes`, which remains the definition and the fallback).
+    `order`: the rows in uscc order when the caller has it (`uscc_order`).
+    """
+    idx = uscc_order(uscc_keys(frame)) if order is None else order
+    rows = None if np.array_equal(idx, np.arange(len(idx))) else idx
     outer = hashlib.sha256(f"rows={len(frame)}".encode())
     for name in sorted(map(str, frame.columns)):
         inner = hashlib.sha256(name.encode("utf-8") + b"\x1e")
-        if not _text_into(inner, frame[name], idx):
+        if not _text_into(inner, frame[name], rows):
             inner.update(_column_bytes(frame[name], idx))
         outer.update(inner.digest())
     return outer.hexdigest()
@@ -198,11 +231,13 @@ def select_with_replacements(
     flags: tuple[np.ndarray, np.ndarray] | None = None,
     code: np.ndarray | None = None,
     keys_of: KeysOf | None = None,
+    all_text: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`select`, and each stratum's replacement order (`sampling.rules.REPLACEMENT_RULE`):
     the next pool entities in ticket order, found in the same pass over the tickets.
     `keys_of(usccs, seed)` computes the pool's ticket keys (default `ticket_keys`; an engine
-    may compute them partition by partition elsewhere: a ticket needs only its id and seed)."""
+    may compute them partition by partition elsewhere: a ticket needs only its id and seed).
+    `all_text`: the caller checked that every uscc is text (no conversion needed)."""
     if flags is None:
         eligible = frame["eligible"].to_numpy(dtype=bool)
         must = frame["must_inspect"].to_numpy(dtype=bool)
@@ -216,7 +251,10 @@ def select_with_replacements(
         code = np.array(
             [lookup[(a, b)] for a, b in zip(found["sector"], found["tier"], strict=True)]
         )[code]
-    uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
+    if frame["uscc"].dtype == object and all_text:
+        uscc = frame["uscc"].to_numpy(dtype=object)
+    else:
+        uscc = frame["uscc"].astype(str).to_numpy(dtype=object)
     pool = np.flatnonzero(eligible & ~must)
     pool_ids = uscc[pool]
     keys = (keys_of or ticket_keys)(pool_ids.tolist(), seed)
@@ -240,6 +278,9 @@ def select_with_replacements(
     forced_rows = np.flatnonzero(must)
     rows = np.concatenate([forced_rows, drawn_rows])
     out = frame.iloc[rows].reset_index(drop=True)
+    for c in out.columns:  # the drawn rows as text, whatever the frame's codes were
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(object)
     out["must_inspect"] = must[rows]
     prob = strata["inclusion_probability"].to_numpy()[code[rows]]
     prob[: len(forced_rows)] = 1.0
@@ -296,9 +337,11 @@ def draw(
     draws a list of another size with the same stratification (see `plan_quotas`)."""
     config = config or SamplingConfig()
     month_start(month)
-    digest = frame_digest(frame)  # before the seed is used
+    keys = uscc_keys(frame)
+    order = uscc_order(keys)
+    digest = frame_digest(frame, order)  # before the seed is used
     seed = normalise_seed(seed)
-    eligible, must, active = eligibility_flags(frame, month, config)
+    eligible, must, active = eligibility_flags(frame, month, config, sorted_uscc=keys.take(order))
     code, strata_keys = stratum_codes(frame)
     flags = pd.DataFrame({"eligible": eligible, "must_inspect": must, "active": active})
     size = {"share": share, "ratio": ratio, "count": count}
@@ -311,6 +354,7 @@ def draw(
         flags=(eligible, must),
         code=code,
         keys_of=keys_of,
+        all_text=frame["uscc"].dtype == object,
     )
     manifest = {
         "month": str(month).strip(),
@@ -350,4 +394,5 @@ def draw(
         eligible=eligible,
         must_inspect=must,
         stratum=code,
+        order=order,
     )

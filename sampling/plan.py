@@ -77,11 +77,19 @@ def check_config(config: SamplingConfig) -> None:
         )
 
 
-def _check_frame(frame: pd.DataFrame) -> None:
+def _check_frame(frame: pd.DataFrame, sorted_uscc=None) -> None:
+    """Required columns, unique uscc (from `sorted_uscc`, the frame's uscc sorted as Arrow
+    text, when the caller has it: adjacent values differ), a tier for everyone."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise PlanError(f"抽查对象缺少列：{', '.join(missing)} (frame lacks columns {missing})")
-    if not frame["uscc"].is_unique:
+    unique = sorted_uscc is not None
+    if unique and len(sorted_uscc) > 1:
+        import pyarrow.compute as pc
+
+        n = len(sorted_uscc)
+        unique = pc.all(pc.not_equal(sorted_uscc.slice(0, n - 1), sorted_uscc.slice(1))).as_py()
+    if not unique and not frame["uscc"].is_unique:
         dup = frame.loc[frame["uscc"].duplicated(), "uscc"].iloc[0]
         raise PlanError(f"统一社会信用代码重复：{dup} (duplicate uscc)")
     if frame["tier"].isna().any():
@@ -90,10 +98,11 @@ def _check_frame(frame: pd.DataFrame) -> None:
 
 
 def eligibility_flags(
-    frame: pd.DataFrame, month: str, config: SamplingConfig
+    frame: pd.DataFrame, month: str, config: SamplingConfig, *, sorted_uscc=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(eligible, must_inspect, active) boolean arrays aligned with `frame`'s rows."""
-    _check_frame(frame)
+    """(eligible, must_inspect, active) boolean arrays aligned with `frame`'s rows.
+    `sorted_uscc`: the frame's uscc sorted (Arrow), when the caller has it (checks uniqueness)."""
+    _check_frame(frame, sorted_uscc)
     start = month_start(month)
     status = frame["status"]
     active = (status.isna() | (status == "active")).to_numpy()

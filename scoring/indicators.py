@@ -116,8 +116,15 @@ class Prepared:
     def covered(self, as_of: pd.Timestamp | str) -> np.ndarray:
         """Who a score (and a draw) as of `as_of` covers, per entity in the entities' order:
         active (status empty or active) and already registered then (registered before
-        `as_of`, or with no registration date). The one place this rule is written."""
-        return self.active & ((self.reg_day < day_of(as_of)) | (self.reg_day == NO_END))
+        `as_of`, or with no registration date)."""
+        return covers(self.active, self.reg_day, as_of)
+
+
+def covers(active: np.ndarray, reg_day: np.ndarray, as_of: pd.Timestamp | str) -> np.ndarray:
+    """`Prepared.covered` from its two arrays (active, registration day as `to_days` gives it),
+    for a caller holding just those columns (a draw reads only them). The one place this rule
+    is written."""
+    return active & ((reg_day < day_of(as_of)) | (reg_day == NO_END))
 
 
 def to_days(values: pd.Series | np.ndarray, missing: int = NO_END) -> np.ndarray:

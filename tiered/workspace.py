@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +47,27 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         self,
         loaded: Mapping[str, pd.DataFrame] | None = None,
         lazy: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
+        files: Mapping[str, Path] | None = None,
     ) -> None:
         self._loaded: dict[str, pd.DataFrame] = dict(loaded or {})
         self._lazy: dict[str, Callable[[], pd.DataFrame]] = dict(lazy or {})
+        self._files: dict[str, Path] = dict(files or {})  # a lazy table's cached Parquet file
+
+    def arrow(self, name: str, columns: Sequence[str], dictionary: Sequence[str] = ()):
+        """Those of `columns` the table has, as a `pyarrow.Table`: read from the validated
+        cache's Parquet file (its digest checked at open) while the table is not loaded, so no
+        pandas objects are built; else from the loaded frame. `dictionary`: columns read
+        dictionary-encoded (short codes repeated a million times)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if name in self._lazy and name in self._files:
+            have = set(pq.read_schema(self._files[name]).names)
+            cols = [c for c in columns if c in have]
+            read = [c for c in dictionary if c in cols]
+            return pq.read_table(self._files[name], columns=cols, read_dictionary=read)
+        df = self[name]
+        return pa.Table.from_pandas(df[[c for c in columns if c in df]], preserve_index=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._loaded:
@@ -76,7 +94,7 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         return name in self._loaded or name in self._lazy
 
     def copy(self) -> Tables:
-        return Tables(self._loaded, self._lazy)
+        return Tables(self._loaded, self._lazy, self._files)
 
 
 @dataclass
@@ -423,7 +441,8 @@ def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | Non
             if vouched:
                 return None, None
             validated = None  # usable, but a ledger entry must not vouch for it
-        tables = Tables(lazy={n: _reader(folder / f"{n}.parquet") for n in meta["counts"]})
+        files = {n: folder / f"{n}.parquet" for n in meta["counts"]}
+        tables = Tables(lazy={n: _reader(p) for n, p in files.items()}, files=files)
         rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None, None  # no cache (or a damaged one): validate afresh

@@ -43,8 +43,11 @@ def test_each_command_prepares_once(demo_ws_session: Path, tmp_path: Path, count
     if config:
         (ws / "config.yaml").write_text(config + "\n", "utf-8")
     assert _run(counted, "score", str(ws), "--as-of", "2026-11-01") == 1
-    assert _run(counted, "draw", str(ws), "--month", "2026-11", "--seed", "once") == 1
+    # A draw after that score run reuses its tiers and builds its frame from the entities'
+    # columns alone (`tiered.draws.frame`): nothing to prepare; nor do its verify and a task
+    # draw of that month.
+    assert _run(counted, "draw", str(ws), "--month", "2026-11", "--seed", "once") == 0
     folder = str(ws / "out" / "draws" / "2026-11")
-    assert _run(counted, "verify", folder, "--workspace", str(ws)) == 1
-    assert _run(counted, "task", "draw", str(ws), "--task", "HD2026-00", "--seed", "once") == 1
+    assert _run(counted, "verify", folder, "--workspace", str(ws)) == 0
+    assert _run(counted, "task", "draw", str(ws), "--task", "HD2026-00", "--seed", "once") == 0
     assert _run(counted, "plan", str(ws), "--year", "2027") == 1

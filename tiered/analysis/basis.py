@@ -88,6 +88,19 @@ def score_basis(ws: Workspace) -> dict[str, str]:
 def ledgered_tiers(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame | None:
     """(uscc, tier) from the latest score run as of `as_of` when its basis is `ws`'s and its
     scores file is unchanged since; None when there is no such run (compute them instead)."""
+    table = ledgered_tier_table(ws, as_of)
+    if table is None:
+        return None
+    return pd.DataFrame(
+        {
+            "uscc": table["uscc"].to_numpy(zero_copy_only=False),
+            "tier": table["tier"].to_numpy(zero_copy_only=False),
+        }
+    )
+
+
+def ledgered_tier_table(ws: Workspace, as_of: pd.Timestamp):
+    """`ledgered_tiers` as a `pyarrow.Table` (uscc, tier as text; a draw keeps them in Arrow)."""
     from tiered.ledger import chain
     from tiered.ledger.vouch import UnvouchedFile, Vouched
 
@@ -117,7 +130,7 @@ def ledgered_tiers(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame | None:
     return tiers
 
 
-def _read_tiers(path: Path) -> pd.DataFrame | None:
+def _read_tiers(path: Path):
     """The uscc and tier columns of a scores file (UTF-8 with BOM), as text."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -140,9 +153,4 @@ def _read_tiers(path: Path) -> pd.DataFrame | None:
     # identifier is not its own text in the file, so take the computed path for it instead.
     if len(table) and pc.any(pc.starts_with(table["uscc"], "'")).as_py():
         return None
-    return pd.DataFrame(
-        {
-            "uscc": table["uscc"].to_numpy(zero_copy_only=False),
-            "tier": table["tier"].to_numpy(zero_copy_only=False),
-        }
-    )
+    return table.combine_chunks()

@@ -58,21 +58,31 @@ def stratum_label(sector: str, tier: str, must: bool = False) -> str:
 
 
 def frame_csv(
-    uscc: np.ndarray, eligible: np.ndarray, must: np.ndarray, code: np.ndarray, strata: pd.DataFrame
+    uscc: np.ndarray,
+    eligible: np.ndarray,
+    must: np.ndarray,
+    code: np.ndarray,
+    strata: pd.DataFrame,
+    order: np.ndarray | None = None,
 ) -> bytes:
     """frame.csv: the eligible entities sorted by uscc, with sector, tier and stratum label.
 
     Each row is the uscc joined to a per-(stratum, must) suffix in Arrow; the joined strings'
-    data buffer is the file body, so no Python code runs per row.
+    data buffer is the file body, so no Python code runs per row. `order`: the rows in uscc
+    order when the draw has it (`DrawOutcome.order`; else sorted here).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = np.flatnonzero(eligible)
-    ids = pa.array(np.asarray(uscc, dtype=object)[rows], type=pa.string())
-    order = pc.sort_indices(ids)
-    ids = ids.take(order)
-    sel = rows[order.to_numpy()]
+    if order is not None:
+        sel = order[np.asarray(eligible, bool)[order]]
+        ids = pa.array(np.asarray(uscc, dtype=object)[sel], type=pa.string())
+    else:
+        rows = np.flatnonzero(eligible)
+        ids = pa.array(np.asarray(uscc, dtype=object)[rows], type=pa.string())
+        by_uscc = pc.sort_indices(ids)
+        ids = ids.take(by_uscc)
+        sel = rows[by_uscc.to_numpy()]
     sectors, tiers = strata["sector"].astype(str).tolist(), strata["tier"].astype(str).tolist()
     # suffix index: 2 * stratum + must
     tails = []
@@ -140,6 +150,7 @@ def public_files(
             outcome.must_inspect,
             outcome.stratum,
             outcome.strata,
+            outcome.order,
         ),
         TICKETS_NAME: tickets_csv(outcome.selected["uscc"].astype(str).tolist(), seed),
         REPLACEMENTS_NAME: replacements_csv(outcome.replacements, seed),

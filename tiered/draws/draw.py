@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 import sampling
 from sampling.config import SamplingConfig
@@ -30,8 +32,9 @@ from tiered.config import config_to_dict
 from tiered.draws import bundle, commit
 from tiered.draws import supersede as supersession
 from tiered.draws.bundle import PUBLIC_DIR
+from tiered.draws.frame import History, arrow_table, entity_frame, plain, text, tier_table
 from tiered.draws.spec import DrawSpec, month_spec, window_of
-from tiered.draws.tiers import apply_imports, stratum_sources, usable_imports
+from tiered.draws.tiers import stratum_sources
 from tiered.engine import Engine
 from tiered.errors import UsageError
 from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
@@ -116,12 +119,6 @@ class _Computed:
         return out
 
 
-def _covered(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
-    """The entities a draw of a month starting at `start` covers: those `tiered score` scores
-    as of that day (`Workspace.covered`)."""
-    return ws.table("entities")[ws.covered(start)]
-
-
 def _scheduled(
     ws: Path, spec: DrawSpec, created_before: str | None = None
 ) -> tuple[pd.DataFrame, set[str]]:
@@ -170,8 +167,7 @@ def previous_inspectors(
     """(uscc, inspector_id) of each entity's latest planned inspection before the draw, draw
     lists included: the inspectors rotation keeps away."""
     scheduled, _ = _scheduled(ws.path, spec, created_before)
-    _, prev = _history(ws.tables.get("inspections"), scheduled, month_start(spec.month))
-    return prev
+    return History.of(ws, scheduled, month_start(spec.month)).previous()
 
 
 def _manifest(draw_dir: Path) -> dict:
@@ -179,15 +175,6 @@ def _manifest(draw_dir: Path) -> dict:
         return json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def planned_only(inspections: pd.DataFrame) -> pd.DataFrame:
-    """Planned inspections (type empty or planned): complaint, referral and monitoring checks
-    neither block a draw (cooldown) nor count against a cap."""
-    if "type" not in inspections.columns:
-        return inspections
-    kind = inspections["type"]
-    return inspections[kind.isna() | (kind == "planned")]
 
 
 def _replacements_made(draw_dir: Path, created_before: str | None) -> pd.DataFrame:
@@ -198,58 +185,6 @@ def _replacements_made(draw_dir: Path, created_before: str | None) -> pd.DataFra
     if created_before:
         done = done[done["replaced_at"] <= created_before]
     return done[["replacement", "inspectors"]].rename(columns={"replacement": "uscc"})
-
-
-def _history(inspections: pd.DataFrame | None, scheduled: pd.DataFrame, start: pd.Timestamp):
-    """(last inspection month per uscc, long frame of the inspectors of that inspection).
-
-    Dates count by month (an inspection on 2025-03-15 counts as 2025-03), so recording the
-    result of a drawn entity within its draw month does not change later frames. Within the
-    latest month, recorded inspections win over a draw list's assignment.
-    """
-    events = [scheduled]
-    if inspections is not None and len(inspections):
-        past = planned_only(inspections[inspections["date"] < start])
-        events.append(
-            pd.DataFrame(
-                {
-                    "uscc": past["uscc"],
-                    "inspectors": past["inspectors"].fillna("").astype(str),
-                    "date": past["date"].dt.to_period("M").dt.to_timestamp(),
-                    "actual": True,
-                }
-            )
-        )
-    ev = (
-        pd.concat([e for e in events if len(e)], ignore_index=True)
-        if any(len(e) for e in events)
-        else None
-    )
-    if ev is None:
-        return (
-            pd.DataFrame(
-                {
-                    "uscc": pd.Series(dtype=object),
-                    "last_inspected": pd.Series(dtype="datetime64[ns]"),
-                }
-            ),
-            pd.DataFrame(
-                {"uscc": pd.Series(dtype=object), "inspector_id": pd.Series(dtype=object)}
-            ),
-        )
-    ev["date"] = pd.to_datetime(ev["date"]).astype("datetime64[ns]")
-    ev["actual"] = ev["actual"].astype(bool)
-    last = ev.groupby("uscc", as_index=False)["date"].max()
-    latest = ev.merge(last.rename(columns={"date": "last"}), on="uscc")
-    latest = latest[latest["date"] == latest["last"]]
-    has_actual = latest.groupby("uscc")["actual"].transform("any")
-    latest = latest[latest["actual"] | ~has_actual]
-    ids = latest["inspectors"].astype(str).str.split(";")
-    prev = pd.DataFrame({"uscc": latest["uscc"], "inspector_id": ids}).explode("inspector_id")
-    prev["inspector_id"] = prev["inspector_id"].str.strip()
-    prev = prev[prev["inspector_id"] != ""].drop_duplicates()
-    prev = prev.sort_values(["uscc", "inspector_id"]).reset_index(drop=True)
-    return last.rename(columns={"date": "last_inspected"}), prev
 
 
 def _created_at(draw_dir: Path) -> str:
@@ -268,83 +203,55 @@ def build_frame(
     imports_known_on: pd.Timestamp | None = None,
 ) -> tuple:
     """(frame, previous inspectors) of a draw: its active entities in scope + tier + last
-    planned inspection, without those another draw of the same window took.
+    planned inspection, without those another draw of the same window took; sorted by uscc.
 
     Imported tiers are those usable on the draw's first day; the annual plan, looking ahead,
     passes `imports_known_on` (the day it is made: later classifications do not exist yet)."""
+    frame, _, history = _frame(ws, month, scores, created_before, spec, imports_known_on)
+    return plain(frame), history.previous()
+
+
+def _frame(
+    ws: Workspace,
+    month: str,
+    scores: pd.DataFrame | None,
+    created_before: str | None = None,
+    spec: DrawSpec | None = None,
+    imports_known_on: pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, pa.Array, History]:
+    """`build_frame`'s frame with short codes as categoricals, its uscc as Arrow, and the
+    inspection history (previous inspectors are found for the drawn entities only)."""
     spec = spec or month_spec(month)
     start = month_start(spec.month)
-    if scores is None:
-        scores = _tiers(ws, start)
-    entities = _covered(ws, start)
-    cols = [c for c in ("uscc", "name", "sector", "region", "status") if c in entities]
-    frame = entities[cols].reset_index(drop=True)
-    frame["tier"] = _by_uscc(frame["uscc"], scores, "tier")
-    missing = frame[frame["tier"].isna()]
-    if len(missing):
-        raise UsageError(
-            f"{len(missing)} 个存续主体没有信用风险等级（例如 {missing['uscc'].iloc[0]}）："
-            "请先运行 tiered score (active entities without a tier: score them first)"
-        )
-    frame["status"] = frame["status"].fillna("active")
-    frame = _imported_tiers(ws, frame, start if imports_known_on is None else imports_known_on)
+    tiers = tier_table(_tiers(ws, start) if scores is None else scores)
+    extra = ("entity_type",) if spec.scope is not None else ()
+    known = start if imports_known_on is None else imports_known_on
+    frame, ids, entities = entity_frame(ws, start, tiers, known, extra)
+    keep = np.ones(len(frame), bool)
     if spec.scope is not None:
-        frame = frame[spec.scope(frame, entities)]
+        keep &= np.asarray(spec.scope(frame, entities), bool)
     scheduled, overlapping = _scheduled(ws.path, spec, created_before)
     if overlapping and not spec.allow_repeat:
-        frame = frame[~frame["uscc"].isin(overlapping)]
-    last, prev = _history(ws.tables.get("inspections"), scheduled, start)
-    frame = frame.reset_index(drop=True)
-    when = _by_uscc(frame["uscc"], last, "last_inspected")
-    frame["last_inspected"] = pd.to_datetime(when).astype("datetime64[ns]")
-    return frame, prev
+        keep &= ~pc.is_in(ids, value_set=text(sorted(overlapping))).to_numpy(zero_copy_only=False)
+    if not keep.all():
+        frame = frame[keep].reset_index(drop=True)
+        ids = ids.filter(pa.array(keep))
+    history = History.of(ws, scheduled, start)
+    frame["last_inspected"] = history.last_inspected(ids)
+    return frame, ids, history
 
 
-def _tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame:
+def _tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame | pa.Table:
     """The tiers as of `start`: the month's ledgered score run's when it may be reused (without
     importing the scoring pipeline and its learned model), else computed by `tiers_as_of`."""
-    from tiered.analysis.basis import ledgered_tiers
+    from tiered.analysis.basis import ledgered_tier_table
 
-    reused = ledgered_tiers(ws, start)
+    reused = ledgered_tier_table(ws, start)
     if reused is not None:
         return reused
     from tiered.analysis.scorerun import tiers_as_of
 
     return tiers_as_of(ws, start)
-
-
-def _by_uscc(uscc: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
-    """`table[column]` for each of `uscc` (missing where the uscc is not in `table`, whose
-    usccs are unique): a left merge on uscc without building a merged frame (Arrow hash
-    lookup; at a million entities several times faster than `merge`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = table[column].to_numpy()
-    try:
-        keys = pa.array(uscc.to_numpy(dtype=object), type=pa.string())
-        known = pa.array(table["uscc"].to_numpy(dtype=object), type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the plain way
-        got = uscc.to_frame("uscc").merge(table[["uscc", column]], on="uscc", how="left")
-        return got[column].to_numpy()
-    pos = pc.index_in(keys, value_set=known).to_numpy(zero_copy_only=False)
-    hit = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), bool)
-    rows = np.where(hit, np.nan_to_num(pos), 0).astype(np.int64)
-    if values.dtype.kind == "M":
-        out = values[rows] if len(values) else np.full(len(rows), np.datetime64("NaT"), "M8[ns]")
-        out = out.astype("datetime64[ns]")
-        out[~hit] = np.datetime64("NaT")
-        return out
-    out = values.astype(object)[rows] if len(values) else np.full(len(rows), np.nan, object)
-    out[~hit] = np.nan
-    return out
-
-
-def _imported_tiers(ws: Workspace, frame: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
-    cfg = ws.config.imported_tiers
-    if not cfg.enabled:
-        return frame
-    return apply_imports(frame, usable_imports(ws.tables.get("tiers"), start, cfg.max_age_days))
 
 
 def _assignment_digest(inspectors: pd.DataFrame, conflicts: pd.DataFrame, prev: pd.DataFrame):
@@ -378,7 +285,7 @@ def compute(
             "抽查需要执法检查人员名录库 inspectors 表 (the draw needs the inspectors table)",
             file=str(ws.path),
         )
-    if not len(ws.table("entities")):
+    if "entities" not in ws.tables or not arrow_table(ws, "entities", ["uscc"]).num_rows:
         where = ws.files.get("entities", [ws.path])[0]
         raise UsageError(
             "检查对象名录库没有可用的数据行（只有表头，或每行都被拒收），无法抽查 (the entities "
@@ -387,16 +294,19 @@ def compute(
         )
     spec = spec or month_spec(month)
     config = spec.adjust(config) if spec.adjust else config
-    frame, prev = build_frame(ws, spec.month, scores, created_before=created_at, spec=spec)
+    frame, _, history = _frame(ws, spec.month, scores, created_before=created_at, spec=spec)
     size = {"share": spec.share, "ratio": spec.ratio, "count": spec.count}
     keys_of = _keys_on(engine) if engine is not None and engine.client is not None else None
     outcome = sampling.draw(
         frame, spec.month, seed, config, created_at=created_at, keys_of=keys_of, **size
     )
     used_seed = outcome.manifest["seed"]
-    conflicts = ws.table("conflicts")
-    inspectors = ws.tables["inspectors"]
     selected = outcome.selected
+    drawn = set(selected["uscc"])  # only what could affect this list
+    conflicts = ws.table("conflicts")
+    conflicts = conflicts[conflicts["uscc"].isin(drawn)]
+    prev = history.previous(drawn)
+    inspectors = ws.tables["inspectors"]
     assigned, extra = _assign(spec, selected, inspectors, used_seed, config, conflicts, prev)
     table = assigned[LIST_COLUMNS].copy()
     table["inclusion_probability"] = table["inclusion_probability"].astype(float).round(10)
@@ -406,10 +316,7 @@ def compute(
     manifest.update(spec.manifest)
     if "tier_source" in frame.columns or spec.kind == "task":
         _add_tier_sources(manifest, frame)
-    drawn = set(outcome.selected["uscc"])  # only what could affect this list
-    manifest["assignment_inputs_sha256"] = _assignment_digest(
-        inspectors, conflicts[conflicts["uscc"].isin(drawn)], prev[prev["uscc"].isin(drawn)]
-    )
+    manifest["assignment_inputs_sha256"] = _assignment_digest(inspectors, conflicts, prev)
     manifest["files"] = {CSV_NAME: sha256_bytes(csv), XLSX_NAME: sha256_bytes(xlsx)}
     manifest["files"].update({name: sha256_bytes(data) for name, data in extra.items()})
     # The whole effective config (tiers depend on the scoring config and the tier basis), so

@@ -69,9 +69,9 @@ def _lookup(uscc: pd.Series, imports: pd.DataFrame) -> tuple[pd.Series, pd.Serie
 def stratum_sources(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:
     """(sector, tier) -> {tier source: entities}; every source is the score without imports."""
     if "tier_source" not in frame.columns:
-        counts = frame.groupby(["sector", "tier"]).size()
+        counts = frame.groupby(["sector", "tier"], observed=True).size()
         return {k: {OWN: int(v)} for k, v in counts.items()}
-    counts = frame.groupby(["sector", "tier", "tier_source"]).size()
+    counts = frame.groupby(["sector", "tier", "tier_source"], observed=True).size()
     out: dict[tuple[str, str], dict[str, int]] = {}
     for (sector, tier, source), n in counts.items():
         out.setdefault((sector, tier), {})[source] = int(n)

@@ -92,6 +92,7 @@ def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray | None) -> bool
     slice at a time; False (nothing hashed) when the column is not all text. `idx` None: the
     rows in their own order."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = col.cat.categories
@@ -101,6 +102,13 @@ def _text_into(h: hashlib._Hash, col: pd.Series, idx: np.ndarray | None) -> bool
         codes = col.cat.codes.to_numpy().astype(np.int64)
         codes[codes < 0] = len(cats)  # missing
         values = dictionary.take(pa.array(_take(codes, idx)))
+    elif isinstance(col.dtype, pd.ArrowDtype):
+        kind = col.dtype.pyarrow_dtype
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return False
+        values = pa.array(col.array)
+        values = values if idx is None else values.take(pa.array(idx))
+        values = pc.fill_null(values, "\x00").cast(pa.large_string())
     elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         raw = _take(col.to_numpy(dtype=object), idx)
         missing = pd.isna(raw)
@@ -281,6 +289,8 @@ def select_with_replacements(
     for c in out.columns:  # the drawn rows as text, whatever the frame's codes were
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object)
+        elif isinstance(out[c].dtype, pd.ArrowDtype):
+            out[c] = out[c].to_numpy(dtype=object, na_value=None)
     out["must_inspect"] = must[rows]
     prob = strata["inclusion_probability"].to_numpy()[code[rows]]
     prob[: len(forced_rows)] = 1.0

@@ -118,7 +118,7 @@ _INV5 = np.uint64(pow(_M5, -1, 2**KEY_DIGITS))
 _MASK2 = np.uint64(2**KEY_DIGITS - 1)
 
 
-def _mod_key(digests: bytes, n: int) -> np.ndarray:
+def _mod_key(digests: bytes | np.ndarray, n: int) -> np.ndarray:
     limbs = np.frombuffer(digests, dtype=">u2").reshape(n, 16)
     m5 = np.uint64(_M5)
     acc = np.zeros(n, dtype=np.uint64)
@@ -155,7 +155,9 @@ def ticket_keys(usccs: Sequence[str], seed: str) -> np.ndarray:
         h = copy()
         h.update(u)
         append(h.digest())
-    return _reverse19(_mod_key(b"".join(digests), len(encoded)))
+    # 32-byte digests packed by NumPy (the raw buffer is the digests, trailing zeros included;
+    # faster than bytes.join at a million)
+    return _reverse19(_mod_key(np.array(digests, dtype="S32"), len(encoded)))
 
 
 def ticket_order(usccs: Sequence[str], seed: str, keys: np.ndarray | None = None) -> np.ndarray:

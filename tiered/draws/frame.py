@@ -155,8 +155,8 @@ def entity_frame(
     columns: dict[str, object] = {"uscc": cov.ids.to_numpy(zero_copy_only=False)}
     for c in ("name", "sector", "region", "status"):
         col = t[c] if c in t.column_names else pa.nulls(n, pa.string())
-        if c == "name":
-            columns[c] = col.to_numpy(zero_copy_only=False)
+        if c == "name":  # unique text: kept in Arrow (only the drawn rows become strings)
+            columns[c] = pd.arrays.ArrowExtensionArray(pa.chunked_array([_array(col)]))
         else:
             columns[c] = categorical(col, fill="active" if c == "status" else None)
     columns.update(_tiers_with_imports(ws, cov.ids, tier, imports_on))
@@ -285,9 +285,12 @@ class History:
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its categoricals as text columns (what callers outside the draw get)."""
+    """The frame with its categoricals and Arrow text as text columns (what callers outside
+    the draw get, and the drawn rows)."""
     out = frame.copy()
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object)
+        elif isinstance(out[c].dtype, pd.ArrowDtype):
+            out[c] = out[c].to_numpy(dtype=object, na_value=None)
     return out

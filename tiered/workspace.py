@@ -288,17 +288,24 @@ def load_workspace(
     if results:
         Vouched(ws).require_all(results)  # imported results are history only when ledgered
         sources.setdefault("inspections", []).extend(results)
-    inputs = _inputs_digest(ws, sources)
+    # A command that may use the cache finds it by the input files' stat signatures when the
+    # newest cache recorded them; verify (VOUCHED) always reads every input in full.
+    known = _known_files(ws) if use_cache is True else {}
+    inputs, seen, reused = _inputs_digest(ws, sources, known)
     key = _cache_key(inputs, today or dt.date.today())
     validated = None
     if use_cache:
         report, validated = _cache_read(ws, key, vouched=use_cache == VOUCHED)
+        if reused and validated is None:  # stat signatures count only for a vouched cache
+            inputs, seen, _ = _inputs_digest(ws, sources, {})
+            key = _cache_key(inputs, today or dt.date.today())
+            report, validated = _cache_read(ws, key)
     else:
         report = None
     if report is None:
         report = _validate(ws, config, files, results, sources, today)
         if use_cache is True:
-            validated = _cache_write(ws, key, report)
+            validated = _cache_write(ws, key, report, seen)
     if write_rejected:
         _write_rejected(ws, report)
     tables = _without_file_column(report.tables)
@@ -398,8 +405,16 @@ _CODE = (
 )
 
 
-def _inputs_digest(ws: Path, sources: dict[str, list[Path]]) -> str:
-    """sha256 of every input file (with its name), config.yaml and the validating code."""
+def _inputs_digest(
+    ws: Path, sources: dict[str, list[Path]], known: Mapping[str, list] | None = None
+) -> tuple[str, dict[str, list], bool]:
+    """(sha256 of every input file (with its name), config.yaml and the validating code; each
+    file's [stat signature..., sha256]; whether any sha256 came from `known` unread).
+
+    `known` (`_known_files`): a file whose stat signature (size, mtime, ctime, inode, device)
+    is the recorded one is not read again. Any write changes its ctime, which no user can set
+    back; a signature is recorded only for a file last modified well before it was taken (a
+    write within the same clock tick could otherwise go unseen)."""
     h = hashlib.sha256(b"v1")
     root = Path(__file__).resolve().parents[1]
     for rel in _CODE:
@@ -407,9 +422,44 @@ def _inputs_digest(ws: Path, sources: dict[str, list[Path]]) -> str:
     inputs = sorted({p for paths in sources.values() for p in paths})
     if (ws / "config.yaml").exists():
         inputs.append(ws / "config.yaml")
+    known = known or {}
+    seen: dict[str, list] = {}
+    reused = False
     for p in inputs:
-        h.update(f"|{p.relative_to(ws).as_posix()}={sha256_file(p)}".encode())
-    return h.hexdigest()
+        rel = p.relative_to(ws).as_posix()
+        sig = _signature(p)
+        rec = known.get(rel)
+        if sig is not None and rec is not None and list(rec[:-1]) == sig:
+            digest, reused = str(rec[-1]), True
+        else:
+            digest = sha256_file(p)
+        if sig is not None:
+            seen[rel] = [*sig, digest]
+        h.update(f"|{rel}={digest}".encode())
+    return h.hexdigest(), seen, reused
+
+
+_SETTLED_NS = 3_000_000_000  # a file modified more recently than this is always read
+
+
+def _signature(p: Path) -> list[int] | None:
+    st = p.stat()
+    if st.st_mtime_ns > dt.datetime.now().timestamp() * 1e9 - _SETTLED_NS:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _known_files(ws: Path) -> dict[str, list]:
+    """The input files' signatures and sha256 that the (newest) validated cache recorded."""
+    try:
+        folders = [d for d in Layout(ws).cache_dir.iterdir() if not d.name.startswith(".")]
+        if len(folders) != 1:
+            return {}
+        meta = json.loads((folders[0] / "report.json").read_text(encoding="utf-8"))
+        files = meta.get("files", {})
+        return files if isinstance(files, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _cache_key(inputs: str, today: dt.date) -> str:
@@ -472,7 +522,9 @@ def _reader(path: Path) -> Callable[[], pd.DataFrame]:
     return lambda: pd.read_parquet(path)
 
 
-def _cache_write(ws: Path, key: str, report: Report) -> dict | None:
+def _cache_write(
+    ws: Path, key: str, report: Report, files: Mapping[str, list] | None = None
+) -> dict | None:
     base = Layout(ws).cache_dir
     try:
         if base.exists():
@@ -490,6 +542,7 @@ def _cache_write(ws: Path, key: str, report: Report) -> dict | None:
                 "errors": report.errors,
                 "warnings": report.warnings,
                 "sha256": {p.name: sha256_file(p) for p in tmp.glob("*.parquet")},
+                "files": dict(files or {}),  # the inputs' signatures (`_inputs_digest`)
             }
             (tmp / "report.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except (OSError, ValueError) as exc:  # a cache is an optimisation: never fail a command

@@ -108,8 +108,10 @@ def covered(ws, start: pd.Timestamp, extra: Sequence[str] = ()) -> Covered:
     if not pa.types.is_string(ids.type):
         ids = text(ids.to_pylist())
     order = uscc_order(ids)
-    sel = pa.array(rows[order])
-    return Covered(ids.take(pa.array(order)), t.take(sel))
+    if not np.array_equal(order, np.arange(len(order))):
+        ids = ids.take(pa.array(order))
+    rest = t.drop_columns([c for c in ("uscc", "registered_on") if c in t.column_names])
+    return Covered(ids, rest.take(pa.array(rows[order])))
 
 
 def tier_table(scores: pd.DataFrame | pa.Table) -> pa.Table:

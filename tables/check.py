@@ -1,15 +1,17 @@
-"""Run the table specs of `tables.spec` over raw string frames.
+"""Run the table specs of `tables.spec` over raw text tables.
 
 Every failure is collected (nothing stops at the first): a row that fails any check is rejected
 with its file row number and all its reasons, and the accepted rows come back typed. Only input
 that cannot be used at all (a missing required column) raises `SchemaError`.
+
+A raw table is a pandas frame of text cells or an Arrow table of string columns (what the
+workspace reader gives for CSV), with a `row` column of file row numbers. Either way the checks
+run on Arrow columns (`tables.columns`); what a cell means is defined in `tables.parse`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,42 +20,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tables import columns as C
+from tables import keys
 from tables import uscc as uscc_mod
+from tables.columns import MAX_CELL_CHARS
 from tables.errors import SchemaError  # noqa: F401 - re-exported for callers
-from tables.spec import (
-    DEFAULT_RECORD_KINDS,
-    DEFAULT_SECTORS,
-    FIXED_VOCABULARIES,
-    KIND_LABELS,
-    PROBLEM_CATEGORIES,
-    RESULT_CATEGORIES,
-    SECTOR_LABELS,
-    TABLE_ORDER,
-    TABLES,
-    VALUE_ALIASES,
-    VALUE_PATTERNS,
-    Table,
+from tables.parse import (  # noqa: F401 - parse_* and fold_id are re-exported for callers
+    VOCABULARIES,
+    Rules,
+    allowed,
+    fold_id,
+    lookup,
+    parse_bools,
+    parse_choices,
+    parse_dates,
+    parse_numbers,
+    vocabulary,
+    vocabulary_codes,
 )
-from tables.summary import problem_summary, rows_text
+from tables.spec import PROBLEM_CATEGORIES, TABLE_ORDER, TABLES, Table
+from tables.summary import problem_summary
 
 ROW = "row"  # the file row number (the header is row 1), as a clerk sees it in Excel
 REASON = "reason"
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What the values may be: from the workspace config."""
-
-    sectors: tuple[str, ...] = DEFAULT_SECTORS
-    sector_labels: dict[str, str] = field(default_factory=dict)
-    record_kinds: tuple[str, ...] = DEFAULT_RECORD_KINDS
-    check_digit: bool = True
-    accept_bad_check_digit: bool = False
-    today: dt.date | None = None  # dates after this are rejected; None means the real today
-    category_labels: dict[str, str] = field(default_factory=dict)  # a bureau's own labels
-    # A file's own spellings of coded values: vocabulary -> {their value: code}; win over built-ins.
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-
 
 # A rule over a table's typed rows that needs more than the row: (rows, column, message per row).
 Failure = tuple[np.ndarray, str, pd.Series]
@@ -78,155 +67,19 @@ class Report:
         return problem_summary(self.errors)
 
 
-# ---------------------------------------------------------------------------------- parsers
-
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-# An Excel serial day number, perhaps with a time part (45292.75 = 2024-01-01 18:00). Five
-# digits only: a bare year such as 2024 is not a date (as a serial it would be 1905-07-16).
-_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse dates as Chinese exports write them; return (datetime64 series, malformed mask).
-
-    Accepted: 2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日, 20240105, an Excel serial number,
-    each optionally followed by a time. Missing values are NaT and not malformed.
-    """
-    s = s.astype(object)
-    present = s.notna()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if not present.any():
-        return out, pd.Series(False, index=s.index)
-    text = s[present].astype(str)  # callers pass cells already stripped by _clean_text
-    fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    rest = fast.isna()
-    if rest.any():
-        t = text[rest]
-        parts = t.str.extract(_YMD)
-        compact = t.str.extract(_COMPACT)
-        parts = parts.fillna(compact)
-        ok = parts.notna().all(axis=1)
-        parsed = pd.to_datetime(
-            {
-                "year": parts[0].where(ok, "1970").astype(int),
-                "month": parts[1].where(ok, "1").astype(int),
-                "day": parts[2].where(ok, "1").astype(int),
-            },
-            errors="coerce",
-        ).where(ok)
-        serial = t.str.match(_SERIAL) & ~ok
-        if serial.any():
-            days = np.floor(t[serial].astype(float))  # the day; a time part is not a date
-            parsed[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-        fast[rest] = parsed
-    out[present] = fast.astype("datetime64[ns]")
-    bad = pd.Series(False, index=s.index)
-    bad[present] = fast.isna().to_numpy()
-    return out, bad
-
-
-_TRUE = {"true", "1", "是", "yes", "y", "t", "1.0", "有"}
-_FALSE = {"false", "0", "否", "no", "n", "f", "0.0", "无"}
-
-
-def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    low = s.astype(object).astype(str).str.strip().str.lower().where(s.notna(), None)
-    true = low.isin(_TRUE)
-    false = low.isin(_FALSE)
-    bad = low.notna() & ~true & ~false
-    return true.astype(bool), bad
-
-
-def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = s.astype(object).where(s.notna(), None)
-    cleaned = (
-        text.astype(str).str.replace(",", "", regex=False).str.strip().where(text.notna(), None)
-    )
-    num = pd.to_numeric(cleaned, errors="coerce").astype(float)
-    bad = cleaned.notna() & ~np.isfinite(num)  # "inf" and "nan" parse, but are not amounts
-    return num.where(~bad), bad
-
-
-# ----------------------------------------------------------------------------- vocabularies
-
-
-VOCABULARIES: tuple[str, ...] = ("sector", "kind", *FIXED_VOCABULARIES)
-
-
-def vocabulary_codes(name: str, rules: Rules) -> tuple[str, ...]:
-    """The codes a vocabulary allows (KeyError for an unknown vocabulary)."""
-    if name == "sector":
-        return tuple(rules.sectors)
-    if name == "kind":
-        return tuple(rules.record_kinds)
-    return tuple(FIXED_VOCABULARIES[name])
-
-
-def _vocabulary(name: str, rules: Rules) -> dict[str, str]:
-    """Every accepted spelling (lower-cased) -> code, for a closed list of values; the
-    workspace's own spellings (`values` in config) win over the built-in ones."""
-    out = _builtin_vocabulary(name, rules)
-    out.update({k.strip().lower(): v for k, v in rules.values.get(name, {}).items()})
-    return out
-
-
-def _builtin_vocabulary(name: str, rules: Rules) -> dict[str, str]:
-    if name == "sector":
-        labels = {**SECTOR_LABELS, **rules.sector_labels}
-        codes = {c: labels.get(c, c) for c in rules.sectors}
-    elif name == "kind":
-        codes = {c: KIND_LABELS.get(c, c) for c in rules.record_kinds}
-    elif name == "category":
-        out = {c.lower(): c for c in RESULT_CATEGORIES}
-        out.update({label.lower(): c for c, label in rules.category_labels.items()})
-        for c, label in RESULT_CATEGORIES.items():
-            out.setdefault(label.lower(), c)
-        for k, v in VALUE_ALIASES["category"].items():
-            out.setdefault(k.lower(), v)
-        return out
-    else:
-        codes = FIXED_VOCABULARIES[name]
-    out = {c.lower(): c for c in codes}
-    out.update({label.lower(): c for c, label in codes.items()})
-    out.update({k.lower(): v for k, v in VALUE_ALIASES.get(name, {}).items() if v in codes})
-    return out
-
-
-def _lookup(vocab: dict[str, str], name: str | None, value: str) -> str | None:
-    """The code for one spelling: exact (case-folded) first, then a registry fragment."""
-    code = vocab.get(value.lower())
-    if code is None and name in VALUE_PATTERNS:
-        text = unicodedata.normalize("NFKC", value)
-        code = next((c for frag, c in VALUE_PATTERNS[name] if frag in text), None)
-    return code
-
-
-def _allowed(name: str, rules: Rules) -> str:
-    return ", ".join(vocabulary_codes(name, rules))
-
-
-# ------------------------------------------------------------------------------- validation
-
-
 class _Collector:
     """Failures of one table. Messages are formatted only for failing rows (`{v}` = the value),
     so checking ten million clean rows costs no string work."""
 
-    def __init__(self, index: pd.Index) -> None:
-        self.index = index
-        self.items: list[tuple[np.ndarray, str, np.ndarray, pd.Series | None]] = []
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.items: list[tuple[np.ndarray, str, np.ndarray, list | None]] = []
 
     def add(
-        self,
-        mask: pd.Series | np.ndarray,
-        column: str,
-        fmt: str,
-        values: pd.Series | None = None,
-        facts: pd.Series | None = None,
+        self, mask: object, column: str, fmt: str, values: object = None, facts: object = None
     ) -> None:
-        """`facts`: per row, a dict of machine-readable details merged into its error."""
+        """`values`, `facts` (per row, a dict merged into its error): an Arrow or numpy column,
+        or a Series indexed by row position holding at least the failing rows."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -234,99 +87,219 @@ class _Collector:
         if values is None:
             msgs = np.array([fmt] * len(idx), dtype=object)
         else:
-            vals = values.to_numpy(dtype=object)[idx]
-            msgs = np.array([fmt.format(v=v) for v in vals], dtype=object)
-        self.items.append((idx, column, msgs, None if facts is None else facts.iloc[idx]))
+            msgs = np.array([fmt.format(v=v) for v in C.pick(values, idx)], dtype=object)
+        self.items.append((idx, column, msgs, None if facts is None else C.pick(facts, idx)))
 
     def rejected_mask(self) -> np.ndarray:
-        out = np.zeros(len(self.index), dtype=bool)
+        out = np.zeros(self.n, dtype=bool)
         for idx, *_ in self.items:
             out[idx] = True
         return out
 
 
-def _clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
-    """Strip whitespace (and fold case to "upper"/"lower" if asked); an empty cell is missing
-    (None). Done in Arrow: ten million Python string calls per column would dominate reading a
-    large directory."""
-    values = s.to_numpy(dtype=object)
-    try:
-        arr = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # non-text cells (rare): the slow path
-        arr = pa.array([None if v is None or v != v else str(v) for v in values], pa.string())
-    arr = pc.utf8_trim_whitespace(arr)
-    if case == "upper":
-        arr = pc.utf8_upper(arr)
-    elif case == "lower":
-        arr = pc.utf8_lower(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+class _Raw:
+    """A raw table's columns as Arrow text, from a pandas frame or an Arrow table."""
+
+    def __init__(self, raw: pd.DataFrame | pa.Table) -> None:
+        self.raw = raw
+        self.names = (
+            [str(c) for c in raw.columns] if isinstance(raw, pd.DataFrame) else raw.column_names
+        )
+        self.n = len(raw) if isinstance(raw, pd.DataFrame) else raw.num_rows
+        self._cols: dict[str, pa.Array] = {}
+
+    def text(self, name: str) -> pa.Array:
+        if name not in self._cols:
+            if name not in self.names:
+                self._cols[name] = pa.nulls(self.n, pa.string())
+            else:
+                col = self.raw[name]
+                self._cols[name] = C.text_array(
+                    col.to_numpy(dtype=object) if isinstance(col, pd.Series) else col
+                )
+        return self._cols[name]
+
+    def values(self, name: str) -> np.ndarray:
+        col = self.raw[name]
+        return col.to_numpy() if isinstance(col, pd.Series) else col.to_numpy()
+
+    def rows(self, keep: np.ndarray) -> pd.DataFrame:
+        """The original cells of the rows in `keep`, as a frame with a fresh index."""
+        if isinstance(self.raw, pd.DataFrame):
+            return self.raw[keep].reset_index(drop=True)
+        return self.raw.filter(pa.array(keep)).to_pandas()
+
+    def extra(self, name: str, keep: np.ndarray) -> object:
+        col = self.raw[name]
+        if isinstance(col, pd.Series):
+            return col.to_numpy()[keep]
+        return C.to_pandas(col.combine_chunks(), keep)
 
 
-MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell cannot be written back to a list
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # invisible; Excel files cannot hold them
-
-
-def _unusable_text(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(has a control character, longer than Excel allows) for cleaned text cells."""
-    arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    ctrl = pc.fill_null(pc.match_substring_regex(arr, _CONTROL), False)
-    long = pc.fill_null(pc.greater(pc.utf8_length(arr), MAX_CELL_CHARS), False)
-    return ctrl.to_numpy(zero_copy_only=False), long.to_numpy(zero_copy_only=False)
-
-
-def _isin(values: pd.Series, known: pd.Index) -> pd.Series:
-    """`values.isin(known)` for text: an Arrow hash lookup (4.5 million records against a
-    million entities in well under a second, several times faster than pandas on objects)."""
-    try:
-        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        ref = pa.array(np.asarray(known, dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # non-text cells: as pandas does it
-        return values.isin(known)
-    hit = pc.fill_null(pc.is_in(arr, value_set=ref), False).to_numpy(zero_copy_only=False)
-    return pd.Series(hit, index=values.index)
-
-
-def fold_id(text: object) -> str:
-    """A code as it compares (inspector ids: `hd0077`, `HD0077` and full-width `ＨＤ００７７` are
-    one id): NFKC-normalised, stripped and case-folded. Every comparison of such ids uses it."""
-    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
-
-
-def _fold(s: pd.Series) -> pd.Series:
-    """`fold_id` over a column (missing cells stay missing)."""
-    return s.str.normalize("NFKC").str.strip().str.casefold().where(s.notna(), None)
-
-
-def derive_found_problem(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def derive_found_problem(raw: _Raw, rules: Rules) -> None:
     """`found_problem` follows from `category` where it is not given (CONTRACT: true for
     corrected, pending, not_disclosed, false_disclosure, unreachable and refused)."""
-    if "category" not in raw.columns:
-        return raw
-    vocab = _vocabulary("category", rules)
-    code = raw["category"].map(lambda v: None if v is None else vocab.get(str(v).strip().lower()))
-    derived = code.map(lambda c: None if c is None else str(c in PROBLEM_CATEGORIES).lower())
-    out = raw.copy()
-    given = out["found_problem"] if "found_problem" in out else pd.Series(None, index=out.index)
-    empty = given.isna() | (given.astype(str).str.strip() == "")
-    out["found_problem"] = given.astype(object).where(~empty, derived)
-    return out
+    if "category" not in raw.names:
+        return
+    vocab = vocabulary("category", rules)
+
+    def derived(v: object) -> str | None:
+        code = vocab.get(str(v).strip().lower())
+        return None if code is None else str(code in PROBLEM_CATEGORIES).lower()
+
+    given = raw.text("found_problem")
+    codes, values = C.distinct(given)
+    empty = C.spread(codes, np.array([str(v).strip() == "" for v in values], bool), True)
+    if empty.any():
+        filled = C.map_values(raw.text("category"), derived)
+        raw._cols["found_problem"] = pc.if_else(pa.array(empty), filled, given)
+    if "found_problem" not in raw.names:
+        raw.names = [*raw.names, "found_problem"]
 
 
-def _category_failures(typed: dict[str, pd.Series]) -> list[Failure]:
+def _category_failures(typed: dict[str, object], fails: _Collector) -> None:
     """A given `found_problem` that contradicts the row's category."""
     category, found = typed["category"], typed["found_problem"]
-    expected = category.map(lambda c: None if c is None else c in PROBLEM_CATEGORIES)
-    bad = (expected.notna() & (expected != found)).to_numpy()
-    msg = "是否发现问题与结果类别 '{}' 不一致 (found_problem contradicts the category)"
-    return [(bad, "found_problem", category.map(lambda c: msg.format(c)))] if bad.any() else []
+    codes, values = C.distinct(category)
+    expected = C.spread(codes, [int(c in PROBLEM_CATEGORIES) for c in values], -1)
+    bad = (expected >= 0) & (expected != found.astype(int))
+    msg = "是否发现问题与结果类别 '{v}' 不一致 (found_problem contradicts the category)"
+    fails.add(bad, "found_problem", msg, category)
+
+
+def _column(
+    c,
+    col: pa.Array,
+    table: Table,
+    rules: Rules,
+    today: pd.Timestamp,
+    fails: _Collector,
+    warnings: list[dict],
+    rows: np.ndarray,
+) -> object:
+    """Check one cleaned column; returns it typed (Arrow text or a numpy array)."""
+    ctrl, long = C.unusable(col)
+    fails.add(
+        ctrl,
+        c.name,
+        "含有不可见的控制字符，请删除后重新导入 (contains an invisible control character: "
+        "remove it)",
+    )
+    fails.add(
+        long,
+        c.name,
+        f"内容超过 {MAX_CELL_CHARS:,} 个字符 (longer than {MAX_CELL_CHARS:,} characters)",
+    )
+    present = C.present(col)
+    if c.required:
+        fails.add(~present, c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)")
+    if c.kind == "uscc":
+        if rules.check_digit and table.name == "entities":
+            bad = present & ~uscc_mod.valid_array(col)
+            if bad.any():
+                idx = np.flatnonzero(bad)
+                msgs = pd.Series(
+                    [uscc_mod.problem(v) for v in C.pick(col, idx)], index=idx, dtype=object
+                )
+                if rules.accept_bad_check_digit:
+                    only_check = msgs.str.contains("校验位").to_numpy()
+                    for i in idx[only_check]:
+                        warnings.append(
+                            {
+                                "table": table.name,
+                                "row": int(rows[i]),
+                                "column": c.name,
+                                "message": msgs[i] + "；已按配置接受 (accepted by config)",
+                            }
+                        )
+                    bad[idx[only_check]] = False
+                fails.add(bad, c.name, "{v}", msgs)
+        return col
+    if c.kind == "date":
+        codes, values = C.distinct(col)
+        parsed, bad = parse_dates(values)
+        far = pd.Series(False, index=values.index)  # beyond what datetime64 holds: "future"
+        if bad.any():
+            year = pd.to_numeric(values[bad].str.extract(r"^\s*(\d{4})")[0], errors="coerce")
+            far[bad] = (year > today.year).to_numpy()
+        parsed = C.spread(codes, parsed.to_numpy(), np.datetime64("NaT", "ns"))
+        bad, far = (
+            C.spread(codes, bad.to_numpy(bool), False),
+            C.spread(codes, far.to_numpy(bool), False),
+        )
+        fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
+        if not c.future:
+            fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
+            fails.add(
+                parsed > today.to_datetime64(),
+                c.name,
+                "日期在未来: '{v}' (date is in the future)",
+                col,
+            )
+        else:
+            fails.add(far, c.name, "日期超出范围: '{v}' (date out of range)", col)
+        return parsed
+    if c.kind == "bool":
+        codes, values = C.distinct(col)
+        true, bad = parse_bools(values)
+        fails.add(
+            C.spread(codes, bad.to_numpy(bool), False),
+            c.name,
+            "无法识别的是/否值: '{v}' (expected true/false, 1/0, 是/否)",
+            col,
+        )
+        missing = not c.required and c.name == "active"  # an inspector is active unless told
+        return C.spread(codes, true.to_numpy(bool), missing)
+    if c.kind == "number":
+        codes, values = C.distinct(col)
+        num, bad = parse_numbers(values)
+        parsed = C.spread(codes, num.to_numpy(float), np.nan)
+        fails.add(
+            C.spread(codes, bad.to_numpy(bool), False),
+            c.name,
+            "不是数字: '{v}' (not a number)",
+            col,
+        )
+        fails.add(parsed < 0, c.name, "不能为负数: '{v}' (negative amount)", col)
+        return parsed
+    if c.kind == "choice":
+        vocab = vocabulary(c.vocabulary, rules)
+        mapped = C.map_values(col, lambda v: lookup(vocab, c.vocabulary, str(v)))
+        bad = present & ~C.present(mapped)
+        fails.add(
+            bad,
+            c.name,
+            f"{c.name} 取值 '{{v}}' 不在允许列表中 (not one of: {allowed(c.vocabulary, rules)})",
+            col,
+        )
+        return mapped
+    if c.kind == "choices":
+        vocab = vocabulary(c.vocabulary, rules)
+        codes, values = C.distinct(col)
+        pairs = [parse_choices(v, vocab) for v in values]
+        bad_val = pa.array(C.spread(codes, _objects(p[1] for p in pairs), None), pa.string())
+        fails.add(
+            C.present(bad_val),
+            c.name,
+            f"{c.name} 含未知代码 '{{v}}' (not one of: {allowed(c.vocabulary, rules)})",
+            bad_val,
+        )
+        return pa.array(C.spread(codes, _objects(p[0] for p in pairs), None), pa.string())
+    return col
+
+
+def _objects(values) -> np.ndarray:
+    out = list(values)
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr
 
 
 def validate_table(
     table: Table,
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | pa.Table,
     rules: Rules,
-    known: dict[str, pd.Index] | None = None,
+    known: dict[str, object] | None = None,
     refused: dict[str, pd.Series] | None = None,
     row_rule: RowRule | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[dict]]:
@@ -338,10 +311,10 @@ def validate_table(
     rejected row says which row to fix instead of calling the key unknown.
     `row_rule` adds failures that need other tables (a task's items and departments).
     """
-    original = raw
+    src = _Raw(raw)
     if table.name == "inspections":
-        raw = derive_found_problem(raw, rules)
-    missing = [c for c in table.required_columns if c not in raw.columns]
+        derive_found_problem(src, rules)
+    missing = [c for c in table.required_columns if c not in src.names]
     if missing:
         col = table.column(missing[0])
         raise SchemaError(
@@ -350,222 +323,60 @@ def validate_table(
             col.name,
         )
     today = pd.Timestamp(rules.today or dt.date.today())
-    df = raw.copy()
-    for c in table.columns:
-        if c.name not in df.columns:
-            df[c.name] = None
-    fails = _Collector(df.index)
+    fails = _Collector(src.n)
     warnings: list[dict] = []
-    typed: dict[str, pd.Series] = {}
+    rows = src.values(ROW)
+    typed: dict[str, object] = {}
     for c in table.columns:
-        col = _clean_text(df[c.name], "upper" if c.kind == "uscc" else None)
-        ctrl, long = _unusable_text(col)
-        fails.add(
-            ctrl,
-            c.name,
-            "含有不可见的控制字符，请删除后重新导入 (contains an invisible control character: "
-            "remove it)",
-        )
-        fails.add(
-            long,
-            c.name,
-            f"内容超过 {MAX_CELL_CHARS:,} 个字符 (longer than {MAX_CELL_CHARS:,} characters)",
-        )
-        if c.required:
-            fails.add(
-                col.isna(), c.name, f"必填项 {c.name}（{c.label}）为空 (required value missing)"
-            )
-        present = col.notna()
-        if c.kind == "uscc":
-            if rules.check_digit and table.name == "entities":
-                codes = col[present].to_numpy(dtype=object)
-                ok = uscc_mod.valid_mask(codes)
-                bad_idx = col[present].index[~ok]
-                if len(bad_idx):
-                    msgs = col[bad_idx].map(uscc_mod.problem)
-                    if rules.accept_bad_check_digit:
-                        only_check = msgs.str.contains("校验位")
-                        for i in bad_idx[only_check.to_numpy()]:
-                            warnings.append(
-                                {
-                                    "table": table.name,
-                                    "row": int(df.at[i, ROW]),
-                                    "column": c.name,
-                                    "message": msgs[i] + "；已按配置接受 (accepted by config)",
-                                }
-                            )
-                        bad_idx = bad_idx[~only_check.to_numpy()]
-                    fails.add(col.index.isin(bad_idx), c.name, "{v}", msgs.reindex(col.index))
-        elif c.kind == "date":
-            parsed, bad = parse_dates(col)
-            far = pd.Series(False, index=col.index)  # beyond what datetime64 holds: "future"
-            if bad.any():
-                year = pd.to_numeric(col[bad].str.extract(r"^\s*(\d{4})")[0], errors="coerce")
-                far[bad] = (year > today.year).to_numpy()
-            fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
-            if not c.future:
-                fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
-                fails.add(parsed > today, c.name, "日期在未来: '{v}' (date is in the future)", col)
-            else:
-                fails.add(far, c.name, "日期超出范围: '{v}' (date out of range)", col)
-            col = parsed
-        elif c.kind == "bool":
-            parsed, bad = parse_bools(col)
-            fails.add(
-                bad, c.name, "无法识别的是/否值: '{v}' (expected true/false, 1/0, 是/否)", col
-            )
-            col = parsed if c.required else parsed.where(present | (c.name != "active"), True)
-        elif c.kind == "number":
-            parsed, bad = parse_numbers(col)
-            fails.add(bad, c.name, "不是数字: '{v}' (not a number)", col)
-            fails.add(parsed < 0, c.name, "不能为负数: '{v}' (negative amount)", col)
-            col = parsed
-        elif c.kind == "choice":
-            vocab = _vocabulary(c.vocabulary, rules)
-            codes, uniques = pd.factorize(col)  # a handful of distinct values: map those
-            lookup = np.array(
-                [_lookup(vocab, c.vocabulary, str(u)) for u in uniques] + [None], object
-            )
-            mapped = pd.Series(lookup[codes], index=col.index, dtype=object)
-            bad = present & mapped.isna()
-            allowed = _allowed(c.vocabulary, rules)
-            fails.add(
-                bad, c.name, f"{c.name} 取值 '{{v}}' 不在允许列表中 (not one of: {allowed})", col
-            )
-            col = mapped.where(present, None)
-        elif c.kind == "choices":
-            vocab = _vocabulary(c.vocabulary, rules)
-            allowed = _allowed(c.vocabulary, rules)
-
-            def norm(v: object, vocab: dict = vocab) -> tuple[str | None, str | None]:
-                if v is None:
-                    return None, None
-                parts = [p.strip() for p in re.split(r"[;；,，、]", str(v)) if p.strip()]
-                codes = [vocab.get(p.lower()) for p in parts]
-                unknown = [p for p, k in zip(parts, codes, strict=True) if k is None]
-                if unknown or not parts:
-                    return None, unknown[0] if unknown else str(v)
-                return ";".join(dict.fromkeys(codes)), None
-
-            pairs = col.map(norm)
-            col = pairs.map(lambda p: p[0])
-            bad_val = pairs.map(lambda p: p[1])
-            fails.add(
-                bad_val.notna(),
-                c.name,
-                f"{c.name} 含未知代码 '{{v}}' (not one of: {allowed})",
-                bad_val,
-            )
-        typed[c.name] = col
+        col = C.clean(src.text(c.name), "upper" if c.kind == "uscc" else None)
+        typed[c.name] = _column(c, col, table, rules, today, fails, warnings, rows)
 
     for earlier, later in table.date_order:  # e.g. a record repaired before it was decided
         first, then = table.column(earlier), table.column(later)
-        before = (typed[later] < typed[earlier]).fillna(False).to_numpy(bool)
         fails.add(
-            before,
+            typed[later] < typed[earlier],
             later,
             f"{then.label} '{{v}}' 早于{first.label} ({later} is before the row's {earlier})",
-            _clean_text(df[later]),
+            C.clean(src.text(later)),
         )
-
-    # keys: a duplicated key is ambiguous; identical copies keep one, differing copies all go
-    # (so the result never depends on row order), and each message names every row to fix
     for key in table.key:
-        k = _fold(typed[key]) if table.column(key).ignore_case else typed[key]
-        dup = k.notna() & k.duplicated(keep=False)
-        if dup.any():
-            cols = [c.name for c in table.columns]
-            content = pd.DataFrame({c: typed[c] for c in cols}).astype(str)
-            same = content[dup].groupby(k[dup]).transform("nunique").max(axis=1) == 1
-            identical = pd.Series(False, index=df.index)
-            identical[same.index] = same
-            first = ~k.duplicated(keep="first")
-            row_lists = df.loc[dup, ROW].groupby(k[dup]).agg(lambda r: sorted(int(x) for x in r))
-            rows_of = k[dup].map(row_lists)  # only the duplicated rows: a few, even in 1M
-            same_copy = dup & identical & ~first
-            differ = dup & ~identical
-            text = pd.Series(None, index=df.index, dtype=object)
-            facts = pd.Series(None, index=df.index, dtype=object)
-            for i, v, r in zip(rows_of.index, typed[key][dup], rows_of, strict=True):
-                if same_copy[i]:
-                    text[i] = (
-                        f"重复行：与第 {r[0]} 行完全相同，已保留第 {r[0]} 行"
-                        f" (an identical copy of row {r[0]}, which is kept)"
-                    )
-                    facts[i] = {"problem": "duplicate_row", "value": v, "rows": r}
-                elif differ[i]:
-                    text[i] = (
-                        f"{key} '{v}' 重复：第 {rows_text(r)} 行的 {key} 相同而内容不一致，均被"
-                        f"拒收；请保留正确的一行，改正或删除其余各行 (the same {key} in rows "
-                        f"{', '.join(map(str, r))} with different content: all are rejected; "
-                        "keep the right one, fix or delete the others)"
-                    )
-                    facts[i] = {"problem": "duplicate_key", "value": v, "rows": r}
-            fails.add(same_copy, key, "{v}", text, facts)
-            fails.add(differ, key, "{v}", text, facts)
-
+        keys.duplicate_failures(table, key, typed, rows, fails)
     for col_name, target in table.references.items():
-        if known is None or target not in known:
-            continue
-        k = typed[col_name]
-        if table.column(col_name).ignore_case:  # take the referenced table's spelling
-            ids = known[target]
-            canon = pd.Series(ids, index=_fold(pd.Series(ids, dtype=object)).to_numpy())
-            canon = canon[~canon.index.duplicated()]
-            k = _fold(k).map(canon).where(lambda v: v.notna(), k)
-            typed[col_name] = k
-        unknown = k.notna() & ~_isin(k, known[target])  # known: a pandas Index
-        what = "检查对象名录库" if target == "entities" else "执法检查人员名录库"
-        gone = (refused or {}).get(target)
-        if gone is not None and len(gone) and unknown.any():
-            hit = unknown & k.isin(gone.index)
-            unknown &= ~hit
-            if hit.any():
-                info = k[hit].map(gone)
-                shown = pd.Series(None, index=k.index, dtype=object)
-                shown[hit] = [
-                    f"'{v}'（第 {rows_text(i['rows'])} 行）"
-                    for v, i in zip(k[hit], info, strict=True)
-                ]
-                facts = pd.Series(None, index=k.index, dtype=object)
-                facts[hit] = [
-                    {
-                        "problem": "rejected_reference",
-                        "value": v,
-                        "refers_to": target,
-                        "refers_rows": i["rows"],
-                        "cause": i["cause"],
-                    }
-                    for v, i in zip(k[hit], info, strict=True)
-                ]
-                for i, d in zip(shown[hit].index, info, strict=True):
-                    why = ("因代码重复", "duplicated") if d["cause"] == "duplicate" else ("", "")
-                    shown[i] += (
-                        f" 在{what}中的行{why[0]}已被拒收，本行随之拒收；改正那一行即可"
-                        f" (its {target} row was rejected{' as ' + why[1] if why[1] else ''},"
-                        " so this row is too: fix that row)"
-                    )
-                fails.add(hit, col_name, "{v}", shown, facts)
-        fails.add(unknown, col_name, f"'{{v}}' 不在{what}中 (unknown in {target})", k)
-
+        if known is not None and target in known:
+            keys.reference_failures(table, col_name, target, typed, known[target], refused, fails)
     if "category" in typed and "found_problem" in typed:
-        for mask, column, msgs in _category_failures(typed):
-            fails.add(mask, column, "{v}", msgs)
+        _category_failures(typed, fails)
 
-    extra = [c for c in df.columns if c not in typed and c != ROW]
-    typed_df = pd.DataFrame(typed, index=df.index)
-    for c in extra:
-        typed_df[c] = df[c]
+    extra = [c for c in src.names if c not in typed and c != ROW]
     if row_rule is not None:
+        typed_df = pd.DataFrame({n: C.to_pandas(v) for n, v in typed.items()})
+        for c in extra:
+            typed_df[c] = src.extra(c, np.ones(src.n, bool))
         for mask, column, msgs in row_rule(typed_df):
             fails.add(mask, column, "{v}", msgs)
     rejected_mask = fails.rejected_mask()
+    errors, reasons = _errors(table, fails, rows, src)
+    rejected = src.rows(rejected_mask)
+    rejected[REASON] = ["; ".join(reasons[i]) for i in np.flatnonzero(rejected_mask)]
+    rejected = rejected[[ROW] + [c for c in rejected.columns if c != ROW]]
+    keep = ~rejected_mask
+    accepted = C.frame(typed, keep)
+    for c in extra:
+        accepted[c] = src.extra(c, keep)
+    if "status" in accepted.columns:
+        accepted["status"] = accepted["status"].fillna("active")
+    return accepted, rejected, errors, warnings
+
+
+def _errors(
+    table: Table, fails: _Collector, rows: np.ndarray, src: _Raw
+) -> tuple[list[dict], dict[int, list[str]]]:
+    """The errors of the failing rows (sorted by row, column) and each row's reasons."""
     errors: list[dict] = []
     reasons: dict[int, list[str]] = {}
-    rows = df[ROW].to_numpy()
-    files = df["file"].to_numpy() if "file" in df.columns else None  # table spans several files
+    files = src.values("file") if "file" in src.names else None  # table spans several files
     for idx, column, msgs, facts in fails.items:
-        more = [None] * len(idx) if facts is None else facts.to_list()
+        more = [None] * len(idx) if facts is None else facts
         for i, m, f in zip(idx, msgs, more, strict=True):
             e = {"table": table.name, "row": int(rows[i]), "column": column, "message": str(m)}
             if files is not None:
@@ -575,23 +386,17 @@ def validate_table(
             errors.append(e)
             reasons.setdefault(int(i), []).append(f"{column}: {m}")
     errors.sort(key=lambda e: (e["row"], e["column"]))
-    rejected = original[rejected_mask].copy()
-    rejected[REASON] = ["; ".join(reasons[i]) for i in np.flatnonzero(rejected_mask)]
-    rejected = rejected[[ROW] + [c for c in rejected.columns if c != ROW]]
-    accepted = typed_df[~rejected_mask].reset_index(drop=True)
-    if "status" in accepted.columns:
-        accepted["status"] = accepted["status"].fillna("active")
-    return accepted, rejected.reset_index(drop=True), errors, warnings
+    return errors, reasons
 
 
-def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
+def validate_tables(raw: dict[str, pd.DataFrame | pa.Table], rules: Rules) -> Report:
     """Validate all present tables in reference order (entities and inspectors first)."""
     tables: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
     counts: dict[str, dict[str, int]] = {}
     errors: list[dict] = []
     warnings: list[dict] = []
-    known: dict[str, pd.Index] = {}
+    known: dict[str, pa.Array] = {}
     refused: dict[str, pd.Series] = {}
     for name in TABLE_ORDER:
         if name not in raw:
@@ -604,27 +409,9 @@ def validate_tables(raw: dict[str, pd.DataFrame], rules: Rules) -> Report:
         errors.extend(errs)
         warnings.extend(warns)
         if spec.key:
-            known[name] = pd.Index(acc[spec.key[0]].to_numpy(dtype=object))
-            refused[name] = _refused_keys(spec, rej, errs, known[name])
+            known[name] = C.text_array(acc[spec.key[0]].to_numpy(dtype=object))
+            refused[name] = keys.refused_keys(spec, rej, errs, known[name])
     return Report(tables, rejected, counts, errors, warnings)
-
-
-def _refused_keys(spec: Table, rej: pd.DataFrame, errs: list[dict], ok: pd.Index) -> pd.Series:
-    """Keys of a table's rejected rows that no accepted row has: key -> {rows, cause}."""
-    key = spec.key[0]
-    if not len(rej) or key not in rej.columns:
-        return pd.Series(dtype=object)
-    col = _clean_text(rej[key], "upper" if spec.column(key).kind == "uscc" else None)
-    dup_rows = {e["row"] for e in errs if e.get("problem") == "duplicate_key"}
-    out: dict[str, dict] = {}
-    for v, r in zip(col, rej[ROW], strict=True):
-        if v is None or v in ok:
-            continue
-        d = out.setdefault(v, {"rows": [], "cause": "invalid"})
-        d["rows"].append(int(r))
-        if int(r) in dup_rows:
-            d["cause"] = "duplicate"
-    return pd.Series(out, dtype=object)
 
 
 def _tasks_rule(tables: dict[str, pd.DataFrame]) -> RowRule:

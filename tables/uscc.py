@@ -80,3 +80,27 @@ def valid_mask(codes: np.ndarray) -> np.ndarray:
     ok &= expected == vals[:, 17]
     out[cand] = ok
     return out
+
+
+def valid_array(arr) -> np.ndarray:
+    """`valid_mask` over an Arrow string array (missing cells: False), without a Python string
+    per code: the 18 bytes of each ASCII 18-character code are read from Arrow's buffer."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cand = pc.fill_null(
+        pc.and_(pc.equal(pc.utf8_length(arr), 18), pc.string_is_ascii(arr)), False
+    ).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(arr), dtype=bool)
+    if not cand.any():
+        return out
+    fixed = pc.cast(arr.filter(pa.array(cand)), pa.binary(18))
+    raw = np.frombuffer(fixed.buffers()[1], dtype=np.uint8)
+    raw = raw[fixed.offset * 18 : (fixed.offset + len(fixed)) * 18].reshape(-1, 18)
+    vals = _LOOKUP[raw]
+    ok = (vals >= 0).all(axis=1)
+    body = np.where(vals[:, :17] < 0, 0, vals[:, :17])
+    expected = (31 - (body * WEIGHTS).sum(axis=1) % 31) % 31
+    ok &= expected == vals[:, 17]
+    out[cand] = ok
+    return out

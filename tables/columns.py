@@ -1,0 +1,214 @@
+"""Columns of a table as Arrow string arrays, and the vectorised steps `tables.check` runs on them.
+
+A million-row table is checked without making a Python object per cell: text is trimmed,
+tested and looked up in Arrow; a parsed column (dates, numbers, yes/no, coded values) is parsed
+once per distinct value with the definitions in `tables.parse`, and the results are spread back
+over the rows by index. Python objects are made only for the rows that fail (their messages)
+and, at the end, for the accepted cells the callers read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell cannot be written back to a list
+NULL_TEXT = pa.scalar(None, pa.string())
+
+
+def text_array(values: object) -> pa.Array:
+    """Cells (a pandas Series, numpy array or Arrow array) as one Arrow string array; a non-text
+    cell (rare: a number from a typed Parquet file) is written as `str(v)`, NaN as missing."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if isinstance(values, pa.Array):
+        if pa.types.is_string(values.type):
+            return values
+        if pa.types.is_large_string(values.type) or pa.types.is_null(values.type):
+            return values.cast(pa.string())
+        values = np.asarray(values.to_pandas(), dtype=object)
+    values = np.asarray(values, dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None or v != v else str(v) for v in values], pa.string())
+
+
+def clean(arr: pa.Array, case: str | None = None) -> pa.Array:
+    """Strip whitespace (and fold case to "upper"/"lower" if asked); an empty cell is missing.
+
+    Each step runs only when some cell needs it, as the cells' bytes tell: most columns have no
+    cell that starts or ends with whitespace, and codes have no lower-case letter."""
+    if _may_need_trim(arr):
+        arr = pc.utf8_trim_whitespace(arr)
+    if case == "upper" and _has_bytes(arr, _CASED_UPPER):
+        arr = pc.utf8_upper(arr)
+    elif case == "lower" and _has_bytes(arr, _CASED_LOWER):
+        arr = pc.utf8_lower(arr)
+    return _empty_to_null(arr)
+
+
+def _lut(byte_values) -> np.ndarray:
+    out = np.zeros(256, dtype=bool)
+    out[list(byte_values)] = True
+    return out
+
+
+# First bytes of the UTF-8 of every character Arrow and Python call whitespace: ASCII 9-13 and
+# 28-32, U+0085 and U+00A0 (C2), U+1680 (E1), U+2000-U+205F (E2), U+3000 (E3).
+_SPACE_LEAD = _lut([*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3])
+_CASED_UPPER = _lut([*range(0x61, 0x7B), *range(0x80, 0x100)])  # a-z, or any non-ASCII
+_CASED_LOWER = _lut([*range(0x41, 0x5B), *range(0x80, 0x100)])
+_CTRL = _lut([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(validity, offsets, data bytes) of a string array, as numpy views."""
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return present(arr), offsets, data
+
+
+def _may_need_trim(arr: pa.Array) -> bool:
+    valid, offsets, data = _parts(arr)
+    starts, ends = offsets[:-1], offsets[1:]
+    some = valid & (ends > starts)
+    if not some.any():
+        return False
+    starts, ends = starts[some], ends[some]
+    if _SPACE_LEAD[data[starts]].any():
+        return True
+    last = ends - 1  # back from the last byte to the first byte of the last character
+    for _ in range(3):
+        cont = ((data[last] & 0xC0) == 0x80) & (last > starts)
+        last = np.where(cont, last - 1, last)
+    return bool(_SPACE_LEAD[data[last]].any())
+
+
+def _has_bytes(arr: pa.Array, lut: np.ndarray) -> bool:
+    _, offsets, data = _parts(arr)
+    return bool(lut[data[offsets[0] : offsets[-1]]].any())
+
+
+def _empty_to_null(arr: pa.Array) -> pa.Array:
+    valid, offsets, _ = _parts(arr)
+    empty = valid & (offsets[1:] == offsets[:-1])
+    if not empty.any():
+        return arr
+    return pc.if_else(pa.array(empty), NULL_TEXT, arr)
+
+
+def clean_series(s: pd.Series, case: str | None = None) -> pd.Series:
+    """`clean` for a pandas column (object cells, None for missing), keeping its index."""
+    return pd.Series(clean(text_array(s), case).to_pandas(), index=s.index, dtype=object)
+
+
+def unusable(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(has a control character, longer than Excel allows) for cleaned text cells, from the
+    bytes: a control character is one ASCII byte, and a cell of at most MAX_CELL_CHARS bytes
+    has at most that many characters."""
+    valid, offsets, data = _parts(arr)
+    ctrl = np.zeros(len(arr), dtype=bool)
+    hits = np.flatnonzero(_CTRL[data[offsets[0] : offsets[-1]]]) + offsets[0]
+    if len(hits):
+        ctrl[np.unique(np.searchsorted(offsets, hits, side="right") - 1)] = True
+        ctrl &= valid
+    long = valid & (np.diff(offsets) > MAX_CELL_CHARS)
+    if long.any():
+        idx = np.flatnonzero(long)
+        chars = pc.utf8_length(arr.take(pa.array(idx))).to_numpy(zero_copy_only=False)
+        long[idx] = chars > MAX_CELL_CHARS
+    return ctrl, long
+
+
+def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An Arrow boolean array (no nulls) as a numpy bool array."""
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def present(arr: pa.Array) -> np.ndarray:
+    return mask(pc.is_valid(arr))
+
+
+def distinct(arr: pa.Array) -> tuple[np.ndarray, pd.Series]:
+    """(per row: its value's position in `values`, or -1 when missing; the distinct values as an
+    object Series)."""
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64, copy=False)
+    return codes, pd.Series(enc.dictionary.to_pylist(), dtype=object)
+
+
+def spread(codes: np.ndarray, per_value: object, missing: object) -> np.ndarray:
+    """Per-distinct-value results back over the rows (`missing` where a row has no value)."""
+    per_value = np.asarray(per_value)
+    ext = np.empty(len(per_value) + 1, dtype=per_value.dtype)
+    ext[: len(per_value)] = per_value
+    ext[-1] = missing
+    return ext[codes]  # codes of -1 pick the last element: `missing`
+
+
+def map_values(arr: pa.Array, fn: Callable[[object], object]) -> pa.Array:
+    """`fn` over each distinct present value of a text column, as a text column (None stays
+    missing; `fn` returning None makes the cell missing)."""
+    enc = pc.dictionary_encode(arr)
+    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
+    return pc.take(mapped, enc.indices)
+
+
+def duplicated(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(present and its value occurs more than once, first occurrence of its value)."""
+    codes, values = distinct(arr)
+    if not len(values):
+        return np.zeros(len(arr), bool), np.zeros(len(arr), bool)
+    ok = codes >= 0
+    counts = np.bincount(codes[ok], minlength=len(values))
+    dup = ok & (np.append(counts, 0)[codes] > 1)
+    first = np.zeros(len(arr), bool)
+    _, pos = np.unique(codes, return_index=True)
+    first[pos] = True
+    return dup, first
+
+
+def is_in(arr: pa.Array, known: pa.Array) -> np.ndarray:
+    """Whether each cell is one of `known` (missing cells: False): an Arrow hash lookup."""
+    return mask(pc.fill_null(pc.is_in(arr, value_set=known), False))
+
+
+def pick(values: object, idx: np.ndarray) -> list:
+    """The cells of `values` (Arrow array, numpy array, or a Series indexed by row position) at
+    row positions `idx`, as Python objects."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.take(pa.array(idx, pa.int64())).to_pylist()
+    if isinstance(values, pd.Series):
+        return values.loc[idx].to_list()
+    return list(np.asarray(values, dtype=object)[idx])
+
+
+def to_pandas(col: object, keep: np.ndarray | None = None) -> object:
+    """A typed column (Arrow text or numpy) for a pandas frame, only the rows in `keep`."""
+    if isinstance(col, pa.Array | pa.ChunkedArray):
+        if keep is not None:
+            col = col.filter(pa.array(keep))
+        return col.to_pandas().to_numpy(dtype=object)
+    return col if keep is None else col[keep]
+
+
+def take(col: object, idx: np.ndarray) -> np.ndarray:
+    """A typed column's cells at row positions `idx`, as pandas would hold them."""
+    if isinstance(col, pa.Array | pa.ChunkedArray):
+        return col.take(pa.array(idx, pa.int64())).to_pandas().to_numpy(dtype=object)
+    return col[idx]
+
+
+def frame(typed: dict[str, object], keep: np.ndarray) -> pd.DataFrame:
+    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`, as a pandas
+    frame: text as object cells (None when missing), built by Arrow column by column."""
+    table = pa.table({n: v if isinstance(v, pa.Array) else pa.array(v) for n, v in typed.items()})
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+    return table.to_pandas(split_blocks=True)

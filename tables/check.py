@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,9 @@ class Report:
     counts: dict[str, dict[str, int]]
     errors: list[dict]
     warnings: list[dict] = field(default_factory=list)
+    # The accepted tables as Arrow, with the schema pandas would give them (None where the input
+    # was pandas): the validated cache is written from these. Dropped once written.
+    arrow: dict[str, pa.Table | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_rejected(self) -> int:
@@ -295,6 +299,14 @@ def _objects(values) -> np.ndarray:
     return arr
 
 
+class _Checked(NamedTuple):
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    errors: list[dict]
+    warnings: list[dict]
+    arrow: pa.Table | None  # the accepted rows as Arrow, when the input was Arrow
+
+
 def validate_table(
     table: Table,
     raw: pd.DataFrame | pa.Table,
@@ -311,6 +323,18 @@ def validate_table(
     rejected row says which row to fix instead of calling the key unknown.
     `row_rule` adds failures that need other tables (a task's items and departments).
     """
+    return _check(table, raw, rules, known, refused, row_rule)[:4]
+
+
+def _check(
+    table: Table,
+    raw: pd.DataFrame | pa.Table,
+    rules: Rules,
+    known: dict[str, object] | None,
+    refused: dict[str, pd.Series] | None,
+    row_rule: RowRule | None,
+) -> _Checked:
+    """`validate_table`, also giving the accepted rows as Arrow (for the validated cache)."""
     src = _Raw(raw)
     if table.name == "inspections":
         derive_found_problem(src, rules)
@@ -360,12 +384,17 @@ def validate_table(
     rejected[REASON] = ["; ".join(reasons[i]) for i in np.flatnonzero(rejected_mask)]
     rejected = rejected[[ROW] + [c for c in rejected.columns if c != ROW]]
     keep = ~rejected_mask
-    accepted = C.frame(typed, keep)
-    for c in extra:
-        accepted[c] = src.extra(c, keep)
-    if "status" in accepted.columns:
-        accepted["status"] = accepted["status"].fillna("active")
-    return accepted, rejected, errors, warnings
+    if "status" in typed:
+        typed["status"] = pc.fill_null(typed["status"], "active")
+    arrow_extra = isinstance(src.raw, pa.Table)
+    if arrow_extra:
+        typed.update({c: src.raw[c].combine_chunks() for c in extra})
+    accepted, arrow = C.frame(typed, keep)
+    if not arrow_extra:
+        for c in extra:
+            accepted[c] = src.extra(c, keep)
+        arrow = None
+    return _Checked(accepted, rejected, errors, warnings, arrow)
 
 
 def _errors(
@@ -398,12 +427,13 @@ def validate_tables(raw: dict[str, pd.DataFrame | pa.Table], rules: Rules) -> Re
     warnings: list[dict] = []
     known: dict[str, pa.Array] = {}
     refused: dict[str, pd.Series] = {}
+    arrow: dict[str, pa.Table | None] = {}
     for name in TABLE_ORDER:
         if name not in raw:
             continue
         spec = TABLES[name]
         rule = _tasks_rule(tables) if name == "tasks" else None
-        acc, rej, errs, warns = validate_table(spec, raw[name], rules, known, refused, rule)
+        acc, rej, errs, warns, arrow[name] = _check(spec, raw[name], rules, known, refused, rule)
         tables[name], rejected[name] = acc, rej
         counts[name] = {"rows": len(raw[name]), "accepted": len(acc), "rejected": len(rej)}
         errors.extend(errs)
@@ -411,7 +441,7 @@ def validate_tables(raw: dict[str, pd.DataFrame | pa.Table], rules: Rules) -> Re
         if spec.key:
             known[name] = C.text_array(acc[spec.key[0]].to_numpy(dtype=object))
             refused[name] = keys.refused_keys(spec, rej, errs, known[name])
-    return Report(tables, rejected, counts, errors, warnings)
+    return Report(tables, rejected, counts, errors, warnings, arrow)
 
 
 def _tasks_rule(tables: dict[str, pd.DataFrame]) -> RowRule:

@@ -41,13 +41,12 @@ def text_array(values: object) -> pa.Array:
 def clean(arr: pa.Array, case: str | None = None) -> pa.Array:
     """Strip whitespace (and fold case to "upper"/"lower" if asked); an empty cell is missing.
 
-    Each step runs only when some cell needs it, as the cells' bytes tell: most columns have no
-    cell that starts or ends with whitespace, and codes have no lower-case letter."""
-    if _may_need_trim(arr):
-        arr = pc.utf8_trim_whitespace(arr)
-    if case == "upper" and _has_bytes(arr, _CASED_UPPER):
+    Case is folded only when some byte could change (codes have no lower-case letter), and
+    empty cells are looked for in the offsets."""
+    arr = pc.utf8_trim_whitespace(arr)
+    if case == "upper" and _has_bytes(arr, 0x61):
         arr = pc.utf8_upper(arr)
-    elif case == "lower" and _has_bytes(arr, _CASED_LOWER):
+    elif case == "lower" and _has_bytes(arr, 0x41):
         arr = pc.utf8_lower(arr)
     return _empty_to_null(arr)
 
@@ -58,11 +57,6 @@ def _lut(byte_values) -> np.ndarray:
     return out
 
 
-# First bytes of the UTF-8 of every character Arrow and Python call whitespace: ASCII 9-13 and
-# 28-32, U+0085 and U+00A0 (C2), U+1680 (E1), U+2000-U+205F (E2), U+3000 (E3).
-_SPACE_LEAD = _lut([*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3])
-_CASED_UPPER = _lut([*range(0x61, 0x7B), *range(0x80, 0x100)])  # a-z, or any non-ASCII
-_CASED_LOWER = _lut([*range(0x41, 0x5B), *range(0x80, 0x100)])
 _CTRL = _lut([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
@@ -74,25 +68,16 @@ def _parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return present(arr), offsets, data
 
 
-def _may_need_trim(arr: pa.Array) -> bool:
-    valid, offsets, data = _parts(arr)
-    starts, ends = offsets[:-1], offsets[1:]
-    some = valid & (ends > starts)
-    if not some.any():
-        return False
-    starts, ends = starts[some], ends[some]
-    if _SPACE_LEAD[data[starts]].any():
-        return True
-    last = ends - 1  # back from the last byte to the first byte of the last character
-    for _ in range(3):
-        cont = ((data[last] & 0xC0) == 0x80) & (last > starts)
-        last = np.where(cont, last - 1, last)
-    return bool(_SPACE_LEAD[data[last]].any())
-
-
-def _has_bytes(arr: pa.Array, lut: np.ndarray) -> bool:
+def _has_bytes(arr: pa.Array, first: int) -> bool:
+    """Whether some byte is one of the 26 ASCII letters from `first`, or is not ASCII."""
     _, offsets, data = _parts(arr)
-    return bool(lut[data[offsets[0] : offsets[-1]]].any())
+    data = data[offsets[0] : offsets[-1]]
+    step = 1 << 22
+    for i in range(0, len(data), step):
+        part = data[i : i + step]
+        if ((part - np.uint8(first)) < 26).any() or (part >= 0x80).any():
+            return True
+    return False
 
 
 def _empty_to_null(arr: pa.Array) -> pa.Array:
@@ -114,10 +99,16 @@ def unusable(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     has at most that many characters."""
     valid, offsets, data = _parts(arr)
     ctrl = np.zeros(len(arr), dtype=bool)
-    hits = np.flatnonzero(_CTRL[data[offsets[0] : offsets[-1]]]) + offsets[0]
-    if len(hits):
-        ctrl[np.unique(np.searchsorted(offsets, hits, side="right") - 1)] = True
-        ctrl &= valid
+    step = 1 << 22
+    for i in range(offsets[0], offsets[-1], step):
+        part = data[i : min(i + step, offsets[-1])]
+        low = part < 0x20
+        if not (low.any() or (part == 0x7F).any()):
+            continue
+        hits = np.flatnonzero(_CTRL[part]) + i
+        if len(hits):
+            ctrl[np.searchsorted(offsets, hits, side="right") - 1] = True
+    ctrl &= valid
     long = valid & (np.diff(offsets) > MAX_CELL_CHARS)
     if long.any():
         idx = np.flatnonzero(long)
@@ -132,6 +123,8 @@ def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def present(arr: pa.Array) -> np.ndarray:
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
     return mask(pc.is_valid(arr))
 
 
@@ -160,18 +153,14 @@ def map_values(arr: pa.Array, fn: Callable[[object], object]) -> pa.Array:
     return pc.take(mapped, enc.indices)
 
 
-def duplicated(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(present and its value occurs more than once, first occurrence of its value)."""
+def duplicated(arr: pa.Array) -> np.ndarray:
+    """Present, and its value occurs more than once."""
     codes, values = distinct(arr)
     if not len(values):
-        return np.zeros(len(arr), bool), np.zeros(len(arr), bool)
+        return np.zeros(len(arr), bool)
     ok = codes >= 0
     counts = np.bincount(codes[ok], minlength=len(values))
-    dup = ok & (np.append(counts, 0)[codes] > 1)
-    first = np.zeros(len(arr), bool)
-    _, pos = np.unique(codes, return_index=True)
-    first[pos] = True
-    return dup, first
+    return ok & (np.append(counts, 0)[codes] > 1)
 
 
 def is_in(arr: pa.Array, known: pa.Array) -> np.ndarray:
@@ -205,10 +194,35 @@ def take(col: object, idx: np.ndarray) -> np.ndarray:
     return col[idx]
 
 
-def frame(typed: dict[str, object], keep: np.ndarray) -> pd.DataFrame:
-    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`, as a pandas
-    frame: text as object cells (None when missing), built by Arrow column by column."""
-    table = pa.table({n: v if isinstance(v, pa.Array) else pa.array(v) for n, v in typed.items()})
+def frame(typed: dict[str, object], keep: np.ndarray) -> tuple[pd.DataFrame, pa.Table | None]:
+    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`: as a pandas
+    frame (text as object cells, None when missing), and as the Arrow table that
+    `pa.Table.from_pandas(frame, preserve_index=False)` would give (None if it cannot tell)."""
+    cols = {
+        n: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v, from_pandas=True)
+        for n, v in typed.items()
+    }
+    table = pa.table(cols)
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return table.to_pandas(split_blocks=True)
+    df = table.to_pandas(split_blocks=True)
+    return df, _as_from_pandas(table, df)
+
+
+def _as_from_pandas(table: pa.Table, df: pd.DataFrame) -> pa.Table | None:
+    """`table` with the types and pandas metadata `from_pandas(df)` gives: those come from one
+    row per column (its first value that is present); a text column with no value at all is of
+    Arrow's null type there, as from_pandas makes it."""
+    if not len(df):
+        return None
+    first = {c: df[c].first_valid_index() for c in df.columns}
+    sample = pd.DataFrame({c: df[c].iloc[[first[c] or 0]].to_numpy() for c in df.columns})
+    schema = pa.Table.from_pandas(sample, preserve_index=False).schema
+    arrays = [
+        pa.nulls(len(df)) if schema.field(i).type == pa.null() else col
+        for i, col in enumerate(table.columns)
+    ]
+    try:
+        return pa.Table.from_arrays(arrays, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return None

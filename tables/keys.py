@@ -21,11 +21,12 @@ def duplicate_failures(table: Table, key: str, typed: dict, rows: np.ndarray, fa
     """A duplicated key is ambiguous: identical copies keep one, differing copies all go (so the
     result never depends on row order), and each message names every row to fix."""
     k = _folded(typed[key]) if table.column(key).ignore_case else typed[key]
-    dup, first = C.duplicated(k)
+    dup = C.duplicated(k)
     if not dup.any():
         return
     pos = np.flatnonzero(dup)  # only the duplicated rows: a few, even in 1M
     kd = pd.Series(C.pick(k, pos), index=pos, dtype=object)
+    first = ~kd.duplicated(keep="first")  # every copy of a key is here: first in the table
     content = pd.DataFrame(
         {c.name: pd.Series(C.take(typed[c.name], pos), index=pos) for c in table.columns}
     ).astype(str)

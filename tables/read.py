@@ -63,7 +63,7 @@ def odd_bytes(path: Path) -> bool:
             if (pending and not chunk.startswith(b"\n")) or b"\x00" in chunk:
                 return True
             pending = chunk.endswith(b"\r")
-            if chunk.count(b"\r") - chunk.count(b"\r\n") - pending:
+            if b"\r" in chunk and chunk.count(b"\r") - chunk.count(b"\r\n") - pending:
                 return True
     return pending
 

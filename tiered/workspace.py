@@ -560,9 +560,17 @@ def _cache_write(
         if base.exists():
             for old in base.iterdir():  # keep only the newest validated copy
                 shutil.rmtree(old, ignore_errors=True)
+        import pyarrow.parquet as pq
+
         with atomic_dir(base / key) as tmp:
+            arrow = getattr(report, "arrow", None) or {}
             for n, df in report.tables.items():
-                df.to_parquet(tmp / f"{n}.parquet", index=False)
+                table = arrow.get(n)
+                if table is not None:  # the bytes `df.to_parquet` writes, without converting df
+                    pq.write_table(table, tmp / f"{n}.parquet", compression="snappy")
+                else:
+                    df.to_parquet(tmp / f"{n}.parquet", index=False)
+            arrow.clear()
             for n, df in report.rejected.items():
                 df.astype(object).where(df.notna(), None).astype(str).where(
                     df.notna(), None

@@ -116,11 +116,12 @@ class _Raw:
         if name not in self._cols:
             if name not in self.names:
                 self._cols[name] = pa.nulls(self.n, pa.string())
-            else:
-                col = self.raw[name]
-                self._cols[name] = C.text_array(
-                    col.to_numpy(dtype=object) if isinstance(col, pd.Series) else col
-                )
+            elif isinstance(self.raw, pd.DataFrame):
+                self._cols[name] = C.text_array(self.raw[name].to_numpy(dtype=object))
+            else:  # one copy of the column, in one piece (the reader's chunks are dropped)
+                self._cols[name] = arr = C.text_array(self.raw[name])
+                i = self.raw.schema.get_field_index(name)
+                self.raw = self.raw.set_column(i, name, arr)
         return self._cols[name]
 
     def values(self, name: str) -> np.ndarray:
@@ -336,6 +337,7 @@ def _check(
 ) -> _Checked:
     """`validate_table`, also giving the accepted rows as Arrow (for the validated cache)."""
     src = _Raw(raw)
+    del raw  # a table given away by `validate_tables(release=True)` lives on only in `src`
     if table.name == "inspections":
         derive_found_problem(src, rules)
     missing = [c for c in table.required_columns if c not in src.names]
@@ -389,12 +391,14 @@ def _check(
     arrow_extra = isinstance(src.raw, pa.Table)
     if arrow_extra:
         typed.update({c: src.raw[c].combine_chunks() for c in extra})
+        extras = {}
+    else:
+        extras = {c: src.extra(c, keep) for c in extra}
+    del src  # the raw text: freed before the accepted cells are made
     accepted, arrow = C.frame(typed, keep)
-    if not arrow_extra:
-        for c in extra:
-            accepted[c] = src.extra(c, keep)
-        arrow = None
-    return _Checked(accepted, rejected, errors, warnings, arrow)
+    for c, values in extras.items():
+        accepted[c] = values
+    return _Checked(accepted, rejected, errors, warnings, arrow if arrow_extra else None)
 
 
 def _errors(
@@ -418,8 +422,13 @@ def _errors(
     return errors, reasons
 
 
-def validate_tables(raw: dict[str, pd.DataFrame | pa.Table], rules: Rules) -> Report:
-    """Validate all present tables in reference order (entities and inspectors first)."""
+def validate_tables(
+    raw: dict[str, pd.DataFrame | pa.Table], rules: Rules, release: bool = False
+) -> Report:
+    """Validate all present tables in reference order (entities and inspectors first).
+
+    `release`: take each raw table out of `raw` as it is checked, so that its memory is freed
+    once checked (a million-entity directory's text is a gigabyte)."""
     tables: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -433,9 +442,12 @@ def validate_tables(raw: dict[str, pd.DataFrame | pa.Table], rules: Rules) -> Re
             continue
         spec = TABLES[name]
         rule = _tasks_rule(tables) if name == "tasks" else None
-        acc, rej, errs, warns, arrow[name] = _check(spec, raw[name], rules, known, refused, rule)
+        rows = len(raw[name])
+        acc, rej, errs, warns, arrow[name] = _check(
+            spec, raw.pop(name) if release else raw[name], rules, known, refused, rule
+        )
         tables[name], rejected[name] = acc, rej
-        counts[name] = {"rows": len(raw[name]), "accepted": len(acc), "rejected": len(rej)}
+        counts[name] = {"rows": rows, "accepted": len(acc), "rejected": len(rej)}
         errors.extend(errs)
         warnings.extend(warns)
         if spec.key:

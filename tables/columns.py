@@ -215,8 +215,10 @@ def _as_from_pandas(table: pa.Table, df: pd.DataFrame) -> pa.Table | None:
     Arrow's null type there, as from_pandas makes it."""
     if not len(df):
         return None
-    first = {c: df[c].first_valid_index() for c in df.columns}
-    sample = pd.DataFrame({c: df[c].iloc[[first[c] or 0]].to_numpy() for c in df.columns})
+    first = [_first_present(col) for col in table.columns]
+    sample = pd.DataFrame(
+        {c: df[c].iloc[[i]].to_numpy() for c, i in zip(df.columns, first, strict=True)}
+    )
     schema = pa.Table.from_pandas(sample, preserve_index=False).schema
     arrays = [
         pa.nulls(len(df)) if schema.field(i).type == pa.null() else col
@@ -226,3 +228,10 @@ def _as_from_pandas(table: pa.Table, df: pd.DataFrame) -> pa.Table | None:
         return pa.Table.from_arrays(arrays, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
         return None
+
+
+def _first_present(col: pa.ChunkedArray) -> int:
+    """The position of a column's first present cell (0 when none is)."""
+    if col.null_count == 0 or col.null_count == len(col):
+        return 0
+    return pc.index(pc.is_valid(col), True).as_py()

@@ -161,11 +161,24 @@ def _active_inspectors(inspectors: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _count(active: pd.DataFrame, department: str, region: str) -> int:
-    mine = active["department"].map(lambda v: belongs_to(v, department))
+    mine = _each_value(active["department"], lambda v: belongs_to(v, department)).astype(bool)
     if region:
-        regions = active["region"].map(_text)
+        regions = _each_value(active["region"], _text)
         mine &= (regions == region) | (regions == "")
     return int(mine.sum())
+
+
+def _each_value(col: pd.Series, fn) -> np.ndarray:
+    """`col.map(fn)` computed once per distinct value (a few dozen offices among thousands of
+    inspectors); missing cells are given to `fn` as they are."""
+    codes, uniques = pd.factorize(col)
+    per_value = np.empty(len(uniques) + 1, dtype=object)
+    per_value[: len(uniques)] = [fn(v) for v in uniques]
+    out = per_value[codes]  # a missing cell (code -1) is filled below
+    gaps = np.flatnonzero(codes < 0)
+    if len(gaps):
+        out[gaps] = [fn(v) for v in col.to_numpy(dtype=object)[gaps]]
+    return out
 
 
 def _text(value: object) -> str:

@@ -19,6 +19,9 @@ _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _LOOKUP = np.full(128, -1, dtype=np.int64)
 for _c, _v in _VALUE.items():
     _LOOKUP[ord(_c)] = _v
+_LOOKUP8 = np.full(256, -1, dtype=np.int8)
+_LOOKUP8[:128] = _LOOKUP
+_WEIGHTS32 = WEIGHTS.astype(np.int32)
 
 
 def check_char(body: str) -> str:
@@ -84,23 +87,29 @@ def valid_mask(codes: np.ndarray) -> np.ndarray:
 
 def valid_array(arr) -> np.ndarray:
     """`valid_mask` over an Arrow string array (missing cells: False), without a Python string
-    per code: the 18 bytes of each ASCII 18-character code are read from Arrow's buffer."""
+    per code: the codes of 18 bytes are copied into one 18-column byte matrix (a code of 18
+    characters that are not all ASCII is longer than 18 bytes, and invalid either way)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cand = pc.fill_null(
-        pc.and_(pc.equal(pc.utf8_length(arr), 18), pc.string_is_ascii(arr)), False
-    ).to_numpy(zero_copy_only=False)
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset :][: len(arr) + 1]
+    cand = np.diff(offsets) == 18
+    if arr.null_count:
+        cand &= arr.is_valid().to_numpy(zero_copy_only=False)
     out = np.zeros(len(arr), dtype=bool)
     if not cand.any():
         return out
     fixed = pc.cast(arr.filter(pa.array(cand)), pa.binary(18))
     raw = np.frombuffer(fixed.buffers()[1], dtype=np.uint8)
     raw = raw[fixed.offset * 18 : (fixed.offset + len(fixed)) * 18].reshape(-1, 18)
-    vals = _LOOKUP[raw]
-    ok = (vals >= 0).all(axis=1)
-    body = np.where(vals[:, :17] < 0, 0, vals[:, :17])
-    expected = (31 - (body * WEIGHTS).sum(axis=1) % 31) % 31
-    ok &= expected == vals[:, 17]
+    ok = np.empty(len(raw), dtype=bool)
+    step = 1 << 18
+    for i in range(0, len(raw), step):  # in slices: the int32 products stay small
+        vals = _LOOKUP8[raw[i : i + step]]  # -1 outside the alphabet (non-ASCII included)
+        body = np.maximum(vals[:, :17], 0).astype(np.int32)
+        expected = (31 - (body @ _WEIGHTS32) % 31) % 31
+        ok[i : i + step] = (vals >= 0).all(axis=1) & (expected == vals[:, 17])
     out[cand] = ok
     return out

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tables import read as bounded
+from tables import uscc
 from tables.check import Rules, validate_tables
 from tables.spec import TABLES
 from tests.support import check_before
@@ -202,3 +203,24 @@ def test_arrow_csv_reader_reads_what_pandas_reads(tmp_path, header, body, sep, b
         pytest.fail(f"Arrow read a file pandas refuses: {text!r}")
     assert list(want.columns) == got.column_names, text
     assert want.to_dict("list") == got.to_pydict(), text
+
+
+CODE_CHARS = st.sampled_from(list(uscc.ALPHABET) + list("IOSVZaz中é ") + ["\x00"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    bodies=st.lists(st.text(alphabet=uscc.ALPHABET, min_size=17, max_size=17), max_size=30),
+    changes=st.lists(st.tuples(st.integers(0, 17), CODE_CHARS), max_size=30),
+    others=st.lists(st.one_of(st.none(), st.text(alphabet=CODE_CHARS, max_size=20)), max_size=10),
+    start=st.integers(0, 5),
+)
+def test_arrow_uscc_check_equals_the_scalar_check(bodies, changes, others, start) -> None:
+    """Valid codes, codes with one character changed, odd lengths and non-ASCII, missing."""
+    codes = [b + uscc.check_char(b) for b in bodies]
+    for i, (at, ch) in enumerate(changes[: len(codes)]):
+        codes[i] = codes[i][:at] + ch + codes[i][at + 1 :]
+    codes = codes + others
+    arr = pa.array(codes, pa.string()).slice(min(start, len(codes)))
+    want = [c is not None and uscc.is_valid(c) for c in arr.to_pylist()]
+    assert uscc.valid_array(arr).tolist() == want

@@ -12,8 +12,9 @@ run on Arrow columns (`tables.columns`); what a cell means is defined in `tables
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -52,7 +53,7 @@ RowRule = Callable[[pd.DataFrame], list[Failure]]
 
 @dataclass
 class Report:
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     rejected: dict[str, pd.DataFrame]
     counts: dict[str, dict[str, int]]
     errors: list[dict]
@@ -301,11 +302,12 @@ def _objects(values) -> np.ndarray:
 
 
 class _Checked(NamedTuple):
-    accepted: pd.DataFrame
+    accepted: pd.DataFrame | Callable[[], pd.DataFrame]  # a maker when the input was Arrow
     rejected: pd.DataFrame
     errors: list[dict]
     warnings: list[dict]
-    arrow: pa.Table | None  # the accepted rows as Arrow, when the input was Arrow
+    arrow: pa.Table | None  # the accepted rows as from_pandas gives them, when the input was Arrow
+    table: pa.Table  # the accepted rows as Arrow (without columns kept only in pandas)
 
 
 def validate_table(
@@ -324,7 +326,8 @@ def validate_table(
     rejected row says which row to fix instead of calling the key unknown.
     `row_rule` adds failures that need other tables (a task's items and departments).
     """
-    return _check(table, raw, rules, known, refused, row_rule)[:4]
+    acc, rej, errs, warns, *_ = _check(table, raw, rules, known, refused, row_rule)
+    return (acc if isinstance(acc, pd.DataFrame) else acc()), rej, errs, warns
 
 
 def _check(
@@ -395,10 +398,51 @@ def _check(
     else:
         extras = {c: src.extra(c, keep) for c in extra}
     del src  # the raw text: freed before the accepted cells are made
-    accepted, arrow = C.frame(typed, keep)
+    table, arrow = C.accepted(typed, keep)
+    if arrow_extra:  # the frame is made when first asked for (`tiered validate` never asks)
+        return _Checked(partial(_frame, table), rejected, errors, warnings, arrow, table)
+    frame = _frame(table)
     for c, values in extras.items():
-        accepted[c] = values
-    return _Checked(accepted, rejected, errors, warnings, arrow if arrow_extra else None)
+        frame[c] = values
+    return _Checked(frame, rejected, errors, warnings, None, table)
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(split_blocks=True)
+
+
+class Accepted(Mapping[str, pd.DataFrame]):
+    """A report's accepted tables by name; a table checked from Arrow becomes a pandas frame
+    only when first asked for (`pending` hands the makers on, unmade)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, pd.DataFrame] = {}
+        self._makers: dict[str, Callable[[], pd.DataFrame]] = {}
+        self._order: list[str] = []
+
+    def put(self, name: str, table: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+        self._order.append(name)
+        if isinstance(table, pd.DataFrame):
+            self._made[name] = table
+        else:
+            self._makers[name] = table
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._makers:
+            self._made[name] = self._makers.pop(name)()
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def made(self) -> dict[str, pd.DataFrame]:
+        return dict(self._made)
+
+    def pending(self) -> dict[str, Callable[[], pd.DataFrame]]:
+        return dict(self._makers)
 
 
 def _errors(
@@ -429,7 +473,8 @@ def validate_tables(
 
     `release`: take each raw table out of `raw` as it is checked, so that its memory is freed
     once checked (a million-entity directory's text is a gigabyte)."""
-    tables: dict[str, pd.DataFrame] = {}
+    tables = Accepted()
+    arrow_tables: dict[str, pa.Table] = {}
     rejected: dict[str, pd.DataFrame] = {}
     counts: dict[str, dict[str, int]] = {}
     errors: list[dict] = []
@@ -441,28 +486,31 @@ def validate_tables(
         if name not in raw:
             continue
         spec = TABLES[name]
-        rule = _tasks_rule(tables) if name == "tasks" else None
+        rule = _tasks_rule(tables, arrow_tables) if name == "tasks" else None
         rows = len(raw[name])
-        acc, rej, errs, warns, arrow[name] = _check(
+        acc, rej, errs, warns, arrow[name], table = _check(
             spec, raw.pop(name) if release else raw[name], rules, known, refused, rule
         )
-        tables[name], rejected[name] = acc, rej
-        counts[name] = {"rows": rows, "accepted": len(acc), "rejected": len(rej)}
+        tables.put(name, acc)
+        arrow_tables[name] = table
+        rejected[name] = rej
+        counts[name] = {"rows": rows, "accepted": table.num_rows, "rejected": len(rej)}
         errors.extend(errs)
         warnings.extend(warns)
         if spec.key:
-            known[name] = C.text_array(acc[spec.key[0]].to_numpy(dtype=object))
+            known[name] = C.text_array(table.column(spec.key[0]))
             refused[name] = keys.refused_keys(spec, rej, errs, known[name])
     return Report(tables, rejected, counts, errors, warnings, arrow)
 
 
-def _tasks_rule(tables: dict[str, pd.DataFrame]) -> RowRule:
-    """A task row's rules over the accepted item list, inspectors and entities."""
+def _tasks_rule(tables: Accepted, arrow: dict[str, pa.Table]) -> RowRule:
+    """A task row's rules over the accepted item list, inspectors and entities (of those only
+    the codes and regions: no frame of a million entities is made for them)."""
     from tables.tasks import task_failures
 
     def rule(typed: pd.DataFrame) -> list[Failure]:
-        return task_failures(
-            typed, tables.get("items"), tables.get("inspectors"), tables.get("entities")
-        )
+        ent = arrow.get("entities")
+        entities = ent.select(["uscc", "region"]).to_pandas() if ent is not None else None
+        return task_failures(typed, tables.get("items"), tables.get("inspectors"), entities)
 
     return rule

@@ -202,10 +202,11 @@ def take(col: object, idx: np.ndarray) -> np.ndarray:
     return col[idx]
 
 
-def frame(typed: dict[str, object], keep: np.ndarray) -> tuple[pd.DataFrame, pa.Table | None]:
-    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`: as a pandas
-    frame (text as object cells, None when missing), and as the Arrow table that
-    `pa.Table.from_pandas(frame, preserve_index=False)` would give (None if it cannot tell)."""
+def accepted(typed: dict[str, object], keep: np.ndarray) -> tuple[pa.Table, pa.Table | None]:
+    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`, as an Arrow
+    table (`to_pandas` of it is the accepted frame: text as object cells, None when missing),
+    and that table as `pa.Table.from_pandas(frame, preserve_index=False)` would give it (None
+    if it cannot tell): the validated cache is written from the second, without the frame."""
     cols = {
         n: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v, from_pandas=True)
         for n, v in typed.items()
@@ -213,23 +214,24 @@ def frame(typed: dict[str, object], keep: np.ndarray) -> tuple[pd.DataFrame, pa.
     table = pa.table(cols)
     if not keep.all():
         table = table.filter(pa.array(keep))
-    df = table.to_pandas(split_blocks=True)
-    return df, _as_from_pandas(table, df)
+    return table, _as_from_pandas(table)
 
 
-def _as_from_pandas(table: pa.Table, df: pd.DataFrame) -> pa.Table | None:
-    """`table` with the types and pandas metadata `from_pandas(df)` gives: those come from one
-    row per column (its first value that is present); a text column with no value at all is of
-    Arrow's null type there, as from_pandas makes it."""
-    if not len(df):
+def _as_from_pandas(table: pa.Table) -> pa.Table | None:
+    """`table` with the types and pandas metadata `from_pandas(table.to_pandas())` gives: those
+    come from one row per column (its first value that is present); a text column with no value
+    at all is of Arrow's null type there, as from_pandas makes it."""
+    if not table.num_rows:
         return None
-    first = [_first_present(col) for col in table.columns]
-    sample = pd.DataFrame(
-        {c: df[c].iloc[[i]].to_numpy() for c, i in zip(df.columns, first, strict=True)}
-    )
+    sample = pa.table(
+        {
+            n: col.take([_first_present(col)])
+            for n, col in zip(table.column_names, table.columns, strict=True)
+        }
+    ).to_pandas()
     schema = pa.Table.from_pandas(sample, preserve_index=False).schema
     arrays = [
-        pa.nulls(len(df)) if schema.field(i).type == pa.null() else col
+        pa.nulls(table.num_rows) if schema.field(i).type == pa.null() else col
         for i, col in enumerate(table.columns)
     ]
     try:

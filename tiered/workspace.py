@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 from scoring import indicators
 from scoring.indicators import Prepared
 from tables import read as bounded
-from tables.check import ROW, Report, Rules, SchemaError, validate_tables
+from tables.check import ROW, Accepted, Report, Rules, SchemaError, validate_tables
 from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
@@ -352,6 +352,8 @@ def load_workspace(
         report = _validate(ws, config, files, results, sources, today)
         if use_cache is True:
             validated = _cache_write(ws, key, report, seen)
+            if validated is not None:  # go on as a warm command would: from the cache's files
+                report.tables = _cached_tables(Layout(ws).cache_dir / key, report.counts)
     if write_rejected:
         _write_rejected(ws, report)
     tables = _without_file_column(report.tables)
@@ -363,12 +365,14 @@ def _without_file_column(tables: Mapping[str, pd.DataFrame]) -> Tables:
     """The tables commands use: inspections without the column naming each row's file."""
     if isinstance(tables, Tables):
         out = tables.copy()
+    elif isinstance(tables, Accepted):  # tables not made into frames yet stay so
+        out = Tables(tables.made(), tables.pending())
     else:
         out = Tables(tables)
     if "inspections" not in out:
         return out
-    if isinstance(tables, Tables) and "inspections" in tables._lazy:
-        load = tables._lazy["inspections"]
+    if "inspections" in out._lazy:
+        load = out._lazy["inspections"]
         out._lazy["inspections"] = lambda: _drop_file(load())
     else:
         out["inspections"] = _drop_file(out["inspections"])
@@ -546,8 +550,7 @@ def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | Non
             if vouched:
                 return None, None
             validated = None  # usable, but a ledger entry must not vouch for it
-        files = {n: folder / f"{n}.parquet" for n in meta["counts"]}
-        tables = Tables(lazy={n: _reader(p) for n, p in files.items()}, files=files)
+        tables = _cached_tables(folder, meta["counts"])
         rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None, None  # no cache (or a damaged one): validate afresh
@@ -572,6 +575,12 @@ def _ledger_records(ws: Path, validated: dict) -> bool:
     return any(e.payload.get("validated") == validated for e in chain.entries(ws))
 
 
+def _cached_tables(folder: Path, names: Iterable[str]) -> Tables:
+    """The validated cache's tables, each loaded when first asked for."""
+    files = {n: folder / f"{n}.parquet" for n in names}
+    return Tables(lazy={n: _reader(p) for n, p in files.items()}, files=files)
+
+
 def _reader(path: Path) -> Callable[[], pd.DataFrame]:
     """Load one cached table when first asked for (its digest was checked at open)."""
     return lambda: pd.read_parquet(path)
@@ -589,12 +598,12 @@ def _cache_write(
 
         with atomic_dir(base / key) as tmp:
             arrow = getattr(report, "arrow", None) or {}
-            for n, df in report.tables.items():
+            for n in report.tables:
                 table = arrow.get(n)
-                if table is not None:  # the bytes `df.to_parquet` writes, without converting df
+                if table is not None:  # the bytes `df.to_parquet` writes, without making df
                     pq.write_table(table, tmp / f"{n}.parquet", compression="snappy")
                 else:
-                    df.to_parquet(tmp / f"{n}.parquet", index=False)
+                    report.tables[n].to_parquet(tmp / f"{n}.parquet", index=False)
             arrow.clear()
             for n, df in report.rejected.items():
                 df.astype(object).where(df.notna(), None).astype(str).where(

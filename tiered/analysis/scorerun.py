@@ -17,9 +17,9 @@ from scoring.pipeline import Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
 from tiered.analysis.modelrun import model_config_of, model_files
+from tiered.analysis.scorefile import scores_csv_bytes
 from tiered.engine import Engine
 from tiered.errors import UsageError
-from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.ledger import staged
@@ -147,7 +147,7 @@ def run_score(
         raise UsageError(
             "--out 应为文件路径，而这是一个文件夹 (--out must name a file)", file=str(target)
         )
-    data = csv_bom_bytes(result.frame)
+    data = scores_csv_bytes(result.frame)  # the bytes of csv_bom_bytes, built in Arrow
     payload = {
         "as_of": when.date().isoformat(),
         "entities": len(result.frame),

@@ -95,13 +95,13 @@ def predict(
     (rounded to 4 decimals) from data dated before each point. Per point, so a subset of points
     gives the same rows as the whole."""
     x = features_at(prepared, points, scoring_config, trained.model.categorical)
-    out = pd.DataFrame(
-        {
-            "uscc": points["uscc"].to_numpy(),
-            "risk": np.round(trained.model.predict_proba(x)[:, 1], 4),
-        }
-    )
+    out = pd.DataFrame({"uscc": points["uscc"].to_numpy(), "risk": risk_of(trained, x)})
     if reasons:
         lab = labels(scoring_config) if lang == "zh" else None
         out["risk_reasons"] = trained.model.reasons(x, labels=lab)
     return out
+
+
+def risk_of(trained: TrainedModel, x: pd.DataFrame) -> np.ndarray:
+    """The model's risk (rounded to 4 decimals) of feature rows (`model_features`)."""
+    return np.round(trained.model.predict_proba(x)[:, 1], 4)

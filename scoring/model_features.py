@@ -81,29 +81,51 @@ def features_at(
     """One feature row per (uscc, date) point, in `points` order, from data before its date."""
     prep = prepared
     ind = indicators.compute_at(prep, points, config)
-    feats = ind.drop(columns=["uscc", "date"])
-    ent = indicators.entity_codes(points["uscc"].astype(str), pd.Index(prep.uscc))
+    ent = indicators.entity_codes(points["uscc"].astype(str), prep.index)
     day = indicators.to_days(points["date"]).astype(np.int64)
-    feats = pd.concat([feats, _history(prep, ent, day)], axis=1)
-    feats[SCORE_FEATURE] = composite.points(feats, config).score
+    feats = features_of(prep, ind.drop(columns=["uscc", "date"]), ent, day, config, categorical)
+    feats.index = points.index
+    return feats
+
+
+def features_of(
+    prepared: indicators.Prepared,
+    ind: pd.DataFrame | dict[str, np.ndarray],
+    ent: np.ndarray,
+    day: np.ndarray | int,
+    config: ScoringConfig,
+    categorical: tuple[str, ...] = (),
+    score: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The feature rows of points (entity codes `ent`, day numbers `day`) whose indicators are
+    already known: `ind` (one value per point; `indicators.compute` at one date gives what
+    `compute_at` gives at that date for every entity) and the composite `score` of them when
+    the caller has it. Index: 0..n-1."""
+    prep = prepared
+    n = len(ent)
+    day = np.broadcast_to(np.asarray(day, np.int64), (n,))
+    cols = {k: np.asarray(ind[k], np.float64) for k in (*indicators.INDICATOR_NAMES,
+                                                          *indicators.COUNT_NAMES)}  # fmt: skip
+    cols.update(_history(prep, ent, day))
+    cols[SCORE_FEATURE] = composite.points(cols, config).score if score is None else score
+    feats = pd.DataFrame(cols)
     entities = prep.tables.entities if prep.tables is not None else pd.DataFrame()
     for col in categorical:
         if col in entities:
             feats[col] = pd.Series(entities[col].astype(object).to_numpy()[ent], dtype="string")
         else:
             feats[col] = pd.Series(pd.NA, index=feats.index, dtype="string")
-    feats.index = points.index
     return feats[feature_names(config, categorical)]
 
 
-def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> pd.DataFrame:
+def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:
     """Past inspections of each point's entity strictly before its day (no window)."""
     insp = prep.inspections
     n = len(ent)
     if not len(insp.ent):
         nan = np.full(n, np.nan)
-        return pd.DataFrame({"inspections_n": np.zeros(n), "last_found": nan,
-                             "days_since_inspection": nan})  # fmt: skip
+        return {"inspections_n": np.zeros(n), "last_found": nan,
+                "days_since_inspection": nan}  # fmt: skip
     big = np.int64(1) << 32
     key = insp.ent.astype(np.int64) * big + insp.day.astype(np.int64)
     order = np.argsort(key, kind="stable")
@@ -120,10 +142,8 @@ def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> pd.
     cum = np.concatenate([[0], np.cumsum(found)])
     first_same = np.searchsorted(skey, ent.astype(np.int64) * big + last_day, side="left")
     last_found = (cum[hi] - cum[first_same]) > 0
-    return pd.DataFrame(
-        {
-            "inspections_n": count,
-            "last_found": np.where(has, last_found.astype(np.float64), np.nan),
-            "days_since_inspection": np.where(has, (day - last_day).astype(np.float64), np.nan),
-        }
-    )
+    return {
+        "inspections_n": count,
+        "last_found": np.where(has, last_found.astype(np.float64), np.nan),
+        "days_since_inspection": np.where(has, (day - last_day).astype(np.float64), np.nan),
+    }

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring import composite, explain, indicators, learned
+from scoring import composite, explain, indicators, learned, model_features
 from scoring.config import TIERS, ScoringConfig, check_config
 from scoring.model import tier_basis_codes
 from scoring.model_config import ModelConfig, check_model_config
@@ -151,7 +151,7 @@ class Scorer:
         frame = frame.take(order).reset_index(drop=True)
         at_best = pts.at_best[order]
         if self.model_ is not None:
-            self._learned_risk(prepared, frame, at_best)
+            self._learned_risk(prepared, frame, at_best, ind, order)
             source = "model"
         clock.lap("output")
         kept = ind.take(order) if self.keep_indicators else None
@@ -161,11 +161,27 @@ class Scorer:
         )  # fmt: skip
 
     def _learned_risk(
-        self, prepared: indicators.Prepared, frame: pd.DataFrame, at_best: np.ndarray
+        self,
+        prepared: indicators.Prepared,
+        frame: pd.DataFrame,
+        at_best: np.ndarray,
+        ind: pd.DataFrame,
+        order: np.ndarray,
     ) -> None:
-        """The learned model's risk in place of the mapping's, the tier on `tier_basis`."""
-        points = pd.DataFrame({"uscc": frame["uscc"].to_numpy(), "date": self.as_of_})
-        risk = learned.predict(self.model_, prepared, points, self.config_)["risk"].to_numpy()
+        """The learned model's risk in place of the mapping's, the tier on `tier_basis`: the
+        features of every row of `frame` (`ind`'s rows in uscc `order`) at `as_of`, from the
+        indicators already computed (what `learned.predict` would compute again)."""
+        ent = np.flatnonzero(prepared.covered(self.as_of_))[order]
+        x = model_features.features_of(
+            prepared,
+            {k: v.to_numpy()[order] for k, v in ind.items()},
+            ent,
+            indicators.day_of(self.as_of_),
+            self.config_,
+            self.model_.model.categorical,
+            score=frame["score"].to_numpy(),
+        )
+        risk = learned.risk_of(self.model_, x)
         if "risk" in frame:
             frame["risk"] = risk
         else:

@@ -1,0 +1,46 @@
+"""The learned model's features of a score run come from the indicators the run has already
+computed (`model_features.features_of`) instead of computing them again per point
+(`features_at`, `indicators.compute_at`): the same numbers, bit for bit, on demo tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring import ScoringConfig, indicators, prepare
+from scoring.model_features import features_at, features_of
+from tiered.demo import build as tiered_demo
+
+DATES = ("2026-11-01", "2025-07-15", "2024-02-29")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    tables = tiered_demo.generate(2500, seed=11, end="2026-10")
+    return prepare(tables["entities"], tables["records"], tables["inspections"])
+
+
+@pytest.mark.parametrize("date", DATES)
+def test_compute_at_one_date_is_compute(demo, date: str) -> None:
+    config = ScoringConfig()
+    whole = indicators.compute(demo, date, config)
+    points = pd.DataFrame({"uscc": whole.index.to_numpy(), "date": pd.Timestamp(date)})
+    at = indicators.compute_at(demo, points, config).drop(columns=["uscc", "date"])
+    for col in whole.columns:
+        assert np.array_equal(whole[col].to_numpy(), at[col].to_numpy()), col
+
+
+@pytest.mark.parametrize("date", DATES)
+@pytest.mark.parametrize("categorical", [(), ("sector", "region", "entity_type")])
+def test_features_of_known_indicators_equal_features_at(demo, date, categorical) -> None:
+    config = ScoringConfig()
+    rng = np.random.default_rng(3)
+    covered = np.flatnonzero(demo.covered(date))
+    ent = rng.permutation(covered)[: len(covered) // 2]  # any subset, any order
+    whole = indicators.compute(demo, date, config)
+    ind = {k: v.to_numpy()[ent] for k, v in whole.items()}
+    got = features_of(demo, ind, ent, indicators.day_of(date), config, categorical)
+    points = pd.DataFrame({"uscc": demo.uscc[ent], "date": pd.Timestamp(date)})
+    want = features_at(demo, points, config, categorical)
+    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_exact=True)

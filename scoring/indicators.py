@@ -59,6 +59,12 @@ COUNT_NAMES: tuple[str, ...] = (
     "annual_report_late_n",
     "inspection_problem_n",
 )
+# The columns `prepare` reads (a reader may load only these).
+ENTITY_COLUMNS = (
+    "uscc", "registered_on", "registered_capital", "entity_type", "legal_representative",
+    "region", "status", "sector",
+)  # fmt: skip
+RECORD_COLUMNS = ("uscc", "kind", "date", "ended_on", "severity", "value")
 NO_END = np.iinfo(np.int32).max
 _NS_PER_DAY = 86_400_000_000_000
 
@@ -156,12 +162,30 @@ def _lookup(s: pd.Series, mapping: dict[str, int], dtype: type = np.int8) -> np.
     return table[codes]  # code -1 picks the trailing -1
 
 
-def entity_codes(uscc: pd.Series, index: pd.Index) -> np.ndarray:
-    """Row -> position of its uscc in the entity index (-1 when unknown)."""
+def entity_codes(uscc: pd.Series, index: pd.Index, arrow_index=None) -> np.ndarray:
+    """Row -> position of its uscc in the entity index (-1 when unknown). Text held in Arrow
+    (`pd.ArrowDtype`) is looked up in Arrow (`arrow_index`: the index's values as an Arrow
+    string array), without a Python object per row."""
     if isinstance(uscc.dtype, pd.CategoricalDtype):
         table = np.append(index.get_indexer(uscc.cat.categories), -1)
         return table[uscc.cat.codes.to_numpy()]
+    if isinstance(uscc.dtype, pd.ArrowDtype) and arrow_index is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pos = pc.index_in(pa.array(uscc.array), value_set=arrow_index)
+        return pos.fill_null(-1).to_numpy().astype(np.intp)
     return index.get_indexer(uscc)
+
+
+def _arrow_text(s: pd.Series):
+    """The column as an Arrow string array when pandas holds it in Arrow, else None."""
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        arr = pa.array(s.array)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return None
 
 
 def _grade_letter(v: object) -> int:
@@ -186,7 +210,11 @@ def prepare(
         ok = (a >= 0) & (b >= 0)
         group[ok] = pd.factorize(a[ok].astype(np.int64) * (len(rb) + 1) + b[ok])[0]
     status = entities.get("status")
-    active = np.ones(n, bool) if status is None else (status.isna() | (status == "active"))
+    active = (
+        np.ones(n, bool)
+        if status is None
+        else status.isna().to_numpy(bool) | (status == "active").fillna(False).to_numpy(bool)
+    )
     prep = Prepared(
         index=index,
         reg_day=to_days(entities["registered_on"])
@@ -203,7 +231,7 @@ def prepare(
         tables=Tables(entities, records, inspections),
     )
     if records is not None and len(records):
-        _prepare_records(prep, records, index)
+        _prepare_records(prep, records, index, _arrow_text(entities["uscc"]))
     if inspections is not None and len(inspections):
         ent = entity_codes(inspections["uscc"], index)
         day = to_days(inspections["date"])
@@ -215,8 +243,10 @@ def prepare(
     return prep
 
 
-def _prepare_records(prep: Prepared, records: pd.DataFrame, index: pd.Index) -> None:
-    ent = entity_codes(records["uscc"], index)
+def _prepare_records(
+    prep: Prepared, records: pd.DataFrame, index: pd.Index, arrow_index=None
+) -> None:
+    ent = entity_codes(records["uscc"], index, arrow_index)
     kind, kinds = _factorize(records["kind"])
     day = to_days(records["date"])
     end = to_days(records["ended_on"]) if "ended_on" in records else None

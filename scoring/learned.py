@@ -20,7 +20,7 @@ import pandas as pd
 
 from scoring import composite
 from scoring.config import ScoringConfig
-from scoring.indicators import Prepared
+from scoring.indicators import Prepared, entity_codes
 from scoring.model import RiskModel, compare_on_holdout, model_from_config
 from scoring.model_config import ModelConfig, check_model_config
 from scoring.model_features import features_at, labels
@@ -50,8 +50,8 @@ def train(
     insp = tables.inspections if tables is not None else None
     if not mcfg.enabled or insp is None or not len(insp):
         return None
-    ent = tables.entities
-    insp = insp[insp["uscc"].astype(str).isin(set(ent["uscc"].astype(str))) & insp["date"].notna()]
+    known = entity_codes(insp["uscc"].astype(str), prepared.index) >= 0  # of these entities
+    insp = insp[known & insp["date"].notna().to_numpy()]
     past = insp[insp["date"] < as_of]
     if mcfg.train_days is not None:
         past = past[past["date"] >= as_of - pd.Timedelta(days=mcfg.train_days)]

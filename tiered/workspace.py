@@ -98,6 +98,10 @@ class Tables(MutableMapping[str, pd.DataFrame]):
     def copy(self) -> Tables:
         return Tables(self._loaded, self._lazy, self._files)
 
+    def cached(self, name: str) -> Path | None:
+        """The validated cache's Parquet file of a table not loaded yet (else None)."""
+        return self._files.get(name) if name in self._lazy else None
+
 
 @dataclass
 class Workspace:
@@ -119,9 +123,18 @@ class Workspace:
         calibration and the learned model all read this one object."""
         if self._prepared is None:
             self._prepared = indicators.prepare(
-                self.table("entities"), self.tables.get("records"), self.tables.get("inspections")
+                self._for_scoring("entities", indicators.ENTITY_COLUMNS),
+                self._for_scoring("records", indicators.RECORD_COLUMNS),
+                self.tables.get("inspections"),
             )
         return self._prepared
+
+    def _for_scoring(self, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+        """A table as `indicators.prepare` reads it: while still only in the validated cache,
+        its `columns` with text in Arrow (`ws.tables` stays as it is); else the table."""
+        if isinstance(self.tables, Tables) and self.tables.cached(name) is not None:
+            return _text_in_arrow(self.tables.arrow(name, columns))
+        return self.table(name) if name == "entities" else self.tables.get(name)
 
     def covered(self, as_of: pd.Timestamp | str) -> np.ndarray:
         """Who a score as of `as_of` covers, per row of `entities` (`Prepared.covered`): from
@@ -584,6 +597,17 @@ def _cached_tables(folder: Path, names: Iterable[str]) -> Tables:
 def _reader(path: Path) -> Callable[[], pd.DataFrame]:
     """Load one cached table when first asked for (its digest was checked at open)."""
     return lambda: pd.read_parquet(path)
+
+
+def _text_in_arrow(table) -> pd.DataFrame:
+    """A `pyarrow.Table` as pandas with its text left in Arrow (`pd.ArrowDtype`): no Python
+    object per cell (what scoring reads: at 1M entities ~4 s less than `read_parquet`)."""
+    import pyarrow as pa
+
+    def mapper(t: pa.DataType) -> pd.ArrowDtype | None:
+        return pd.ArrowDtype(t) if pa.types.is_string(t) or pa.types.is_large_string(t) else None
+
+    return table.to_pandas(types_mapper=mapper)
 
 
 def _cache_write(

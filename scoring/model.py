@@ -27,6 +27,7 @@ from scoring.config import ScoringConfig
 from scoring.model_config import ModelConfig
 from scoring.model_features import FEATURE_LABELS, features_at, monotone_directions
 from scoring.tiers import tier_codes
+from scoring.treebins import predict_by_cells
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +192,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         return 1.0 / (1.0 + np.exp(-margin))
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
-        """The trees' uncalibrated log-odds (never tied by calibration; use it to break ties)."""
-        return self.booster_.predict(self._matrix(X), raw_score=True)
+        """The trees' uncalibrated log-odds (never tied by calibration; use it to break ties).
+        Computed once per set of split sides the rows share (`treebins`): the same numbers."""
+        return predict_by_cells(self.booster_, self._matrix(X), raw_score=True)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
         p = np.clip(self._calibrated(self.predict_raw(X)), 0.0, 1.0)

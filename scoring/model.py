@@ -173,7 +173,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         missing = [f for f in self.feature_names_in_ if f not in X.columns]
         if missing:
             raise ValueError(f"missing feature columns: {missing}")
-        mat = np.empty((len(X), self.n_features_in_), np.float64)
+        mat = np.empty((len(X), self.n_features_in_), np.float64, order="F")  # column writes
         for j, f in enumerate(self.feature_names_in_):
             if f in self.categories_:
                 codes = pd.Categorical(X[f].astype("string"), categories=self.categories_[f]).codes

@@ -104,18 +104,24 @@ def features_of(
     prep = prepared
     n = len(ent)
     day = np.broadcast_to(np.asarray(day, np.int64), (n,))
-    cols = {k: np.asarray(ind[k], np.float64) for k in (*indicators.INDICATOR_NAMES,
-                                                          *indicators.COUNT_NAMES)}  # fmt: skip
-    cols.update(_history(prep, ent, day))
-    cols[SCORE_FEATURE] = composite.points(cols, config).score if score is None else score
-    feats = pd.DataFrame(cols)
+    numeric = feature_names(config)  # the categories follow them
+    block = np.empty((len(numeric), n), np.float64)  # a frame's one block, column by column
+    col = {name: j for j, name in enumerate(numeric)}
+    for k in (*indicators.INDICATOR_NAMES, *indicators.COUNT_NAMES):
+        block[col[k]] = ind[k]
+    for k, v in _history(prep, ent, day).items():
+        block[col[k]] = v
+    if score is None:
+        score = composite.points({k: block[j] for k, j in col.items()}, config).score
+    block[col[SCORE_FEATURE]] = score
+    feats = pd.DataFrame(block.T, columns=numeric, copy=False)
     entities = prep.tables.entities if prep.tables is not None else pd.DataFrame()
-    for col in categorical:
-        if col in entities:
-            feats[col] = pd.Series(entities[col].astype(object).to_numpy()[ent], dtype="string")
+    for c in categorical:
+        if c in entities:
+            feats[c] = pd.Series(entities[c].astype(object).to_numpy()[ent], dtype="string")
         else:
-            feats[col] = pd.Series(pd.NA, index=feats.index, dtype="string")
-    return feats[feature_names(config, categorical)]
+            feats[c] = pd.Series(pd.NA, index=feats.index, dtype="string")
+    return feats
 
 
 def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:

@@ -147,7 +147,7 @@ class Scorer:
             cols["reasons"] = explain.reasons(pts, ind, config, self.typical_, lang=self.lang)
         clock.lap("reasons")
         frame = pd.DataFrame({**cols, **composite.dimension_scores(pts, config)})
-        order = np.argsort(usccs, kind="stable")
+        order = uscc_order(usccs)
         frame = frame.take(order).reset_index(drop=True)
         at_best = pts.at_best[order]
         if self.model_ is not None:
@@ -191,6 +191,22 @@ class Scorer:
                 frame["score"].to_numpy(), risk, at_best, self.config_, self.model
             )
             frame["tier"] = np.array(TIERS)[codes]
+
+
+def uscc_order(usccs: np.ndarray) -> np.ndarray:
+    """`np.argsort(usccs, kind="stable")` of text, sorted in Arrow (a stable sort by UTF-8
+    bytes, which is code point order: the same permutation, ~5x faster than numpy's sort of
+    Python strings at 1M)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(usccs, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return np.argsort(usccs, kind="stable")
+    if arr.null_count:
+        return np.argsort(usccs, kind="stable")
+    return pc.sort_indices(arr).to_numpy().astype(np.intp)
 
 
 class _Clock:

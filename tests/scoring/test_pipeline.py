@@ -84,3 +84,16 @@ def test_transform_per_partition_equals_the_whole(tables, prepared) -> None:
     joined = pd.concat(parts).sort_values("uscc", ignore_index=True)
     pd.testing.assert_frame_equal(joined, whole)
     assert scorer.transform(prepared).equals(whole)
+
+
+def test_uscc_order_is_numpys_stable_argsort() -> None:
+    import numpy as np
+
+    from scoring.pipeline import uscc_order
+
+    rng = np.random.default_rng(5)
+    alphabet = list("0123456789ABCXY中文é𝄞") + [""]
+    for n in (0, 1, 50, 2000):
+        keys = np.array(["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(n)],
+                        dtype=object)  # fmt: skip
+        assert np.array_equal(uscc_order(keys), np.argsort(keys, kind="stable"))

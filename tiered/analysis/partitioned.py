@@ -21,7 +21,7 @@ import pandas as pd
 from scoring import composite, explain, indicators, learned
 from scoring.config import ScoringConfig, check_config
 from scoring.model_config import check_model_config
-from scoring.pipeline import CALIBRATE, Scorer, ScoreRun
+from scoring.pipeline import CALIBRATE, Scorer, ScoreRun, uscc_order
 from tiered.engine import Engine
 from tiered.workspace import Workspace
 
@@ -106,7 +106,7 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
     done = [d for d in done if len(d[0])] or done[:1]  # an empty part's dtypes must not count
     frame = pd.concat([f for f, _ in done], ignore_index=True)
     at_best = np.concatenate([a for _, a in done])
-    order = np.argsort(frame["uscc"].to_numpy(), kind="stable")
+    order = uscc_order(frame["uscc"].to_numpy())
     frame = frame.take(order).reset_index(drop=True)
     source = "none"
     if scorer.model_ is not None:

@@ -176,7 +176,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         mat = np.empty((len(X), self.n_features_in_), np.float64, order="F")  # column writes
         for j, f in enumerate(self.feature_names_in_):
             if f in self.categories_:
-                codes = pd.Categorical(X[f].astype("string"), categories=self.categories_[f]).codes
+                codes = _category_codes(X[f], self.categories_[f])
                 mat[:, j] = np.where(codes < 0, np.nan, codes)
             else:
                 mat[:, j] = pd.to_numeric(X[f], errors="coerce").to_numpy(np.float64)
@@ -277,6 +277,16 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.holdout_metrics_ = meta.get("holdout_metrics", {})
         model.holdout_rows_ = np.zeros(0, np.int64)
         return model
+
+
+def _category_codes(s: pd.Series, categories: list[str]) -> np.ndarray:
+    """Each value's position in `categories` (-1: unknown or missing), as
+    `pd.Categorical(s.astype("string"), categories=categories).codes`; a categorical column
+    is looked up once per category instead of once per row."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        table = pd.Index(categories, dtype=object).get_indexer(s.cat.categories.astype(str))
+        return np.append(table, -1)[s.cat.codes.to_numpy()]
+    return pd.Categorical(s.astype("string"), categories=categories).codes
 
 
 def _reason_text(label: str, value: object) -> str:

@@ -116,11 +116,13 @@ def features_of(
     block[col[SCORE_FEATURE]] = score
     feats = pd.DataFrame(block.T, columns=numeric, copy=False)
     entities = prep.tables.entities if prep.tables is not None else pd.DataFrame()
-    for c in categorical:
+    for c in categorical:  # the entity's own category (text), missing when absent
         if c in entities:
-            feats[c] = pd.Series(entities[c].astype(object).to_numpy()[ent], dtype="string")
+            codes, uniques = pd.factorize(entities[c])  # once per entity, not per point
+            cats = pd.Index([str(u) for u in uniques], dtype=object)
+            feats[c] = pd.Categorical.from_codes(codes[ent], categories=cats)
         else:
-            feats[c] = pd.Series(pd.NA, index=feats.index, dtype="string")
+            feats[c] = pd.Categorical.from_codes(np.full(n, -1), categories=[])
     return feats
 
 

@@ -12,7 +12,9 @@ prepared tables with that fitted state.
 What each parameter switches:
 - `risk`: "calibrate" (default) fits score -> risk on the inspections before `as_of`
   (`composite.calibrate_risk`, the documented prior when there are too few); a `RiskMapping` is
-  used as given; None leaves out the risk column (what a draw needs: tiers only, faster).
+  used as given; None leaves out the risk column (what a draw needs: tiers only, faster);
+  "calibrate-unless-model" calibrates only when the learned model is not used (the scores
+  file's risk is then the model's: `risk_mapping_` stays None).
 - `reasons`: the top reasons per entity (`explain`), in `lang`; False leaves them out.
 - `model`: a `ModelConfig`; when enabled and there is enough history, `fit` trains the learned
   model (`learned.train`), the risk column is the model's and the tier follows
@@ -42,6 +44,7 @@ from scoring.model_config import ModelConfig, check_model_config
 from scoring.tiers import tier_codes
 
 CALIBRATE = "calibrate"
+UNLESS_MODEL = "calibrate-unless-model"  # calibrate only when no learned model gives the risk
 
 
 @dataclass(frozen=True)
@@ -84,30 +87,35 @@ class Scorer:
         check_config(config)
         if self.model is not None:
             check_model_config(self.model)
-        if not (self.risk is None or self.risk == CALIBRATE or callable(self.risk)):
-            raise ValueError(f"risk must be 'calibrate', a RiskMapping or None: {self.risk!r}")
+        if not (self.risk is None or self.risk in (CALIBRATE, UNLESS_MODEL) or callable(self.risk)):
+            raise ValueError(
+                f"risk must be 'calibrate', '{UNLESS_MODEL}', a RiskMapping or None: {self.risk!r}"
+            )
         self.config_ = config
         self.as_of_ = pd.Timestamp(as_of)
         clock = _Clock()
         ind, pts = self._points(prepared)
         clock.lap("indicators")
-        if self.risk == CALIBRATE:
-            self.risk_mapping_ = composite.calibrate_risk(prepared, self.as_of_, config)
-        else:
-            self.risk_mapping_ = self.risk
+        self.model_ = None
+        if self.model is not None and self.model.enabled:
+            self.model_ = learned.train(prepared, self.as_of_, config, self.model)
+        clock.lap("model")
+        self.risk_mapping_ = self.fit_risk_mapping(prepared)
         clock.lap("risk")
         self.typical_ = None
         if self.reasons:
             self.typical_ = explain.reference(
                 pts.matrix, config.reason_reference, keys=ind.index.to_numpy()
             )
-        self.model_ = None
-        if self.model is not None and self.model.enabled:
-            self.model_ = learned.train(prepared, self.as_of_, config, self.model)
-        clock.lap("model")
         run = self._run(prepared, ind, pts, clock)
         self.result_ = run
         return self
+
+    def fit_risk_mapping(self, prepared: indicators.Prepared) -> composite.RiskMapping | None:
+        """The composite score's risk mapping per `risk` (after `model_` is known)."""
+        if self.risk == CALIBRATE or (self.risk == UNLESS_MODEL and self.model_ is None):
+            return composite.calibrate_risk(prepared, self.as_of_, self.config_)
+        return None if self.risk == UNLESS_MODEL else self.risk
 
     def transform(self, prepared: indicators.Prepared) -> pd.DataFrame:
         """The scores frame of `prepared`'s covered entities with the fitted state (a partition
@@ -151,7 +159,7 @@ class Scorer:
         frame = frame.take(order).reset_index(drop=True)
         at_best = pts.at_best[order]
         if self.model_ is not None:
-            self._learned_risk(prepared, frame, at_best, ind, order)
+            self._learned_risk(prepared, frame, at_best, ind, pts.score, order)
             source = "model"
         clock.lap("output")
         kept = ind.take(order) if self.keep_indicators else None
@@ -166,22 +174,23 @@ class Scorer:
         frame: pd.DataFrame,
         at_best: np.ndarray,
         ind: pd.DataFrame,
+        score: np.ndarray,
         order: np.ndarray,
     ) -> None:
         """The learned model's risk in place of the mapping's, the tier on `tier_basis`: the
-        features of every row of `frame` (`ind`'s rows in uscc `order`) at `as_of`, from the
-        indicators already computed (what `learned.predict` would compute again)."""
-        ent = np.flatnonzero(prepared.covered(self.as_of_))[order]
+        features of the covered entities (`ind`, `score`: in the entities' order) at `as_of`,
+        from the indicators already computed (what `learned.predict` would compute again);
+        each row's risk is its own, so it is put in `frame`'s uscc `order` afterwards."""
         x = model_features.features_of(
             prepared,
-            {k: v.to_numpy()[order] for k, v in ind.items()},
-            ent,
+            ind,
+            np.flatnonzero(prepared.covered(self.as_of_)),
             indicators.day_of(self.as_of_),
             self.config_,
             self.model_.model.categorical,
-            score=frame["score"].to_numpy(),
+            score=score,
         )
-        risk = learned.risk_of(self.model_, x)
+        risk = learned.risk_of(self.model_, x)[order]
         if "risk" in frame:
             frame["risk"] = risk
         else:

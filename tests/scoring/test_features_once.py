@@ -44,3 +44,18 @@ def test_features_of_known_indicators_equal_features_at(demo, date, categorical)
     points = pd.DataFrame({"uscc": demo.uscc[ent], "date": pd.Timestamp(date)})
     want = features_at(demo, points, config, categorical)
     pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_exact=True)
+
+
+def test_category_codes_of_a_categorical_equal_those_of_its_text() -> None:
+    from scoring.model import _category_codes
+
+    rng = np.random.default_rng(8)
+    values = np.array(["tax", "food_drug", "其他", "x", None], dtype=object)[
+        rng.integers(0, 5, 3000)
+    ]
+    known = ["food_drug", "other", "tax", "其他"]
+    want = pd.Categorical(pd.Series(values).astype("string"), categories=known).codes
+    codes, uniques = pd.factorize(pd.Series(values))
+    cat = pd.Series(pd.Categorical.from_codes(codes, categories=list(uniques)))
+    assert np.array_equal(_category_codes(cat, known), want)
+    assert np.array_equal(_category_codes(pd.Series(values, dtype="string"), known), want)

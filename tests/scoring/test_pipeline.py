@@ -97,3 +97,20 @@ def test_uscc_order_is_numpys_stable_argsort() -> None:
         keys = np.array(["".join(rng.choice(alphabet, rng.integers(0, 4))) for _ in range(n)],
                         dtype=object)  # fmt: skip
         assert np.array_equal(uscc_order(keys), np.argsort(keys, kind="stable"))
+
+
+@pytest.mark.parametrize("learned", [True, False])
+def test_calibrate_unless_model_gives_the_same_frame(prepared, learned: bool) -> None:
+    from scoring.model_config import ModelConfig
+    from scoring.pipeline import UNLESS_MODEL
+
+    model = ModelConfig(enabled=learned, require_better=False, min_inspections=50,
+                        min_positives=5)  # fmt: skip
+    full = Scorer(model=model).fit(prepared, AS_OF).result_
+    lean = Scorer(model=model, risk=UNLESS_MODEL).fit(prepared, AS_OF).result_
+    pd.testing.assert_frame_equal(lean.frame, full.frame, check_exact=True)
+    assert lean.risk_source == full.risk_source == ("model" if learned else full.risk_source)
+    if learned:
+        assert lean.risk_mapping is None and full.risk_mapping is not None
+    else:
+        assert lean.risk_mapping == full.risk_mapping

@@ -18,10 +18,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from scoring import composite, explain, indicators, learned
+from scoring import explain, indicators, learned
 from scoring.config import ScoringConfig, check_config
 from scoring.model_config import check_model_config
-from scoring.pipeline import CALIBRATE, Scorer, ScoreRun, uscc_order
+from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun, uscc_order
 from tiered.engine import Engine
 from tiered.workspace import Workspace
 
@@ -86,22 +86,20 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
     if not parts or scorer.keep_indicators:  # nothing to spread (or the app's what-if)
         return scorer.fit(ws.prepared(), as_of).result_
     prepared = None
-    if scorer.risk == CALIBRATE or (scorer.model is not None and scorer.model.enabled):
+    if scorer.risk in (CALIBRATE, UNLESS_MODEL) or (
+        scorer.model is not None and scorer.model.enabled
+    ):
         prepared = ws.prepared()  # the population-level fits read the whole history
-    scorer.risk_mapping_ = (
-        composite.calibrate_risk(prepared, scorer.as_of_, config)
-        if scorer.risk == CALIBRATE
-        else scorer.risk
-    )
+    scorer.model_ = None
+    if scorer.model is not None and scorer.model.enabled:
+        scorer.model_ = learned.train(prepared, scorer.as_of_, config, scorer.model)
+    scorer.risk_mapping_ = scorer.fit_risk_mapping(prepared)
     scorer.typical_ = None
     if scorer.reasons:
         got = engine.map(_points_part, parts, scorer)
         matrix = np.concatenate([m for m, _ in got])
         keys = np.concatenate([u for _, u in got])
         scorer.typical_ = explain.reference(matrix, config.reason_reference, keys=keys)
-    scorer.model_ = None
-    if scorer.model is not None and scorer.model.enabled:
-        scorer.model_ = learned.train(prepared, scorer.as_of_, config, scorer.model)
     done = engine.map(_score_part, parts, scorer)
     done = [d for d in done if len(d[0])] or done[:1]  # an empty part's dtypes must not count
     frame = pd.concat([f for f, _ in done], ignore_index=True)

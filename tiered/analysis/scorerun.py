@@ -13,7 +13,7 @@ import pandas as pd
 from scoring.config import TIERS, ScoringConfigError
 from scoring.learned import TrainedModel
 from scoring.model_config import ModelConfigError
-from scoring.pipeline import Scorer, ScoreRun
+from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
 from tiered.analysis.modelrun import model_config_of, model_files
@@ -66,13 +66,17 @@ def score_workspace(
     lang: str = "zh",
     keep_indicators: bool = False,
     engine: Engine | None = None,
+    composite_risk: bool = True,
 ) -> ScoreResult:
     """Score every covered entity of `ws` using only what was dated before `as_of`: the one
-    `Scorer` over the workspace's prepared tables, with the learned model when enabled."""
+    `Scorer` over the workspace's prepared tables, with the learned model when enabled.
+    `composite_risk=False`: the composite risk mapping only when no learned model is used
+    (`tiered score` writes the model's risk; the app's what-if keeps the mapping)."""
     start = time.perf_counter()
     mcfg = model_config_of(ws)
     scorer = Scorer(
         ws.config.scoring,
+        risk=CALIBRATE if composite_risk else UNLESS_MODEL,
         lang=lang,
         model=mcfg if mcfg.enabled else None,
         keep_indicators=keep_indicators,
@@ -140,7 +144,7 @@ def run_score(
     ws = load_workspace(ws_path)
     when = parse_as_of(as_of)
     say("score")
-    result = score_workspace(ws, when, engine=engine)
+    result = score_workspace(ws, when, engine=engine, composite_risk=False)
     say("write")
     target = Path(out).absolute() if out else default_scores_path(ws.path, when)
     if target.is_dir():

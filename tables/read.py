@@ -69,31 +69,50 @@ def odd_bytes(path: Path) -> bool:
 
 
 def read_csv_arrow(path: Path):
-    """A UTF-8 CSV as an Arrow table of text cells (empty cells are ""), or None when the file
-    is not plainly so (not UTF-8, ragged rows, an odd header) and pandas' reader must decide.
+    """A UTF-8 or GBK/GB18030 CSV as an Arrow table of text cells (empty cells are ""), or
+    None when the file is not plainly so (ragged rows, an odd header, a mixed encoding...) and
+    pandas' reader must decide, as it always did.
 
     Reads the cells exactly as `pandas.read_csv(dtype=str, keep_default_na=False)` does for
-    the files it accepts (tests/tiered/test_csv_arrow.py compares the two on random files),
-    several times faster and without a Python object per cell.
+    the files it accepts, with the encoding chosen as `tiered.workspace` chooses it (UTF-8 if
+    the file decodes, else GB18030 unless most non-ASCII lines are UTF-8):
+    tests/tiered/test_check_differential.py compares the two on random files. Several times
+    faster, and without a Python object per cell.
     """
+    table, not_utf8 = _read_arrow(path, "utf8")
+    if not not_utf8:
+        return table
+    mixed = first_bad_utf8_line(path)
+    if mixed is None or mixed[2] > mixed[1]:
+        return None  # UTF-8 after all, or mostly: pandas reads it, or says which line is not
+    with open(path, "rb") as f:
+        if f.read(4) == b"\x84\x31\x95\x33":  # GB18030's byte-order mark: pandas keeps it
+            return None
+    return _read_arrow(path, "gb18030")[0]
+
+
+def _read_arrow(path: Path, encoding: str):
+    """(the table or None, whether reading failed on bytes that are not UTF-8)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
         names = header_fields(path)
     except csv.Error:
-        return None
-    if odd_bytes(path):
-        return None
+        return None, False
+    if odd_bytes(path):  # NUL, CR and quotes are single ASCII bytes in UTF-8 and GB18030 alike
+        return None, False
     ragged = len(names) < 2  # one column: pandas skips lines of blanks that Arrow would keep
     if ragged or any(not n for n in names) or len(set(names)) < len(names):
-        return None
+        return None, False
     try:
         table = pacsv.read_csv(
             path,
             # one thread: with quoted newlines allowed, Arrow's threaded read costs twice the
             # CPU of a serial one (1M entities' records: 2.2 s against 1.0 s) for no less wall
-            read_options=pacsv.ReadOptions(block_size=1 << 20, use_threads=False),
+            read_options=pacsv.ReadOptions(
+                block_size=1 << 20, use_threads=False, encoding=encoding
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -101,21 +120,25 @@ def read_csv_arrow(path: Path):
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError):
-        return None
-    if table.column_names != names or _open_quote_at_end(path, table):
-        return None  # Arrow split the header otherwise, or took an unclosed quote: pandas refuses
-    return table
+    except Exception as exc:  # noqa: BLE001 - any failure: pandas reads the file and says why
+        return None, "utf8" in str(exc).lower().replace("-", "")
+    try:
+        same = table.column_names == names
+    except UnicodeDecodeError:  # Arrow keeps a header's bytes as they are: not UTF-8
+        return None, True
+    if not same or _open_quote_at_end(path, table, encoding):
+        return None, False  # Arrow split the header otherwise, or took an unclosed quote
+    return table, False
 
 
-def _open_quote_at_end(path: Path, table) -> bool:
+def _open_quote_at_end(path: Path, table, encoding: str) -> bool:
     """Whether the last cell is a quote left open to the end of the file (Arrow reads it as a
     cell; pandas refuses the file). Only the last cell can be: an open quote takes the rest of
     the file, so in any earlier column the row would come out short and Arrow would refuse."""
     if table.num_rows == 0:
         return False
     last = table.column(table.num_columns - 1)[-1].as_py() or ""
-    opened = b'"' + last.encode("utf-8").replace(b'"', b'""')
+    opened = b'"' + last.encode("utf-8" if encoding == "utf8" else encoding).replace(b'"', b'""')
     size = path.stat().st_size
     with open(path, "rb") as f:
         f.seek(max(0, size - len(opened)))

@@ -184,25 +184,42 @@ CELL = st.text(
 )
 @given(
     header=st.lists(
-        st.sampled_from(["uscc", "name", "x", "y y", '"q"', ""]), min_size=1, max_size=4
+        st.sampled_from(["uscc", "name", "x", "y y", '"q"', "", "名称"]), min_size=1, max_size=4
     ),
     body=st.lists(st.lists(CELL, min_size=0, max_size=5), max_size=6),
     sep=st.sampled_from(["\n", "\r\n", "\r"]),
     bom=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "gb18030", "mixed"]),
 )
-def test_arrow_csv_reader_reads_what_pandas_reads(tmp_path, header, body, sep, bom) -> None:
-    text = ",".join(header) + sep + "".join(",".join(r) + sep for r in body)
+def test_arrow_csv_reader_reads_what_pandas_reads(
+    tmp_path, header, body, sep, bom, encoding
+) -> None:
+    lines = [",".join(header)] + [",".join(r) for r in body]
+    if encoding == "mixed":  # one GB18030 line in a UTF-8 file, or the other way round
+        data = sep.join(lines).encode("utf-8") + (sep + "中,文" + sep).encode("gb18030")
+    else:
+        data = (sep.join(lines) + sep).encode(encoding)
     path = tmp_path / "t.csv"
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
     got = bounded.read_csv_arrow(path)
     if got is None:
         return  # declined: pandas reads it, as before
     try:
         want = _read_csv(path)
     except Exception:  # noqa: BLE001 - pandas refused a file Arrow read: that must not happen
-        pytest.fail(f"Arrow read a file pandas refuses: {text!r}")
-    assert list(want.columns) == got.column_names, text
-    assert want.to_dict("list") == got.to_pydict(), text
+        pytest.fail(f"Arrow read a file pandas refuses: {data!r}")
+    assert list(want.columns) == got.column_names, data
+    assert want.to_dict("list") == got.to_pydict(), data
+
+
+def test_a_gbk_table_is_read_by_arrow_too(tmp_path) -> None:
+    """A GBK export (the common case in Chinese offices) takes the fast reader, same cells."""
+    path = tmp_path / "entities.csv"
+    text = '统一社会信用代码,名称,行业,区域\n91630202UR2NMWLD9J,"乐都区某某""店",tax,乐都区\n'
+    path.write_bytes(text.encode("gbk"))
+    got = read_raw(path, "entities")
+    assert isinstance(got, pa.Table)
+    pd.testing.assert_frame_equal(got.to_pandas(), read_table(path, "entities"), check_exact=True)
 
 
 CODE_CHARS = st.sampled_from(list(uscc.ALPHABET) + list("IOSVZaz中é ") + ["\x00"])

@@ -510,7 +510,14 @@ def _tasks_rule(tables: Accepted, arrow: dict[str, pa.Table]) -> RowRule:
 
     def rule(typed: pd.DataFrame) -> list[Failure]:
         ent = arrow.get("entities")
-        entities = ent.select(["uscc", "region"]).to_pandas() if ent is not None else None
+        entities = None
+        if ent is not None:  # codes stay in Arrow (looked up, not listed); regions are few
+            entities = pd.DataFrame(
+                {
+                    "uscc": pd.Series(ent["uscc"], dtype=pd.ArrowDtype(pa.string())),
+                    "region": ent["region"].to_pandas(),
+                }
+            )
         return task_failures(typed, tables.get("items"), tables.get("inspectors"), entities)
 
     return rule

@@ -204,7 +204,12 @@ def _size(tasks: pd.DataFrame) -> Iterable[Failure]:
 
 
 def _targets(tasks: pd.DataFrame, entities: pd.DataFrame | None) -> Iterable[Failure]:
-    known = set(entities["uscc"]) if entities is not None and len(entities) else set()
+    # of a million entities, only those some task names are looked for
+    named = {u.upper() for v in tasks["targets"] for u in split_list(v)}
+    known: set = set()
+    if named and entities is not None and len(entities):
+        codes = entities["uscc"]
+        known = set(codes[codes.isin(named)])
     msgs = []
     for directed, value in zip(tasks["directed"], tasks["targets"], strict=True):
         given = split_list(value)

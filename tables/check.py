@@ -228,20 +228,13 @@ def _column(
         if bad.any():
             year = pd.to_numeric(values[bad].str.extract(r"^\s*(\d{4})")[0], errors="coerce")
             far[bad] = (year > today.year).to_numpy()
+        later = parsed > today  # each distinct date compared once
         parsed = C.spread(codes, parsed.to_numpy(), np.datetime64("NaT", "ns"))
-        bad, far = (
-            C.spread(codes, bad.to_numpy(bool), False),
-            C.spread(codes, far.to_numpy(bool), False),
-        )
+        bad, far, later = (C.spread(codes, m.to_numpy(bool), False) for m in (bad, far, later))
         fails.add(bad & ~far, c.name, "日期格式无法识别: '{v}' (malformed date)", col)
         if not c.future:
             fails.add(far, c.name, "日期在未来: '{v}' (date is in the future)", col)
-            fails.add(
-                parsed > today.to_datetime64(),
-                c.name,
-                "日期在未来: '{v}' (date is in the future)",
-                col,
-            )
+            fails.add(later, c.name, "日期在未来: '{v}' (date is in the future)", col)
         else:
             fails.add(far, c.name, "日期超出范围: '{v}' (date out of range)", col)
         return parsed

@@ -139,6 +139,8 @@ def distinct(arr: pa.Array) -> tuple[np.ndarray, pd.Series]:
 def spread(codes: np.ndarray, per_value: object, missing: object) -> np.ndarray:
     """Per-distinct-value results back over the rows (`missing` where a row has no value)."""
     per_value = np.asarray(per_value)
+    if per_value.dtype == bool and missing is False and not per_value.any():
+        return np.zeros(len(codes), dtype=bool)  # the common case: no value fails
     ext = np.empty(len(per_value) + 1, dtype=per_value.dtype)
     ext[: len(per_value)] = per_value
     ext[-1] = missing

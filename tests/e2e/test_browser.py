@@ -102,6 +102,22 @@ def cells(page) -> list[str]:
     return page.locator("[role='gridcell']").all_text_contents()
 
 
+def wait_for_grid(page, cells: tuple[str, ...] = (), headers: tuple[str, ...] = ()) -> None:
+    """Until the accessible grids hold a cell of each text in `cells` and a column header of each
+    in `headers` (a grid draws its cells some time after the page has settled; under load a
+    fixed pause was sometimes too short)."""
+    page.wait_for_function(
+        """([cells, headers]) => {
+            const text = (role) => new Set([...document.querySelectorAll(`[role=${role}]`)]
+                .map((c) => c.textContent.trim()));
+            const have = text("gridcell"), heads = text("columnheader");
+            return cells.every((t) => have.has(t)) && headers.every((t) => heads.has(t));
+        }""",
+        arg=[list(cells), list(headers)],
+        timeout=60_000,
+    )
+
+
 def test_staff_draws_and_downloads_the_chinese_list(app, browser, tmp_path):
     import pandas as pd
     from openpyxl import load_workbook
@@ -191,7 +207,7 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
     expect(page.get_by_text("新增 1", exact=False)).to_be_visible(timeout=60_000)
     expect(
         page.get_by_text(f"尚有 {len(drawn) - 1:,} / {len(drawn):,} 户未录入结果")
-    ).to_be_visible()
+    ).to_be_visible(timeout=60_000)
 
     lead = _page(browser, width=1024)
     sign_in(lead, url, "leader", "leader123", "全局概览")
@@ -200,7 +216,7 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
     note = lead.get_by_text("“样本过少”：检查少于", exact=False)
     note.scroll_into_view_if_needed()
     expect(note).to_be_visible(timeout=30_000)
-    lead.wait_for_timeout(1500)  # the grid draws its visible cells
+    wait_for_grid(lead, cells=("样本过少",))  # the grid draws its visible cells
     assert "样本过少" in cells(lead)  # the estimate's cell, no percentage
     assert str(ws) not in lead.content()  # no workspace path on the leader's page
 
@@ -227,12 +243,14 @@ def test_staff_draws_a_joint_task_on_the_task_page(app, browser):
     expect(draw).to_be_enabled(timeout=60_000)
     draw.click()
     expect(page.get_by_text("各部门的执法检查人员")).to_be_visible(timeout=120_000)
-    expect(page.get_by_role("button", name="下载检查名单（Excel，含按人员分页）")).to_be_visible()
+    expect(page.get_by_role("button", name="下载检查名单（Excel，含按人员分页）")).to_be_visible(
+        timeout=60_000
+    )
     settled(page)
     manifest = json.loads((ws / "out" / "tasks" / first["task_id"] / "manifest.json").read_text())
     assert manifest["seed"] == "2718 2818"
     assert [d for d, _ in manifest["task"]["teams"]][1:], "a joint task: several departments"
-    page.wait_for_timeout(1500)  # the grids draw their visible cells
+    wait_for_grid(page, cells=tuple(d for d, _ in manifest["task"]["teams"]))
     shown = cells(page)
     for dept, _ in manifest["task"]["teams"]:
         assert dept in shown
@@ -313,7 +331,9 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     page.get_by_role("textbox", name="修改原因（必填，记入账本）").fill("端到端测试：收紧A级")
     page.get_by_role("button", name="保存配置并重新评分").click()
     expect(page.get_by_text("已保存新配置版本")).to_be_visible(timeout=120_000)
-    expect(page.get_by_role("textbox", name="修改原因（必填，记入账本）")).to_have_value("")
+    expect(page.get_by_role("textbox", name="修改原因（必填，记入账本）")).to_have_value(
+        "", timeout=60_000
+    )
     page.get_by_text("指标权重（分值）").click()  # indicator names, not codes
     page.wait_for_function(
         "() => [...document.querySelectorAll('[role=gridcell]')]"
@@ -331,11 +351,11 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     admin.get_by_role("link", name="设置与审计").click()
     expect(admin.get_by_role("heading", name="账本审计")).to_be_visible(timeout=60_000)
     settled(admin)
-    admin.locator("[role='gridcell']").first.wait_for(state="attached", timeout=30_000)
-    shown = cells(admin)
     entry = ledger.entries(ws)[-1]
     utc = dt.datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
     beijing = (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    wait_for_grid(admin, cells=(beijing, "配置修改"))
+    shown = cells(admin)
     assert beijing in shown and "配置修改" in shown
     assert "config_change" not in shown and "score_run" not in shown
     admin.get_by_role("link", name="账户管理").click()
@@ -345,7 +365,7 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     admin.get_by_role("textbox", name="初始密码").fill("123")
     admin.get_by_role("button", name="新增", exact=True).click()
     expect(admin.get_by_text("密码至少 6 位")).to_be_visible(timeout=30_000)
-    expect(admin.get_by_role("textbox", name="用户名")).to_have_value("clerk-li")  # kept
+    expect(admin.get_by_role("textbox", name="用户名")).to_have_value("clerk-li", timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +404,9 @@ def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
     page = _page(browser)
     sign_in(page, url, "owner", "owner-pass-1", "数据管理")
     expect(page.get_by_text("这是一个新工作区", exact=False)).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("第 1 步：检查对象名录库 (entities) · 当前步骤")).to_be_visible()
+    expect(page.get_by_text("第 1 步：检查对象名录库 (entities) · 当前步骤")).to_be_visible(
+        timeout=30_000
+    )
     with page.expect_download(timeout=30_000) as dl:
         page.get_by_role("button", name="下载空白模板 entities.csv（中文表头）").click()
     blank = tmp_path / "blank.csv"
@@ -399,7 +421,9 @@ def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
     page.locator("input[type='file']").set_input_files(str(f))
     expect(page.get_by_text("拒收 2 行，原因如下", exact=False)).to_be_visible(timeout=90_000)
     settled(page)
-    page.wait_for_timeout(1500)  # the grid draws its visible cells
+    wait_for_grid(
+        page, cells=("成立日期", "行业", "名录.csv"), headers=("文件", "行号", "列", "原因")
+    )
     headers = page.locator("[role='columnheader']").all_text_contents()
     for h in ("文件", "行号", "列", "原因"):
         assert any(t.strip() == h for t in headers), headers
@@ -414,6 +438,6 @@ def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
     )
     expect(
         page.get_by_text("第 1 步：检查对象名录库 (entities) · 已上传", exact=False)
-    ).to_be_visible()
+    ).to_be_visible(timeout=30_000)
     assert ledger.entries(ws)[-1].payload["reason"] == "首次上传名录"
     assert page.get_by_text("该目录没有").count() == 0

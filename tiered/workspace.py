@@ -67,7 +67,11 @@ class Tables(MutableMapping[str, pd.DataFrame]):
             have = set(pq.read_schema(self._files[name]).names)
             cols = [c for c in columns if c in have]
             read = [c for c in dictionary if c in cols]
-            return pq.read_table(self._files[name], columns=cols, read_dictionary=read)
+            # One thread: on a shared 2-core machine Arrow's pool costs more CPU (and here
+            # more wall time) than it saves for a few columns.
+            return pq.read_table(
+                self._files[name], columns=cols, read_dictionary=read, use_threads=False
+            )
         df = self[name]
         return pa.Table.from_pandas(df[[c for c in columns if c in df]], preserve_index=False)
 

@@ -139,7 +139,7 @@ def _read_tiers(path: Path):
     try:
         table = csv.read_csv(
             path,
-            read_options=csv.ReadOptions(use_threads=True),
+            read_options=csv.ReadOptions(use_threads=False),  # cheaper on shared cores
             convert_options=csv.ConvertOptions(
                 include_columns=["uscc", "tier"],
                 column_types={"uscc": pa.string(), "tier": pa.string()},

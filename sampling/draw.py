@@ -44,6 +44,7 @@ class DrawOutcome:
     must_inspect: np.ndarray | None = None
     stratum: np.ndarray | None = None
     order: np.ndarray | None = None  # the frame's rows in uscc order
+    uscc: object = None  # the frame's uscc as an Arrow string array (`uscc_keys`)
 
 
 def normalise_seed(seed: str | None) -> str:
@@ -148,18 +149,26 @@ def _joined(part, last: bool) -> np.ndarray:
     return out[:-1] if last and n else out
 
 
+def _text_keys(frame: pd.DataFrame):
+    """The frame's uscc as an Arrow string array when every one is text (else None)."""
+    import pyarrow as pa
+
+    if frame["uscc"].dtype != object:
+        return None
+    try:
+        keys = pa.array(frame["uscc"].to_numpy(), from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if keys.null_count or not pa.types.is_string(keys.type):
+        return None
+    return keys
+
+
 def uscc_keys(frame: pd.DataFrame):
     """The frame's uscc as an Arrow string array (numbers and other objects as their text)."""
     import pyarrow as pa
 
-    keys = None
-    if frame["uscc"].dtype == object:  # all text already: no per-row str() needed
-        try:
-            keys = pa.array(frame["uscc"].to_numpy(), from_pandas=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            keys = None
-        if keys is not None and (keys.null_count or not pa.types.is_string(keys.type)):
-            keys = None
+    keys = _text_keys(frame)
     if keys is None:
         keys = pa.array(frame["uscc"].astype(str).to_numpy(dtype=object))
     return keys
@@ -175,7 +184,7 @@ def uscc_order(keys) -> np.ndarray:
     return pc.sort_indices(keys).to_numpy()
 
 
-def frame_digest(frame: pd.DataFrame, order: np.ndarray | None = None) -> str:
+def frame_digest(frame: pd.DataFrame, order: np.ndarray | None = None, keys=None) -> str:
     """SHA-256 of the frame, independent of row and column order.
 
     Canonical form: rows sorted by uscc (as UTF-8 text); columns in name order; per column its
@@ -183,14 +192,22 @@ def frame_digest(frame: pd.DataFrame, order: np.ndarray | None = None) -> str:
     as float64, booleans as bytes; each column's bytes hashed and the column hashes hashed
     together with the row count. Text columns are hashed from Arrow buffers slice by slice
     (the same bytes as `_column_bytes`, which remains the definition and the fallback).
-    `order`: the rows in uscc order when the caller has it (`uscc_order`).
+    `order`: the rows in uscc order when the caller has it (`uscc_order`); `keys`: the uscc
+    as Arrow text when every one is text (`_text_keys`): hashed from them.
     """
     idx = uscc_order(uscc_keys(frame)) if order is None else order
     rows = None if np.array_equal(idx, np.arange(len(idx))) else idx
     outer = hashlib.sha256(f"rows={len(frame)}".encode())
     for name in sorted(map(str, frame.columns)):
         inner = hashlib.sha256(name.encode("utf-8") + b"\x1e")
-        if not _text_into(inner, frame[name], rows):
+        col = frame[name]
+        if name == "uscc" and keys is not None and col.dtype == object:
+            ordered = keys if rows is None else keys.take(rows)
+            col = pd.Series(pd.arrays.ArrowExtensionArray(ordered))
+            done = _text_into(inner, col, None)
+        else:
+            done = _text_into(inner, col, rows)
+        if not done:
             inner.update(_column_bytes(frame[name], idx))
         outer.update(inner.digest())
     return outer.hexdigest()
@@ -347,9 +364,10 @@ def draw(
     draws a list of another size with the same stratification (see `plan_quotas`)."""
     config = config or SamplingConfig()
     month_start(month)
-    keys = uscc_keys(frame)
+    text_keys = _text_keys(frame)
+    keys = uscc_keys(frame) if text_keys is None else text_keys
     order = uscc_order(keys)
-    digest = frame_digest(frame, order)  # before the seed is used
+    digest = frame_digest(frame, order, text_keys)  # before the seed is used
     seed = normalise_seed(seed)
     eligible, must, active = eligibility_flags(frame, month, config, sorted_uscc=keys.take(order))
     code, strata_keys = stratum_codes(frame)
@@ -364,7 +382,7 @@ def draw(
         flags=(eligible, must),
         code=code,
         keys_of=keys_of,
-        all_text=frame["uscc"].dtype == object,
+        all_text=text_keys is not None,
     )
     manifest = {
         "month": str(month).strip(),
@@ -405,4 +423,5 @@ def draw(
         must_inspect=must,
         stratum=code,
         order=order,
+        uscc=keys,
     )

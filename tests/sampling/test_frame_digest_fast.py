@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sampling.draw import _column_bytes, frame_digest
+from sampling.draw import _column_bytes, _text_keys, frame_digest, uscc_order
 
 
 def reference_digest(frame: pd.DataFrame) -> str:
@@ -58,6 +58,9 @@ def test_fast_digest_equals_the_definition(rows, categorical, in_order, arrow) -
     if arrow:  # text kept in Arrow, as the draw keeps names
         frame["name"] = frame["name"].astype(pd.ArrowDtype(pa.string()))
     assert frame_digest(frame) == reference_digest(frame)
+    keys = _text_keys(frame)  # the draw hashes its uscc from the Arrow keys it already has
+    if keys is not None:
+        assert frame_digest(frame, uscc_order(keys), keys) == reference_digest(frame)
 
 
 def test_mixed_and_odd_columns_fall_back_to_the_definition() -> None:

@@ -58,7 +58,7 @@ def stratum_label(sector: str, tier: str, must: bool = False) -> str:
 
 
 def frame_csv(
-    uscc: np.ndarray,
+    uscc: np.ndarray | pd.Series,
     eligible: np.ndarray,
     must: np.ndarray,
     code: np.ndarray,
@@ -68,18 +68,21 @@ def frame_csv(
     """frame.csv: the eligible entities sorted by uscc, with sector, tier and stratum label.
 
     Each row is the uscc joined to a per-(stratum, must) suffix in Arrow; the joined strings'
-    data buffer is the file body, so no Python code runs per row. `order`: the rows in uscc
-    order when the draw has it (`DrawOutcome.order`; else sorted here).
+    data buffer is the file body, so no Python code runs per row. `uscc`: the frame's ids
+    (text, or the draw's Arrow array); `order`: the rows in uscc order when the draw has it
+    (`DrawOutcome.order`; else sorted here).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not isinstance(uscc, pa.Array):
+        uscc = pa.array(pd.Series(uscc).astype(str).to_numpy(dtype=object), type=pa.string())
     if order is not None:
         sel = order[np.asarray(eligible, bool)[order]]
-        ids = pa.array(np.asarray(uscc, dtype=object)[sel], type=pa.string())
+        ids = uscc.take(pa.array(sel))
     else:
         rows = np.flatnonzero(eligible)
-        ids = pa.array(np.asarray(uscc, dtype=object)[rows], type=pa.string())
+        ids = uscc.take(pa.array(rows))
         by_uscc = pc.sort_indices(ids)
         ids = ids.take(by_uscc)
         sel = rows[by_uscc.to_numpy()]
@@ -145,7 +148,7 @@ def public_files(
     seed = outcome.manifest["seed"]
     files = {
         FRAME_NAME: frame_csv(
-            frame["uscc"].astype(str).to_numpy(dtype=object),
+            frame["uscc"] if outcome.uscc is None else outcome.uscc,
             outcome.eligible,
             outcome.must_inspect,
             outcome.stratum,

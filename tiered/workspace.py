@@ -61,17 +61,9 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         pandas objects are built; else from the loaded frame. `dictionary`: columns read
         dictionary-encoded (short codes repeated a million times)."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if name in self._lazy and name in self._files:
-            have = set(pq.read_schema(self._files[name]).names)
-            cols = [c for c in columns if c in have]
-            read = [c for c in dictionary if c in cols]
-            # One thread: on a shared 2-core machine Arrow's pool costs more CPU (and here
-            # more wall time) than it saves for a few columns.
-            return pq.read_table(
-                self._files[name], columns=cols, read_dictionary=read, use_threads=False
-            )
+            return _parquet(self._files[name], columns, dictionary)
         df = self[name]
         return pa.Table.from_pandas(df[[c for c in columns if c in df]], preserve_index=False)
 
@@ -568,7 +560,9 @@ def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | Non
                 return None, None
             validated = None  # usable, but a ledger entry must not vouch for it
         tables = _cached_tables(folder, meta["counts"])
-        rejected = {n: pd.read_parquet(folder / f"rejected-{n}.parquet") for n in meta["counts"]}
+        rejected = {
+            n: _parquet(folder / f"rejected-{n}.parquet").to_pandas() for n in meta["counts"]
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None, None  # no cache (or a damaged one): validate afresh
     return Report(tables, rejected, meta["counts"], meta["errors"], meta["warnings"]), validated
@@ -600,7 +594,21 @@ def _cached_tables(folder: Path, names: Iterable[str]) -> Tables:
 
 def _reader(path: Path) -> Callable[[], pd.DataFrame]:
     """Load one cached table when first asked for (its digest was checked at open)."""
-    return lambda: pd.read_parquet(path)
+    return lambda: _parquet(path).to_pandas()  # = pd.read_parquet(path), tested
+
+
+def _parquet(path: Path, columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()):
+    """A cached Parquet file (those of `columns` it has, `dictionary` ones dictionary-encoded)
+    as a `pyarrow.Table`, read with `ParquetFile`: `pq.read_table` (and so `pd.read_parquet`)
+    goes through the dataset layer, whose first use costs a command ~0.25 s CPU; and on one
+    thread: on a shared 2-core machine Arrow's pool costs more CPU (and wall time) than it
+    saves here."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path, read_dictionary=list(dictionary) or None) as f:
+        have = set(f.schema_arrow.names)
+        cols = None if columns is None else [c for c in columns if c in have]
+        return f.read(columns=cols, use_threads=False)
 
 
 def _text_in_arrow(table) -> pd.DataFrame:

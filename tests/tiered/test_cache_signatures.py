@@ -80,3 +80,15 @@ def test_an_edited_input_is_read_again_even_with_its_size_and_mtime_kept(
 def test_verify_never_takes_a_recorded_signature(ws: Path, reads: list[str]) -> None:
     load_workspace(ws, write_rejected=False, use_cache=VOUCHED)
     assert {"entities.csv", "records.csv", "inspections.csv"} <= set(reads)
+
+
+def test_cached_tables_read_as_pandas_reads_them(ws: Path) -> None:
+    """`ParquetFile` (no dataset layer) gives the frames `pd.read_parquet` gave."""
+    import pandas as pd
+
+    files = sorted((ws / "out" / "cache").glob("*/*.parquet"))
+    assert len(files) > 8
+    for p in files:
+        want, got = pd.read_parquet(p), workspace._reader(p)()
+        assert got.equals(want) and list(got.dtypes) == list(want.dtypes), p.name
+        assert got.index.equals(want.index)

@@ -59,7 +59,10 @@ def _resolve_paths(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tiered.memory import tune_malloc
+
     args = build_parser().parse_args(argv)
+    tune_malloc()  # million-row arrays without a page fault per page (tiered/memory.py)
     _resolve_paths(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -8,8 +8,8 @@ for the dynamic one) lets those blocks come from the heap and be reused, and a h
 threshold keeps freed heap for the next array. Measured through the CLI at 1M, warm score,
 alternating runs: 14.2, 12.9, 15.5, 14.4 s CPU before, 12.6, 12.3, 14.3, 14.3 s after (system
 time 3.4–4.8 s -> 3.0–3.8 s), peak RSS 2.07 -> 2.07–2.19 GB; `benchmarks/cli_scale.py` gave
-score cold 21.3 -> 20.7 s CPU. Outputs do not depend on it. Only the command line calls it (a long-lived
-app process should give memory back); anywhere but glibc it does nothing.
+score cold 21.3 -> 20.7 s CPU. Outputs do not depend on it. Only the command line calls it
+(a long-lived app process should give memory back); anywhere but glibc it does nothing.
 """
 
 from __future__ import annotations

@@ -60,8 +60,6 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         cache's Parquet file (its digest checked at open) while the table is not loaded, so no
         pandas objects are built; else from the loaded frame. `dictionary`: columns read
         dictionary-encoded (short codes repeated a million times)."""
-        import pyarrow as pa
-
         if name in self._lazy and name in self._files:
             return _parquet(self._files[name], columns, dictionary)
         df = self[name]
@@ -614,7 +612,6 @@ def _parquet(path: Path, columns: Sequence[str] | None = None, dictionary: Seque
 def _text_in_arrow(table) -> pd.DataFrame:
     """A `pyarrow.Table` as pandas with its text left in Arrow (`pd.ArrowDtype`): no Python
     object per cell (what scoring reads: at 1M entities ~4 s less than `read_parquet`)."""
-    import pyarrow as pa
 
     def mapper(t: pa.DataType) -> pd.ArrowDtype | None:
         return pd.ArrowDtype(t) if pa.types.is_string(t) or pa.types.is_large_string(t) else None

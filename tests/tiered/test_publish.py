@@ -150,8 +150,9 @@ def test_publish_needs_results(tmp_path: Path) -> None:
 
 
 def test_month_results_and_publication_refuse_an_edited_list(tmp_path: Path) -> None:
-    """A month's results import and publication rest on the list its draw wrote: one byte
-    changed in it (or in its manifest) and both refuse, naming the file (as a task's do)."""
+    """A month's results import and publication rest on the list its draw wrote and on the
+    results its imports recorded: one byte changed in the list (or in its manifest, or in the
+    stored results) and they refuse, naming the file (as a task's do)."""
     from tiered.ledger.vouch import UnvouchedFile
 
     ws, usccs = _ws_with_results(tmp_path)
@@ -166,5 +167,10 @@ def test_month_results_and_publication_refuse_an_edited_list(tmp_path: Path) -> 
     manifest = ws / "out/draws" / MONTH / "manifest.json"
     manifest.write_text(manifest.read_text("utf-8") + " ", "utf-8")
     with pytest.raises(UnvouchedFile, match="manifest.json"):
+        publish(ws, MONTH, on=dt.date(2026, 6, 2))
+    manifest.write_text(manifest.read_text("utf-8")[:-1], "utf-8")
+    stored = ws / "out/results" / f"{MONTH}.csv"  # a result edited after its import
+    stored.write_bytes(stored.read_bytes().replace("已整改".encode(), "未整改".encode(), 1))
+    with pytest.raises(UnvouchedFile, match=f"{MONTH}.csv"):
         publish(ws, MONTH, on=dt.date(2026, 6, 2))
     assert not (ws / "out/publish" / f"{MONTH}.csv").exists()

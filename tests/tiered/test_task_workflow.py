@@ -69,11 +69,15 @@ def test_task_publication_refuses_an_edited_list(tmp_path: Path) -> None:
         "results", str(ws), "--task", "T04", str(_results_file(tmp_path, drawn))
     )
     assert code == 1, err
-    lst = ws / "out" / "tasks" / "T04" / "inspection_list.csv"
-    lst.write_bytes(lst.read_bytes().replace(b"\n", b"\r\n", 1))  # one byte changed
-    code, _, _, err = run_cli("publish", str(ws), "--task", "T04")
-    assert code == 2 and "inspection_list.csv" in err, err
-    assert not (ws / "out" / "publish" / "task-T04.csv").exists()
+    folder = ws / "out" / "tasks" / "T04"
+    for name in ("inspection_list.csv", "departments.csv"):  # the list; who inspected for whom
+        f = folder / name
+        good = f.read_bytes()
+        f.write_bytes(good.replace(b"\n", b"\r\n", 1))  # one byte changed
+        code, _, _, err = run_cli("publish", str(ws), "--task", "T04")
+        assert code == 2 and name in err, err
+        assert not (ws / "out" / "publish" / "task-T04.csv").exists()
+        f.write_bytes(good)
 
 
 def test_results_for_a_task_not_drawn_are_refused(tmp_path: Path) -> None:

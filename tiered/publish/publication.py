@@ -22,7 +22,7 @@ from tiered.config import load_config
 from tiered.errors import UsageError
 from tiered.files import csv_bom_bytes, xlsx_bytes
 from tiered.layout import Layout, Month
-from tiered.ledger import staged
+from tiered.ledger import staged, vouch
 from tiered.ledger.lock import writes
 from tiered.publish.masking import mask_name, mask_text
 from tiered.publish.workdays import PublishConfig
@@ -132,7 +132,10 @@ def publish(
     month = str(Month.parse(month))
     staged.recover(ws)  # an interrupted import must land before we read its results
     config_versions.record_use(ws, actor)
-    results = read_results(Layout.of(ws).results(month))
+    stored = Layout.of(ws).results(month)
+    if stored.exists():  # the public list says what the imports recorded, nothing else
+        vouch.require(ws, [stored])
+    results = read_results(stored)
     if results.empty:
         raise UsageError(
             f"{month} 尚无导入的检查结果，请先运行 tiered results"

@@ -9,7 +9,6 @@ from the draw's department list) and the result category. Masking, formula escap
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 
 import pandas as pd
@@ -30,19 +29,14 @@ from tiered.publish.publication import (
 )
 from tiered.publish.workdays import PublishConfig
 from tiered.results import read_results
+from tiered.tasks.lists import read_task_draw
 
 TASK_COLUMNS = ("任务编号", "任务名称", "检查机关", "结果类别")
 
 
-def _authorities(folder, inspectors: pd.DataFrame | None) -> dict[str, str]:
-    """uscc -> the offices of its inspectors, lead department first (e.g. 乐都区市场监督管理局)."""
-    from tiered.draws.replace import made_departments
-
-    path = folder / "departments.csv"
-    if not path.is_file():
-        return {}
-    detail = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    detail = pd.concat([detail, made_departments(folder)], ignore_index=True)  # replacements
+def _authorities(detail: pd.DataFrame, inspectors: pd.DataFrame | None) -> dict[str, str]:
+    """uscc -> the offices of its inspectors, lead department first (e.g. 乐都区市场监督管理局);
+    `detail`: the draw's inspectors per department, replacements included (`TaskDraw`)."""
     office = {}
     if inspectors is not None and len(inspectors):
         office = dict(zip(inspectors["inspector_id"], inspectors["department"], strict=True))
@@ -91,6 +85,13 @@ def task_public_table(
     return base
 
 
+def _no_results(task_id: str) -> UsageError:
+    return UsageError(
+        f"任务 {task_id} 尚无导入的检查结果，请先运行 tiered results --task"
+        f" (no results imported for task {task_id})"
+    )
+
+
 @writes("publish")
 def publish_task(
     ws: str | os.PathLike,
@@ -108,28 +109,26 @@ def publish_task(
     on = on or dt.date.today()
     staged.recover(layout.root)
     folder = layout.task_dir(task_id)
+    if not layout.task_results(task_id).is_file() or not (folder / "manifest.json").is_file():
+        raise _no_results(task_id)
+    # the same rule as a month's draw: read only what the ledger vouches for (the results
+    # here; the draw's folder, replacements included, in read_task_draw)
+    vouch.require(layout.root, [layout.task_results(task_id)])
     results = read_results(layout.task_results(task_id))
-    if results.empty or not (folder / "manifest.json").is_file():
-        raise UsageError(
-            f"任务 {task_id} 尚无导入的检查结果，请先运行 tiered results --task"
-            f" (no results imported for task {task_id})"
-        )
-    # the same rule as a month's draw: read only what the ledger vouches for
-    vouch.require(
-        layout.root,
-        [folder / "manifest.json", folder / "inspection_list.csv", layout.task_results(task_id)],
-    )
-    from tiered.draws.replace import MADE_NAME, current_list
-
-    if (folder / MADE_NAME).exists():
-        vouch.require(layout.root, [folder / MADE_NAME])
-    task = json.loads((folder / "manifest.json").read_text("utf-8"))["task"]
-    draw = current_list(folder)  # as drawn plus its replacements
+    drawn = read_task_draw(layout.root, task_id)
+    if results.empty or drawn is None:
+        raise _no_results(task_id)
+    task = drawn.task
     ws = load_workspace(layout.root, write_rejected=False)
     inspectors = ws.tables.get("inspectors")
     results = results.assign(item=results["item"].map(_item_names(ws.tables.get("items"))))
     table = task_public_table(
-        results, _entities(layout.root), draw, task, _authorities(folder, inspectors), labels or {}
+        results,
+        _entities(layout.root),
+        drawn.listed,
+        task,
+        _authorities(drawn.departments, inspectors),
+        labels or {},
     )
     late, warnings = lateness(results, config, on)
     replaced = replacements(folder, results, warnings)

@@ -15,7 +15,6 @@ score cold 21.3 -> 20.7 s CPU. Outputs do not depend on it. Only the command lin
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
@@ -28,10 +27,8 @@ def tune_malloc() -> bool:
     """Apply SETTINGS with mallopt; True when glibc took all of them."""
     if any(v in os.environ for v in ENV):
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the process's own symbols: no `ldconfig` run (find_library's 5 ms) at every start
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

@@ -33,6 +33,7 @@ class Engine:
 
     name: str = LOCAL
     client: Any = None
+    parts: str | None = None  # where workers read the partitions (`--parts URL`; None: WS/out)
 
     def map(self, fn: Callable[..., Any], parts: Sequence[Any], *args: Any) -> list[Any]:
         """[fn(part, *args) for part in parts], in order, on the cluster when there is one."""
@@ -54,13 +55,19 @@ def _big(value: Any) -> bool:
 
 
 @contextlib.contextmanager
-def engine(name: str = LOCAL, scheduler: str | None = None) -> Iterator[Engine]:
-    """The engine for one command (a LocalCluster is started here and stopped on exit)."""
+def engine(
+    name: str = LOCAL, scheduler: str | None = None, parts: str | None = None
+) -> Iterator[Engine]:
+    """The engine for one command (a LocalCluster is started here and stopped on exit);
+    `parts`: the URL the workers read the partitions from (`tiered.parts`)."""
     if name not in ENGINES:
         raise UsageError(f"未知的计算引擎 {name}（local 或 dask） (unknown engine: local or dask)")
     if name == LOCAL:
-        if scheduler:
-            raise UsageError("--scheduler 只用于 --engine dask (--scheduler needs --engine dask)")
+        if scheduler or parts:
+            raise UsageError(
+                "--scheduler 和 --parts 只用于 --engine dask (--scheduler and --parts need "
+                "--engine dask)"
+            )
         yield Engine()
         return
     try:
@@ -77,7 +84,7 @@ def engine(name: str = LOCAL, scheduler: str | None = None) -> Iterator[Engine]:
                 f"无法连接 Dask 调度器 {scheduler} (cannot reach the Dask scheduler): {exc}"
             ) from None
         try:
-            yield Engine(DASK, client)
+            yield Engine(DASK, client, parts)
         finally:
             client.close()
         return
@@ -91,7 +98,7 @@ def engine(name: str = LOCAL, scheduler: str | None = None) -> Iterator[Engine]:
         )
     try:
         with Client(cluster) as client:
-            yield Engine(DASK, client)
+            yield Engine(DASK, client, parts)
     finally:
         cluster.close()
 

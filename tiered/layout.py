@@ -144,6 +144,14 @@ class Layout:
         return self.out / "cache"
 
     @property
+    def parts_dir(self) -> Path:
+        """The partitioned copy of the validated tables Dask workers read (`tiered.parts`)."""
+        return self.out / "parts"
+
+    def parts(self, digest: str) -> Path:
+        return self.parts_dir / digest
+
+    @property
     def config_versions_dir(self) -> Path:
         return self.out / "config"
 

@@ -1,14 +1,19 @@
 """`--engine dask` on a LocalCluster of two worker processes gives byte for byte the files of
-the default engine (score and draw)."""
+the default engine (score and draw), the workers reading their own partitions (`tiered.parts`);
+a partition that is not the one the ledgered manifest lists is refused in one line."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from tiered import parts
 from tiered.demo.build import write_demo
 from tiered.draws.draw import run_draw
 from tiered.engine import chunks, engine
@@ -17,6 +22,12 @@ pytest.importorskip("dask.distributed")
 
 MONTH = "2026-01"
 SEED = "7"
+SMALL = 120  # entities per partition here: several partitions, a region split by hash
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch):
+    monkeypatch.setattr(parts, "MAX_ENTITIES", SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +93,76 @@ def test_score_on_dask_is_byte_identical(base_ws: Path, tmp_path: Path, cluster,
     if ma.is_dir():  # the same model (its file says when it was made: nothing else differs)
         assert _dated(_files(mb)) == _dated(_files(ma))
     assert (dask.run.at_best == local.run.at_best).all()
+    assert len(list((b / "out" / "parts").glob("*/entities/*.parquet"))) > 2
 
 
-def test_partitions_keep_related_parties_together(base_ws: Path) -> None:
-    from tiered.analysis.partitioned import partitions
+def test_partitions_keep_related_parties_together(base_ws: Path, tmp_path: Path) -> None:
     from tiered.workspace import load_workspace
 
-    ws = load_workspace(base_ws, write_rejected=False)
-    parts = partitions(ws)
-    assert sum(len(e) for e, _, _ in parts) == len(ws.table("entities"))
-    for ent, rec, _ in parts:
-        assert ent["region"].nunique() <= 1  # same region: a related party is never elsewhere
-        assert set(rec["uscc"]) <= set(ent["uscc"])
+    ws = load_workspace(shutil.copytree(base_ws, tmp_path / "ws"), write_rejected=False)
+    refs = parts.ensure(ws)
+    folder = Path(refs[0].base.removeprefix("file://"))
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert "legal representative" in manifest["rule"]
+    assert any(p.get("split") for p in manifest["parts"])  # a region above SMALL was split
+    ent = [pd.read_parquet(folder / f"entities/part={r.index}.parquet") for r in refs]
+    rec = [pd.read_parquet(folder / f"records/part={r.index}.parquet") for r in refs]
+    assert sum(len(e) for e in ent) == len(ws.table("entities"))
+    assert max(len(e) for e in ent) <= SMALL * 1.5
+    seen: dict[tuple, int] = {}
+    for k, (e, r) in enumerate(zip(ent, rec, strict=True)):
+        assert set(r["uscc"]) <= set(e["uscc"])  # records follow their entity
+        for key in zip(e["legal_representative"], e["region"], strict=True):
+            if key[0] is not None:
+                assert seen.setdefault(key, k) == k  # related parties share a partition
+    for p in manifest["parts"]:
+        for f in p["files"].values():
+            assert parts.sha256_file(folder / f["path"]) == f["sha256"]
+    assert parts.ensure(ws) == refs  # vouched by the ledger: not written again
+
+
+def test_typical_entity_from_partitions_picks_as_the_whole() -> None:
+    from scoring import explain
+    from tiered.analysis.partitioned import pick_rows
+
+    rng = np.random.default_rng(3)
+    matrix = rng.integers(0, 9, size=(1000, 4)).astype(float)
+    keys = np.array([f"K{i:05d}" for i in range(1000)], dtype=object)
+    whole = explain.reference(matrix, keys=keys, sample=90)
+    step = -(-1000 // 90)
+    halves = [slice(0, 400), slice(400, 1000)]
+    picked = np.concatenate([matrix[s][pick_rows(keys[s], step)] for s in halves])
+    assert (explain.reference(picked, sample=len(picked)) == whole).all()
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str]:
+    from tiered.cli import main
+
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_cli_score_and_draw_with_parts_url(base_ws: Path, tmp_path: Path, capsys) -> None:
+    """The commands as users call them, the workers reading a file:// copy of out/parts;
+    then that copy is edited and the next run refuses it."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for ws in (a, b):
+        shutil.copytree(base_ws, ws)
+    shared = tmp_path / "shared"
+    url = shared.as_uri()
+    dask = ("--engine", "dask", "--parts", url)
+    for ws, extra in ((a, ()), (b, dask)):
+        assert _cli(capsys, "score", str(ws), "--as-of", "2026-01-01", *extra)[0] == 0
+        assert _cli(capsys, "draw", str(ws), "--month", MONTH, "--seed", SEED, *extra)[0] == 0
+    name = "out/scores/2026-01-01.csv"
+    assert (b / name).read_bytes() == (a / name).read_bytes()
+    assert _files(b / "out/draws" / MONTH) == _files(a / "out/draws" / MONTH)
+    copied = sorted(shared.glob("*/records/*.parquet"))
+    assert len(copied) > 2  # uploaded to the URL, since it had no copy
+    data = bytearray(copied[1].read_bytes())
+    data[-20] ^= 1  # one byte of the shared copy
+    copied[1].write_bytes(bytes(data))
+    code, err = _cli(capsys, "score", str(b), "--as-of", "2026-01-01", *dask)
+    assert code == 2
+    assert "refused" in err and copied[1].name in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

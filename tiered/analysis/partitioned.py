@@ -2,17 +2,20 @@
 `Scorer.fit` over the whole workspace.
 
 An entity's indicators need only its own rows and its related parties' (same legal
-representative *and region*), so the tables are partitioned by region: every related party of
-an entity is in its partition. Each worker prepares its partition's tables and computes their
-indicators and points; the command fits what needs the population once (the risk mapping on
-past inspections, the learned model, the reasons' typical entity from the partitions' points:
-a median, which does not depend on row order) and each worker then scores its partition with
-that fitted state (`Scorer`'s own steps). The partitions' frames, sorted by uscc, are the
-scores file.
+representative *and region*), so the tables are partitioned with related parties together
+(`tiered.parts`: whole regions, a big region split by legal representative). Each worker is
+sent a partition's reference (its URL and files' sha256, not its rows) and the scorer, reads the
+partition itself, prepares its tables and computes their indicators and points; the command
+fits what needs the population once (the risk mapping on past inspections, the learned model,
+the reasons' typical entity: a median over the rows `explain.reference` picks by a hash of the
+uscc, which each worker picks from its own part) and each worker then scores its partition with
+that fitted state (`Scorer`'s own steps). The partitions' frames, sorted by uscc, are the scores
+file.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -22,47 +25,50 @@ from scoring import explain, indicators, learned
 from scoring.config import ScoringConfig, check_config
 from scoring.model_config import check_model_config
 from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun, uscc_order
+from tiered import parts as partsets
 from tiered.engine import Engine
 from tiered.workspace import Workspace
 
-Part = tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]
+log = logging.getLogger(__name__)
+
+SAMPLE = 100_000  # `explain.reference`'s default sample: above it, rows picked by uscc hash
 
 
-def partitions(ws: Workspace) -> list[Part]:
-    """(entities, records, inspections) per region (rows keep their order within a part)."""
-    ent = ws.table("entities")
-    region = ent["region"].astype(object).where(ent["region"].notna(), "")
-    codes, _ = pd.factorize(region, sort=True)
-    k = int(codes.max()) + 1 if len(codes) else 0
-    index = pd.Index(ent["uscc"].astype(str))
-    out_rows = [np.flatnonzero(codes == i) for i in range(k)]
-    tables: list[list[pd.DataFrame | None]] = [[ent.iloc[r]] for r in out_rows]
-    for name in ("records", "inspections"):
-        df = ws.tables.get(name)
-        if df is None:
-            for t in tables:
-                t.append(None)
-            continue
-        pos = index.get_indexer(df["uscc"].astype(str))
-        part = np.where(pos >= 0, codes[np.maximum(pos, 0)], -1)
-        for i, t in enumerate(tables):
-            t.append(df.iloc[np.flatnonzero(part == i)])
-    return [(e, r, s) for e, r, s in tables]
+def _prepared(ref: partsets.PartRef) -> tuple[indicators.Prepared, float]:
+    start = time.perf_counter()
+    prep = indicators.prepare(*partsets.read(ref))
+    return prep, time.perf_counter() - start
 
 
-def _points_part(part: Part, scorer: Scorer) -> tuple[np.ndarray, np.ndarray]:
-    """(points matrix, usccs) of a partition's covered entities."""
-    prep = indicators.prepare(*part)
+def _points_part(
+    ref: partsets.PartRef, scorer: Scorer, step: int | None
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(points matrix, usccs) of the partition's covered entities that the typical entity is
+    computed from (`step`: those whose uscc hash is a multiple of it; None: all)."""
+    prep, read = _prepared(ref)
+    start = time.perf_counter()
     ind, pts = scorer._points(prep)
-    return pts.matrix, ind.index.to_numpy()
+    keys = ind.index.to_numpy()
+    matrix = pts.matrix
+    if step is not None:
+        pick = pick_rows(keys, step)
+        matrix, keys = matrix[pick], keys[pick]
+    return matrix, keys, {"read": read, "points": time.perf_counter() - start}
 
 
-def _score_part(part: Part, scorer: Scorer) -> tuple[pd.DataFrame, np.ndarray]:
+def pick_rows(keys: np.ndarray, step: int) -> np.ndarray:
+    """The rows `explain.reference` keeps above its sample (a hash of the uscc, so a part
+    picks its own rows exactly as the whole would)."""
+    return pd.util.hash_array(np.asarray(keys, dtype=object)) % np.uint64(step) == 0
+
+
+def _score_part(ref: partsets.PartRef, scorer: Scorer) -> tuple[pd.DataFrame, np.ndarray, dict]:
     """A partition's scores frame and override codes, with the fitted state."""
-    prep = indicators.prepare(*part)
+    prep, read = _prepared(ref)
+    start = time.perf_counter()
     ind, pts = scorer._points(prep)
     run = scorer._run(prep, ind, pts, _Laps())
-    return run.frame, run.at_best
+    return run.frame, run.at_best, {"read": read, "score": time.perf_counter() - start}
 
 
 class _Laps:
@@ -71,6 +77,15 @@ class _Laps:
 
     def lap(self, name: str) -> None:
         self.laps[name] = 0.0
+
+
+def _logged(stage: str, refs: list[partsets.PartRef], times: list[dict]) -> None:
+    for ref, t in zip(refs, times, strict=True):
+        log.info(
+            "dask %s: partition %d (%d entities): %s",
+            stage, ref.index, ref.entities,
+            ", ".join(f"{k} {v:.2f} s" for k, v in t.items()),
+        )  # fmt: skip
 
 
 def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> ScoreRun:
@@ -82,8 +97,10 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
         check_model_config(scorer.model)
     scorer.config_ = config
     scorer.as_of_ = pd.Timestamp(as_of)
-    parts = [p for p in partitions(ws) if len(p[0])]
-    if not parts or scorer.keep_indicators:  # nothing to spread (or the app's what-if)
+    if scorer.keep_indicators:  # the app's what-if: nothing to spread
+        return scorer.fit(ws.prepared(), as_of).result_
+    refs = [r for r in partsets.ensure(ws, engine.parts) if r.entities]
+    if not refs:
         return scorer.fit(ws.prepared(), as_of).result_
     prepared = None
     if scorer.risk in (CALIBRATE, UNLESS_MODEL) or (
@@ -96,14 +113,21 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
     scorer.risk_mapping_ = scorer.fit_risk_mapping(prepared)
     scorer.typical_ = None
     if scorer.reasons:
-        got = engine.map(_points_part, parts, scorer)
-        matrix = np.concatenate([m for m, _ in got])
-        keys = np.concatenate([u for _, u in got])
-        scorer.typical_ = explain.reference(matrix, config.reason_reference, keys=keys)
-    done = engine.map(_score_part, parts, scorer)
+        covered = prepared.covered(as_of) if prepared is not None else ws.covered(as_of)
+        n = int(np.count_nonzero(covered))
+        step = -(-n // SAMPLE) if n > SAMPLE else None
+        got = engine.map(_points_part, refs, scorer, step)
+        _logged("points", refs, [t for _, _, t in got])
+        matrix = np.concatenate([m for m, _, _ in got])
+        keys = np.concatenate([u for _, u, _ in got])
+        scorer.typical_ = explain.reference(
+            matrix, config.reason_reference, keys=keys, sample=max(len(matrix), 1)
+        )
+    done = engine.map(_score_part, refs, scorer)
+    _logged("score", refs, [t for _, _, t in done])
     done = [d for d in done if len(d[0])] or done[:1]  # an empty part's dtypes must not count
-    frame = pd.concat([f for f, _ in done], ignore_index=True)
-    at_best = np.concatenate([a for _, a in done])
+    frame = pd.concat([f for f, _, _ in done], ignore_index=True)
+    at_best = np.concatenate([a for _, a, _ in done])
     order = uscc_order(frame["uscc"].to_numpy())
     frame = frame.take(order).reset_index(drop=True)
     source = "none"

@@ -20,7 +20,7 @@ def cmd_draw(args: argparse.Namespace) -> tuple[int, dict, str]:
         raise UsageError("重抽必须写明原因 --reason (--replace needs a non-empty --reason)")
     from tiered.engine import engine
 
-    with engine(args.engine, args.scheduler) as eng:
+    with engine(args.engine, args.scheduler, args.parts) as eng:
         r = run_draw(
             Path(args.workspace),
             args.month,

@@ -79,6 +79,13 @@ def _engine_options(sp: argparse.ArgumentParser) -> None:
         default=None,
         help="dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)",
     )
+    sp.add_argument(
+        "--parts",
+        default=None,
+        metavar="URL",
+        help="where dask workers read the partitioned tables: a copy of WS/out/parts (a path, "
+        "file://, s3://, hdfs://; default: WS/out/parts itself)",
+    )
 
 
 def _non_negative_int(text: str) -> int:

@@ -83,7 +83,7 @@ def cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
     from tiered.analysis.scorerun import run_score
     from tiered.engine import engine
 
-    with engine(args.engine, args.scheduler) as eng:
+    with engine(args.engine, args.scheduler, args.parts) as eng:
         result, ws, target = run_score(args.workspace, args.as_of, args.out, engine=eng)
     code, note = rejected_note(ws)
     mix = result.tier_mix()

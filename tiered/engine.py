@@ -93,7 +93,8 @@ def engine(
             n_workers=LOCAL_WORKERS,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never "8787 is already in use"
+            scheduler_kwargs={"dashboard": False},  # no web server (nor port 8787) to start
             silence_logs=logging.ERROR,
         )
     try:

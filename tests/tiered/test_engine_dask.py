@@ -41,6 +41,12 @@ def cluster():
 def base_ws(tmp_path_factory) -> Path:
     ws = tmp_path_factory.mktemp("daskws") / "ws"
     write_demo(ws, n_entities=600, seed=9, end="2025-12")
+    # Related parties in a region split by hash: every region's entities share three legal
+    # representatives, so each listed entity has dozens of related parties.
+    ent = pd.read_csv(ws / "entities.csv", dtype=str, keep_default_na=False)
+    names = np.array(["甲", "乙", "丙"])[np.arange(len(ent)) % 3]
+    ent["legal_representative"] = np.where(ent.index % 10 == 9, "", names)
+    ent.to_csv(ws / "entities.csv", index=False)
     return ws
 
 
@@ -94,6 +100,54 @@ def test_score_on_dask_is_byte_identical(base_ws: Path, tmp_path: Path, cluster,
         assert _dated(_files(mb)) == _dated(_files(ma))
     assert (dask.run.at_best == local.run.at_best).all()
     assert len(list((b / "out" / "parts").glob("*/entities/*.parquet"))) > 2
+
+
+def test_sampled_typical_entity_on_dask_is_byte_identical(
+    base_ws: Path, tmp_path: Path, cluster, monkeypatch
+) -> None:
+    """Above `explain.reference`'s sample (here 50, as at a million entities 100,000) each
+    worker prepares only the picked entities and their related parties for it."""
+    from scoring import explain
+    from tiered.analysis import partitioned
+    from tiered.analysis.scorerun import run_score
+
+    whole = explain.reference
+    monkeypatch.setattr(partitioned, "SAMPLE", 50)
+    monkeypatch.setattr(
+        explain,
+        "reference",
+        lambda m, how="median", keys=None, sample=50: whole(m, how, keys, sample),
+    )
+    a, b = tmp_path / "a", tmp_path / "b"
+    for ws in (a, b):
+        shutil.copytree(base_ws, ws)
+    local, _, fa = run_score(a, "2026-01-01")
+    dask, _, fb = run_score(b, "2026-01-01", engine=cluster)
+    assert (dask.run.typical == local.run.typical).all()
+    assert fb.read_bytes() == fa.read_bytes()
+
+
+def test_picked_entities_get_their_partitions_points(base_ws: Path, tmp_path: Path) -> None:
+    """The entities picked for the typical entity, prepared with their related parties only,
+    get the points the whole partition gives them."""
+    from scoring.pipeline import Scorer
+    from tiered.analysis.partitioned import _points_part, pick_rows
+    from tiered.workspace import load_workspace
+
+    ws = load_workspace(shutil.copytree(base_ws, tmp_path / "ws"), write_rejected=False)
+    scorer = Scorer(ws.config.scoring)
+    scorer.config_, scorer.as_of_ = ws.config.scoring, pd.Timestamp("2026-01-01")
+    related = 0
+    for ref in parts.ensure(ws):
+        matrix, keys, _ = _points_part(ref, scorer, None)
+        pick = pick_rows(keys, 2)
+        got, got_keys, _ = _points_part(ref, scorer, 2)
+        assert (got_keys == keys[pick]).all()
+        assert (got == matrix[pick]).all()
+        related += int(
+            (matrix[pick][:, list(scorer.config_.indicators).index("related_dishonest")] != 0).sum()
+        )
+    assert related  # some picked entity has a related party on a listed kind
 
 
 def test_partitions_keep_related_parties_together(base_ws: Path, tmp_path: Path) -> None:

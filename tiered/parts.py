@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,11 +88,17 @@ def ensure(ws: Workspace, url: str | None = None, max_entities: int | None = Non
     folder = lay.parts(name)
     manifest = _vouched(ws, folder, max_entities)
     if manifest is None:
+        start = time.perf_counter(), time.process_time()
         if lay.parts_dir.is_dir():
             for old in lay.parts_dir.iterdir():  # keep only the current workspace's parts
                 shutil.rmtree(old, ignore_errors=True)
         manifest = write(ws, folder, max_entities)
         _ledger(ws, folder)
+        log.info(
+            "partitions: %d written to %s in %.2f s wall / %.2f s CPU",
+            len(manifest["parts"]), folder,
+            time.perf_counter() - start[0], time.process_time() - start[1],
+        )  # fmt: skip
     base = folder.as_uri()
     if url:
         base = f"{url.rstrip('/')}/{name}"
@@ -142,7 +149,6 @@ def write(ws: Workspace, folder, max_entities: int = MAX_ENTITIES) -> dict:
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
-    log.info("partitions: %d written to %s", len(described), folder)
     return manifest
 
 

@@ -70,6 +70,7 @@ def test_draw_on_dask_is_byte_identical(base_ws: Path, tmp_path: Path, cluster) 
     dask = run_draw(b, MONTH, SEED, engine=cluster)
     assert _files(dask.out_dir) == _files(local.out_dir)
     assert dask.manifest["frame_sha256"] == local.manifest["frame_sha256"]
+    assert list((b / "out" / "parts").glob("*/manifest.json"))  # its tiers, by partition
 
 
 def test_chunks_cover_everything_once() -> None:

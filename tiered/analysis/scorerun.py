@@ -85,21 +85,22 @@ def score_workspace(
     return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
 
 
-def tiers_as_of(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
+def tiers_as_of(ws: Workspace, as_of: pd.Timestamp, engine: Engine | None = None) -> pd.DataFrame:
     """uscc, score, tier (and the dimensions) exactly as `tiered score` gives them as of
     `as_of`: what a draw and the annual plan need. With the default tier basis (the composite
     score) the learned model cannot change a tier, so neither it, nor the risk calibration, nor
     the reasons are computed. A score run the ledger vouches for on this very basis
-    (`tiered.analysis.basis`) gives them without computing."""
+    (`tiered.analysis.basis`) gives them without computing; else `engine` (a draw's `--engine
+    dask`) computes them by partition."""
     from tiered.analysis.basis import ledgered_tiers
 
     reused = ledgered_tiers(ws, as_of)
     if reused is not None:
         return reused
     if ws.config.model.tier_basis != "score":
-        return score_workspace(ws, as_of).frame
+        return score_workspace(ws, as_of, engine=engine).frame
     scorer = Scorer(ws.config.scoring, risk=None, reasons=False)
-    return _fit(scorer, ws, as_of).result_.frame
+    return _fit(scorer, ws, as_of, engine).result_.frame
 
 
 def _fit(

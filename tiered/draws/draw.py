@@ -218,12 +218,13 @@ def _frame(
     created_before: str | None = None,
     spec: DrawSpec | None = None,
     imports_known_on: pd.Timestamp | None = None,
+    engine: Engine | None = None,
 ) -> tuple[pd.DataFrame, pa.Array, History]:
     """`build_frame`'s frame with short codes as categoricals, its uscc as Arrow, and the
     inspection history (previous inspectors are found for the drawn entities only)."""
     spec = spec or month_spec(month)
     start = month_start(spec.month)
-    tiers = tier_table(_tiers(ws, start) if scores is None else scores)
+    tiers = tier_table(_tiers(ws, start, engine) if scores is None else scores)
     extra = ("entity_type",) if spec.scope is not None else ()
     known = start if imports_known_on is None else imports_known_on
     frame, ids, entities = entity_frame(ws, start, tiers, known, extra)
@@ -241,7 +242,9 @@ def _frame(
     return frame, ids, history
 
 
-def _tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame | pa.Table:
+def _tiers(
+    ws: Workspace, start: pd.Timestamp, engine: Engine | None = None
+) -> pd.DataFrame | pa.Table:
     """The tiers as of `start`: the month's ledgered score run's when it may be reused (without
     importing the scoring pipeline and its learned model), else computed by `tiers_as_of`."""
     from tiered.analysis.basis import ledgered_tier_table
@@ -251,7 +254,7 @@ def _tiers(ws: Workspace, start: pd.Timestamp) -> pd.DataFrame | pa.Table:
         return reused
     from tiered.analysis.scorerun import tiers_as_of
 
-    return tiers_as_of(ws, start)
+    return tiers_as_of(ws, start, engine)
 
 
 def _assignment_digest(inspectors: pd.DataFrame, conflicts: pd.DataFrame, prev: pd.DataFrame):
@@ -294,7 +297,9 @@ def compute(
         )
     spec = spec or month_spec(month)
     config = spec.adjust(config) if spec.adjust else config
-    frame, _, history = _frame(ws, spec.month, scores, created_before=created_at, spec=spec)
+    frame, _, history = _frame(
+        ws, spec.month, scores, created_before=created_at, spec=spec, engine=engine
+    )
     size = {"share": spec.share, "ratio": spec.ratio, "count": spec.count}
     keys_of = _keys_on(engine) if engine is not None and engine.client is not None else None
     outcome = sampling.draw(

@@ -153,15 +153,16 @@ def write(ws: Workspace, folder, max_entities: int = MAX_ENTITIES) -> dict:
 
 
 def assign(ent: pa.Table, max_entities: int = MAX_ENTITIES) -> tuple[np.ndarray, list[dict]]:
-    """(partition of each entity row, each partition's description) by the rule (`rule`)."""
+    """(partition of each entity row, each partition's description) by the rule (`rule`).
+    Text stays in Arrow: only distinct values become Python strings (10M entities)."""
+    import pyarrow.compute as pc
+
     n = ent.num_rows
-    region = pd.Series(_strings(ent["region"]).to_pandas(), dtype=object).fillna("")
-    codes, names = pd.factorize(region.to_numpy(), sort=True)
+    codes, names = _codes(pc.fill_null(_strings(ent["region"]), ""))
+    rank = np.argsort(np.asarray(names, dtype=object), kind="stable")  # regions in name order
+    names = [names[i] for i in rank]
+    codes = np.argsort(rank)[codes] if n else codes
     counts = np.bincount(codes, minlength=len(names))
-    lr = None
-    if "legal_representative" in ent.column_names:
-        lr = _strings(ent["legal_representative"]).to_numpy(zero_copy_only=False)
-    uscc = _strings(ent["uscc"]).to_numpy(zero_copy_only=False)
     region_part = np.full(len(names), -1, np.int64)
     described: list[dict] = []
     splits: list[tuple[int, int, int]] = []  # (region code, first partition, how many)
@@ -183,8 +184,7 @@ def assign(ent: pa.Table, max_entities: int = MAX_ENTITIES) -> tuple[np.ndarray,
     part = region_part[codes] if n else np.zeros(0, np.int64)
     for r, first, k in splits:
         rows = np.flatnonzero(codes == r)
-        key = uscc[rows] if lr is None else np.where(pd.isna(lr[rows]), uscc[rows], lr[rows])
-        h = pd.util.hash_array(np.asarray(key, dtype=object), hash_key=HASH_KEY)
+        h = _hashes(ent, rows)
         part[rows] = first + (h % np.uint64(k)).astype(np.int64)
     sizes = np.bincount(part, minlength=len(described))
     keep = np.flatnonzero(sizes > 0)
@@ -196,6 +196,28 @@ def assign(ent: pa.Table, max_entities: int = MAX_ENTITIES) -> tuple[np.ndarray,
         d.update({"part": new, "entities": int(sizes[old]), "files": {}})
         out.append(d)
     return remap[part] if n else part, out
+
+
+def _codes(arr: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """(code per row, -1 for null; the distinct values) of a text column, encoded in Arrow."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr)
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return idx, enc.dictionary.to_pylist()
+
+
+def _hashes(ent: pa.Table, rows: np.ndarray) -> np.ndarray:
+    """The rule's hash of each of `rows`: of the legal representative, else of the uscc."""
+    key = _strings(ent["uscc"]).take(pa.array(rows))
+    if "legal_representative" in ent.column_names:
+        import pyarrow.compute as pc
+
+        lr = _strings(ent["legal_representative"]).take(pa.array(rows))
+        key = pc.if_else(pc.is_null(lr), key, lr)
+    codes, values = _codes(key)
+    h = pd.util.hash_array(np.asarray(values, dtype=object), hash_key=HASH_KEY)
+    return h[codes]
 
 
 def _arrow(ws: Workspace, name: str, columns: Sequence[str] | None) -> pa.Table | None:

@@ -219,32 +219,14 @@ def reasons(
     top = min(config.reasons, k)
     if n == 0 or top == 0:
         return np.array([NONE_TEXT[lang]] * n, dtype=object)
-    dev = np.empty((n, k), np.float32)
-    np.subtract(pts.matrix, typical, out=dev, casting="same_kind")
-    key = np.abs(dev)
-    key[key < 1.0] = 0.0  # at least one point from typical to be a reason
-    # top `top` per row by repeated argmax: largest first, ties in the indicator table's order
-    rows = np.arange(n)
-    idx = np.empty((n, top), np.int64)
-    val = np.empty((n, top), np.float32)
-    for s in range(top):
-        j = key.argmax(axis=1)
-        idx[:, s] = j
-        val[:, s] = key[rows, j]
-        key[rows, j] = -1.0
     plus = np.array([config.indicators[nm].direction == "+" for nm in names])
-    higher = (np.take_along_axis(dev, idx, axis=1) > 0) == plus[idx]
-    counts = np.empty((n, k), np.uint8)
-    for j, nm in enumerate(names):
-        col = ind[_COUNT_OF.get(nm, nm)].to_numpy(np.float64)
-        counts[:, j] = np.clip(np.floor(col) if nm == "age_years" else np.round(col), 0, 99)
-    cnt = np.take_along_axis(counts, idx, axis=1).astype(np.int64)
-    code = (idx.astype(np.int64) * 2 + higher) * 100 + cnt
-    code = np.where(val > 0, code, -1)
+    count_cols = [ind[_COUNT_OF.get(nm, nm)].to_numpy(np.float64) for nm in names]
     base = int(k * 2 * 100 + 1)
-    triple = np.zeros(n, np.int64)
-    for s in range(top):
-        triple = triple * base + (code[:, s] + 1)
+    triple = np.empty(n, np.int64)
+    for lo in range(0, n, _CHUNK):  # rows apart: (chunk, k) blocks the allocator reuses
+        hi = min(lo + _CHUNK, n)
+        triple[lo:hi] = _codes(pts.matrix[lo:hi], typical, top, plus, names,
+                               [c[lo:hi] for c in count_cols], base)  # fmt: skip
     uniq, inv = np.unique(triple, return_inverse=True)
     texts: dict[int, str] = {}
     out_u = np.empty(len(uniq), dtype=object)
@@ -258,6 +240,47 @@ def reasons(
                 parts.append(texts[c])
         out_u[u] = ";".join(reversed(parts)) or NONE_TEXT[lang]
     return out_u[inv.reshape(-1)]
+
+
+_CHUNK = 1 << 16  # rows per block of reason codes (a 30-indicator float32 block: 7.5 MiB)
+
+
+def _codes(
+    matrix: np.ndarray,
+    typical: np.ndarray,
+    top: int,
+    plus: np.ndarray,
+    names: tuple[str, ...],
+    count_cols: list[np.ndarray],
+    base: int,
+) -> np.ndarray:
+    """Each row's top reasons as one number: its `top` (indicator, direction, count) codes."""
+    n, k = matrix.shape
+    dev = np.empty((n, k), np.float32)
+    np.subtract(matrix, typical, out=dev, casting="same_kind")
+    key = np.abs(dev)
+    key[key < 1.0] = 0.0  # at least one point from typical to be a reason
+    # top `top` per row by repeated argmax: largest first, ties in the indicator table's order
+    rows = np.arange(n)
+    idx = np.empty((n, top), np.int64)
+    val = np.empty((n, top), np.float32)
+    for s in range(top):
+        j = key.argmax(axis=1)
+        idx[:, s] = j
+        val[:, s] = key[rows, j]
+        key[rows, j] = -1.0
+    higher = (np.take_along_axis(dev, idx, axis=1) > 0) == plus[idx]
+    counts = np.empty((n, k), np.uint8)
+    for j, nm in enumerate(names):
+        col = count_cols[j]
+        counts[:, j] = np.clip(np.floor(col) if nm == "age_years" else np.round(col), 0, 99)
+    cnt = np.take_along_axis(counts, idx, axis=1).astype(np.int64)
+    code = (idx.astype(np.int64) * 2 + higher) * 100 + cnt
+    code = np.where(val > 0, code, -1)
+    triple = np.zeros(n, np.int64)
+    for s in range(top):
+        triple = triple * base + (code[:, s] + 1)
+    return triple
 
 
 def _text(code: int, names: tuple[str, ...], config: ScoringConfig, lang: str) -> str:

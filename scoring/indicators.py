@@ -491,11 +491,22 @@ def _related(
     return np.bincount(key // (prep.n + 1), minlength=pts.size).astype(np.float64)
 
 
-def compute(prepared: Prepared, as_of: pd.Timestamp | str, config: ScoringConfig) -> pd.DataFrame:
-    """Every entity's indicators as of `as_of` (index: uscc, in the entities' order)."""
+def compute(
+    prepared: Prepared,
+    as_of: pd.Timestamp | str,
+    config: ScoringConfig,
+    keep: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every entity's indicators as of `as_of` (index: uscc, in the entities' order). `keep`
+    (a mask of the entities): `compute(...)[keep]`, each column filtered before the frame is
+    made, so the whole population's frame is never built."""
     pts = _Points(np.arange(prepared.n), day_of(as_of), identity=True)
     vals = evaluate(prepared, pts, config)
-    return pd.DataFrame(vals, index=pd.Index(prepared.uscc, name="uscc"))
+    index = pd.Index(prepared.uscc, name="uscc")
+    if keep is not None:
+        keep = np.asarray(keep, bool)
+        vals, index = {k: v[keep] for k, v in vals.items()}, index[keep]
+    return pd.DataFrame(vals, index=index)
 
 
 def compute_at(prepared: Prepared, points: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:

@@ -102,6 +102,7 @@ def predict(
     return out
 
 
-def risk_of(trained: TrainedModel, x: pd.DataFrame) -> np.ndarray:
-    """The model's risk (rounded to 4 decimals) of feature rows (`model_features`)."""
+def risk_of(trained: TrainedModel, x: pd.DataFrame | dict[str, np.ndarray]) -> np.ndarray:
+    """The model's risk (rounded to 4 decimals) of feature rows (`model_features`: a frame, or
+    its columns by name)."""
     return np.round(trained.model.predict_proba(x)[:, 1], 4)

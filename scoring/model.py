@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -168,18 +169,23 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "categorical_feature": [names.index(c) for c in self.categories_],
         }
 
-    def _matrix(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
-        """Features as float64; categories as their code in `categories_` (unknown -> NaN)."""
-        missing = [f for f in self.feature_names_in_ if f not in X.columns]
+    def _matrix(self, X: pd.DataFrame | Mapping[str, np.ndarray | pd.Series]) -> np.ndarray:  # noqa: N803
+        """Features as float64; categories as their code in `categories_` (unknown -> NaN).
+        `X`: a frame, or its columns by name (`model_features.feature_columns`: numbers as
+        arrays, categories as categorical Series)."""
+        names = X.columns if isinstance(X, pd.DataFrame) else X.keys()
+        missing = [f for f in self.feature_names_in_ if f not in names]
         if missing:
             raise ValueError(f"missing feature columns: {missing}")
-        mat = np.empty((len(X), self.n_features_in_), np.float64, order="F")  # column writes
+        n = len(X) if isinstance(X, pd.DataFrame) else len(next(iter(X.values()), ()))
+        mat = np.empty((n, self.n_features_in_), np.float64, order="F")  # column writes
         for j, f in enumerate(self.feature_names_in_):
             if f in self.categories_:
                 codes = _category_codes(X[f], self.categories_[f])
                 mat[:, j] = np.where(codes < 0, np.nan, codes)
             else:
-                mat[:, j] = pd.to_numeric(X[f], errors="coerce").to_numpy(np.float64)
+                v = pd.to_numeric(X[f], errors="coerce")
+                mat[:, j] = v.to_numpy(np.float64) if isinstance(v, pd.Series) else v
         return mat
 
     # -- prediction ------------------------------------------------------------------------

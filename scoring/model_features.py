@@ -101,29 +101,50 @@ def features_of(
     already known: `ind` (one value per point; `indicators.compute` at one date gives what
     `compute_at` gives at that date for every entity) and the composite `score` of them when
     the caller has it. Index: 0..n-1."""
+    cols = feature_columns(prepared, ind, ent, day, config, categorical, score)
+    numeric = feature_names(config)
+    block = np.empty((len(numeric), len(ent)), np.float64)  # a frame's one block, row by row
+    for j, name in enumerate(numeric):
+        block[j] = cols[name]
+    feats = pd.DataFrame(block.T, columns=numeric, copy=False)
+    for c in categorical:
+        feats[c] = cols[c]
+    return feats
+
+
+def feature_columns(
+    prepared: indicators.Prepared,
+    ind: pd.DataFrame | dict[str, np.ndarray],
+    ent: np.ndarray,
+    day: np.ndarray | int,
+    config: ScoringConfig,
+    categorical: tuple[str, ...] = (),
+    score: np.ndarray | None = None,
+) -> dict[str, np.ndarray | pd.Series]:
+    """`features_of`'s columns, by name in its order (numbers as float64 arrays, the categories
+    as categorical Series), without a frame: the model's matrix is made from them directly
+    (`RiskModel` reads a mapping of columns as it reads a frame), so a million points' features
+    are not copied into a frame first."""
     prep = prepared
     n = len(ent)
     day = np.broadcast_to(np.asarray(day, np.int64), (n,))
-    numeric = feature_names(config)  # the categories follow them
-    block = np.empty((len(numeric), n), np.float64)  # a frame's one block, column by column
-    col = {name: j for j, name in enumerate(numeric)}
+    cols: dict[str, np.ndarray | pd.Series] = {}
     for k in (*indicators.INDICATOR_NAMES, *indicators.COUNT_NAMES):
-        block[col[k]] = ind[k]
-    for k, v in _history(prep, ent, day).items():
-        block[col[k]] = v
+        cols[k] = np.asarray(ind[k], np.float64)
+    cols.update(_history(prep, ent, day))
     if score is None:
-        score = composite.points({k: block[j] for k, j in col.items()}, config).score
-    block[col[SCORE_FEATURE]] = score
-    feats = pd.DataFrame(block.T, columns=numeric, copy=False)
+        score = composite.points(cols, config).score
+    cols[SCORE_FEATURE] = np.asarray(score, np.float64)
+    cols = {name: cols[name] for name in feature_names(config)}
     entities = prep.tables.entities if prep.tables is not None else pd.DataFrame()
     for c in categorical:  # the entity's own category (text), missing when absent
         if c in entities:
             codes, uniques = pd.factorize(entities[c])  # once per entity, not per point
             cats = pd.Index([str(u) for u in uniques], dtype=object)
-            feats[c] = pd.Categorical.from_codes(codes[ent], categories=cats)
+            cols[c] = pd.Series(pd.Categorical.from_codes(codes[ent], categories=cats))
         else:
-            feats[c] = pd.Categorical.from_codes(np.full(n, -1), categories=[])
-    return feats
+            cols[c] = pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=[]))
+    return cols
 
 
 def _history(prep: indicators.Prepared, ent: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:

@@ -130,8 +130,7 @@ class Scorer:
     def _points(self, prepared: indicators.Prepared) -> tuple[pd.DataFrame, composite.Points]:
         """The covered entities' indicators (in the entities' order) and their points."""
         config = self.config_
-        ind = indicators.compute(prepared, self.as_of_, config)
-        ind = ind[prepared.covered(self.as_of_)]
+        ind = indicators.compute(prepared, self.as_of_, config, keep=prepared.covered(self.as_of_))
         return ind, composite.points({k: v.to_numpy() for k, v in ind.items()}, config)
 
     def _run(
@@ -181,7 +180,7 @@ class Scorer:
         features of the covered entities (`ind`, `score`: in the entities' order) at `as_of`,
         from the indicators already computed (what `learned.predict` would compute again);
         each row's risk is its own, so it is put in `frame`'s uscc `order` afterwards."""
-        x = model_features.features_of(
+        x = model_features.feature_columns(
             prepared,
             ind,
             np.flatnonzero(prepared.covered(self.as_of_)),

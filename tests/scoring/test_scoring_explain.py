@@ -72,3 +72,22 @@ def test_sampled_reference_does_not_depend_on_row_order():
     a = reference(m, keys=keys, sample=500)
     assert np.array_equal(a, reference(m[p], keys=keys[p], sample=500))
     assert np.allclose(a, np.median(m, axis=0), atol=0.15)
+
+
+def test_reasons_by_blocks_of_rows_are_those_of_one_block(monkeypatch):
+    """The reasons are computed per block of rows (`_CHUNK`): a row's reasons are its own, so
+    any block size gives the same texts."""
+    import scoring.explain as explain
+
+    rng = np.random.default_rng(6)
+    n = 3001
+    ind = frame([{}] * n)
+    for c in ("complaint", "commendation", "penalty_minor_n", "age_years", "tax_grade_A"):
+        ind[c] = rng.integers(0, 4, n).astype(float)
+    ind["penalty_minor"] = ind["penalty_minor_n"] * 0.8
+    pts = points(ind, CFG)
+    typical = reference(pts.matrix)
+    whole = reasons(pts, ind, CFG, typical)
+    for chunk in (1, 7, 1000, n):
+        monkeypatch.setattr(explain, "_CHUNK", chunk)
+        assert (reasons(pts, ind, CFG, typical) == whole).all()

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiered.analysis.scorefile import scores_csv_bytes
+from tiered.analysis.scorefile import _repeats, _text_cells, scores_csv_bytes
 from tiered.files import csv_bom_bytes
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab中文;,\"=+-@\t\r\n 'x1.")), max_size=8)
@@ -71,3 +71,26 @@ def test_scores_like_frame() -> None:
 def test_mixed_objects_fall_back() -> None:
     df = pd.DataFrame({"a": np.array(["x", 1, None, 2.5], dtype=object), "b": [1.0, 2, 3, 4]})
     assert scores_csv_bytes(df) == csv_bom_bytes(df)
+
+
+OBJECT = st.one_of(TEXT, st.none(), st.just(np.nan), st.integers(-3, 3), st.just(pd.NA))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TEXT, TEXT, OBJECT), max_size=30))
+def test_repeated_text_once_per_value(cells: list) -> None:
+    """Text columns that repeat are escaped and quoted once per distinct value: the same cells
+    (or the same fallback) as cell by cell, whichever way `_repeats` judges the column."""
+    values = np.array(cells, dtype=object)
+    once, each = _text_cells(values, True), _text_cells(values, False)
+    assert (once is None) == (each is None)
+    if once is not None:
+        assert once.equals(each)
+    df = pd.DataFrame({"t": values, "n": np.arange(len(values), dtype=np.int64)})
+    assert scores_csv_bytes(df) == csv_bom_bytes(df)
+
+
+def test_repeats_judged_on_the_head() -> None:
+    assert _repeats(np.array(["A", "B"] * 600, dtype=object))
+    assert not _repeats(np.array([f"9163{i:014d}" for i in range(2000)], dtype=object))
+    assert not _repeats(np.array([], dtype=object))

@@ -50,15 +50,19 @@ def scores_csv_bytes(df: pd.DataFrame) -> bytes:
         return csv_bom_bytes(df)  # no rows, one column (an empty row is written ""): pandas'
     texts[-1] = pc.binary_join_element_wise(texts[-1], "\r\n", "")
     lines = pc.binary_join_element_wise(*texts, ",")
-    return _BOM + header + _data(lines)
+    return b"".join([_BOM, header, _data(lines)])  # the 100 MB of rows copied once
 
 
-def _data(lines: pa.Array) -> bytes:
-    """The concatenated values of a string array (its data buffer between its offsets)."""
-    lines = lines.cast(pa.large_string()) if lines.type != pa.large_string() else lines
+def _data(lines: pa.Array) -> memoryview:
+    """The concatenated values of a string array (its data buffer between its offsets), as a
+    view of Arrow's buffer (no copy)."""
+    if lines.type == pa.string():
+        width = np.int32
+    else:
+        lines, width = lines.cast(pa.large_string()), np.int64
     _, offsets, data = lines.buffers()
-    off = np.frombuffer(offsets, np.int64)[lines.offset : lines.offset + len(lines) + 1]
-    return data.to_pybytes()[int(off[0]) : int(off[-1])]
+    off = np.frombuffer(offsets, width)[lines.offset : lines.offset + len(lines) + 1]
+    return memoryview(data)[int(off[0]) : int(off[-1])]
 
 
 def _column_text(s: pd.Series) -> pa.Array | None:
@@ -70,14 +74,33 @@ def _column_text(s: pd.Series) -> pa.Array | None:
     if kind in "iu" and not isinstance(s.dtype, pd.CategoricalDtype):
         return pa.array(values).cast(pa.string())
     if kind == "O":
-        try:
-            arr = pa.array(values, type=pa.string(), from_pandas=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None  # a non-str cell: pandas' str() of it is not repeated here
-        if arr.null_count:
-            return None
-        return _quoted(_escaped(arr))
+        return _text_cells(values, _repeats(values))
     return None
+
+
+def _repeats(values: np.ndarray, sample: int = 1024) -> bool:
+    """Does an object column repeat its values (a tier, the reasons: a few thousand texts over
+    a million rows)? Judged on its first `sample` cells; only the speed depends on it."""
+    head = values[:sample]
+    return len(head) > 0 and len(pd.unique(head)) * 2 <= len(head)
+
+
+def _text_cells(values: np.ndarray, repeated: bool) -> pa.Array | None:
+    """Text cells escaped and quoted, each distinct value once when they repeat (the same
+    array either way); None when a cell is not text (or missing)."""
+    codes = None
+    if repeated:
+        codes, values = pd.factorize(values)  # missing cells -> -1
+        if (codes < 0).any():
+            return None
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # a non-str cell: pandas' str() of it is not repeated here
+    if arr.null_count:
+        return None
+    arr = _quoted(_escaped(arr))
+    return arr if codes is None else arr.take(pa.array(codes))
 
 
 def _escaped(arr: pa.Array) -> pa.Array:

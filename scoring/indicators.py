@@ -65,6 +65,8 @@ ENTITY_COLUMNS = (
     "region", "status", "sector",
 )  # fmt: skip
 RECORD_COLUMNS = ("uscc", "kind", "date", "ended_on", "severity", "value")
+# Of those, the short codes repeated millions of times (a reader may hand them as categoricals).
+RECORD_CODES = ("kind", "severity", "value")
 NO_END = np.iinfo(np.int32).max
 _NS_PER_DAY = 86_400_000_000_000
 

@@ -118,16 +118,19 @@ class Workspace:
         if self._prepared is None:
             self._prepared = indicators.prepare(
                 self._for_scoring("entities", indicators.ENTITY_COLUMNS),
-                self._for_scoring("records", indicators.RECORD_COLUMNS),
+                self._for_scoring("records", indicators.RECORD_COLUMNS, indicators.RECORD_CODES),
                 self.tables.get("inspections"),
             )
         return self._prepared
 
-    def _for_scoring(self, name: str, columns: tuple[str, ...]) -> pd.DataFrame | None:
+    def _for_scoring(
+        self, name: str, columns: tuple[str, ...], codes: tuple[str, ...] = ()
+    ) -> pd.DataFrame | None:
         """A table as `indicators.prepare` reads it: while still only in the validated cache,
-        its `columns` with text in Arrow (`ws.tables` stays as it is); else the table."""
+        its `columns` with text in Arrow (`ws.tables` stays as it is), `codes` as categoricals
+        (read dictionary-encoded: no text per row); else the table."""
         if isinstance(self.tables, Tables) and self.tables.cached(name) is not None:
-            return _text_in_arrow(self.tables.arrow(name, columns))
+            return _text_in_arrow(self.tables.arrow(name, columns, codes))
         return self.table(name) if name == "entities" else self.tables.get(name)
 
     def covered(self, as_of: pd.Timestamp | str) -> np.ndarray:

@@ -57,3 +57,34 @@ def test_same_prepared_arrays(tables) -> None:
         indicators.compute(b, "2026-11-01", config),
         check_exact=True,
     )
+
+
+def test_records_codes_read_dictionary_encoded(tables, tmp_path) -> None:
+    """A score reads the records' short codes (`RECORD_CODES`) dictionary-encoded from the
+    validated cache (categoricals, no text per row): the same prepared arrays and indicators."""
+    import pyarrow.parquet as pq
+
+    from tiered.workspace import _parquet, _text_in_arrow
+
+    ent, rec, insp = tables
+    rec = rec.copy()
+    rec.loc[rec.index[::17], "severity"] = None  # missing codes stay missing
+    rec.loc[rec.index[::19], "kind"] = None
+    path = tmp_path / "records.parquet"
+    pq.write_table(pa.Table.from_pandas(rec, preserve_index=False), path, row_group_size=500)
+    text = _text_in_arrow(_parquet(path, indicators.RECORD_COLUMNS))
+    codes = _text_in_arrow(_parquet(path, indicators.RECORD_COLUMNS, indicators.RECORD_CODES))
+    assert all(isinstance(codes[c].dtype, pd.CategoricalDtype) for c in indicators.RECORD_CODES)
+    entities = _in_arrow(ent, indicators.ENTITY_COLUMNS)
+    a, b = prepare(entities, text, insp), prepare(entities, codes, insp)
+    ra, rb = _rows(a), _rows(b)
+    assert sorted(ra) == sorted(rb)
+    for k in ra:
+        for x, y in zip(ra[k], rb[k], strict=True):
+            assert (x is None and y is None) or (np.array_equal(x, y) and x.dtype == y.dtype), k
+    config = ScoringConfig()
+    pd.testing.assert_frame_equal(
+        indicators.compute(a, "2026-11-01", config),
+        indicators.compute(b, "2026-11-01", config),
+        check_exact=True,
+    )

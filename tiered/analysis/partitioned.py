@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from scoring import explain, indicators, learned
 from scoring.config import ScoringConfig, check_config
@@ -70,15 +71,27 @@ def _picked(ent, rec, insp, as_of, step):
     """The tables of the covered entities `pick_rows` picks and of their related parties."""
     alone = indicators.prepare(ent, None, None)
     usccs = alone.uscc
-    picked = alone.covered(as_of) & pick_rows(usccs, step)
+    picked = alone.covered(as_of)
+    picked[picked] = pick_rows(usccs[picked], step)  # only the covered are hashed
     group = alone.group
-    related = np.isin(group, group[picked & (group >= 0)]) & (group >= 0)
-    keep = picked | related
-    wanted = pd.Index(usccs[keep])
+    keep = picked | (np.isin(group, group[picked & (group >= 0)]) & (group >= 0))
+    wanted = pa.array(usccs[keep], type=pa.string())
     ent = ent[keep].reset_index(drop=True)
-    rec = None if rec is None else rec[wanted.get_indexer(rec["uscc"].astype(str)) >= 0]
-    insp = None if insp is None else insp[wanted.get_indexer(insp["uscc"].astype(str)) >= 0]
+    rec = None if rec is None else rec[_among(rec["uscc"], wanted)]
+    insp = None if insp is None else insp[_among(insp["uscc"], wanted)]
     return ent, rec, insp
+
+
+def _among(col: pd.Series, wanted: pa.Array) -> np.ndarray:
+    """Rows whose uscc is in `wanted`, looked up in Arrow (no Python string per row when the
+    text is held in Arrow)."""
+    import pyarrow.compute as pc
+
+    if isinstance(col.dtype, pd.ArrowDtype):
+        arr = pa.array(col.array)
+    else:
+        arr = pa.array(col.astype(str).to_numpy(object), type=pa.string())
+    return pc.is_in(arr, value_set=wanted.cast(arr.type)).to_numpy(zero_copy_only=False)
 
 
 def pick_rows(keys: np.ndarray, step: int) -> np.ndarray:

@@ -327,7 +327,12 @@ def read(ref: PartRef) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame 
                 f"manifest: refused): {ref.base}/{rel}; 请重新复制工作区的 out/parts (copy the "
                 "workspace's out/parts there again)"
             )
-        arrow = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
+        codes = None
+        if table == "records":  # short codes dictionary-encoded, as `Workspace.prepared` reads
+            have = pq.read_schema(pa.BufferReader(data)).names
+            codes = [c for c in indicators.RECORD_CODES if c in have] or None
+        with pq.ParquetFile(pa.BufferReader(data), read_dictionary=codes) as f:
+            arrow = f.read(use_threads=False)
         got[table] = arrow.to_pandas() if table == "inspections" else _text_in_arrow(arrow)
     return got["entities"], got.get("records"), got.get("inspections")
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import ScoringConfig
+from scoring.model_config import CATEGORIES
 
 NEGATIVE_FADED = ("penalty", "commitment_broken", "annual_report_late")
 LISTS = ("abnormal_operation", "serious_dishonesty", "court_dishonest_debtor")
@@ -85,8 +86,9 @@ class _Rows:
 
 @dataclass(frozen=True)
 class Tables:
-    """The validated tables a `Prepared` was made from (the learned model reads their columns:
-    inspection dates and outcomes, entity categories)."""
+    """What the learned model reads of the validated tables a `Prepared` was made from: the
+    entities' category columns and the inspections (dates and outcomes). The records, once
+    turned into arrays, are not kept (at 3M entities their frame is ~1 GB)."""
 
     entities: pd.DataFrame
     records: pd.DataFrame | None
@@ -230,7 +232,7 @@ def prepare(
         active=np.asarray(active, bool),
         rows={},
         inspections=_Rows(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)),
-        tables=Tables(entities, records, inspections),
+        tables=Tables(entities[[c for c in CATEGORIES if c in entities]], None, inspections),
     )
     if records is not None and len(records):
         _prepare_records(prep, records, index, _arrow_text(entities["uscc"]))
@@ -500,15 +502,16 @@ def compute(
     keep: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every entity's indicators as of `as_of` (index: uscc, in the entities' order). `keep`
-    (a mask of the entities): `compute(...)[keep]`, each column filtered before the frame is
-    made, so the whole population's frame is never built."""
+    (a mask of the entities): `compute(...)[keep]`, each column filtered and let go before the
+    next (at 3M entities the 36 columns are 0.9 GB), and each column its own block (no copy
+    into one 2-D block)."""
     pts = _Points(np.arange(prepared.n), day_of(as_of), identity=True)
     vals = evaluate(prepared, pts, config)
     index = pd.Index(prepared.uscc, name="uscc")
     if keep is not None:
         keep = np.asarray(keep, bool)
-        vals, index = {k: v[keep] for k, v in vals.items()}, index[keep]
-    return pd.DataFrame(vals, index=index)
+        vals, index = {k: vals.pop(k)[keep] for k in list(vals)}, index[keep]
+    return pd.DataFrame(vals, index=index, copy=False)
 
 
 def compute_at(prepared: Prepared, points: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:

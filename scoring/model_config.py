@@ -13,6 +13,7 @@ from scoring.errors import ModelConfigError  # noqa: F401 - re-exported for call
 
 TIER_BASES = ("score", "risk", "blend")
 CALIBRATIONS = ("sigmoid", "isotonic", "none")
+CATEGORIES = ("sector", "region", "entity_type")  # the entity columns `categorical` may name
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def check_model_config(config: ModelConfig) -> None:
     if config.min_positives < 1 or config.min_inspections < 1:
         raise ModelConfigError("model: min_inspections 和 min_positives 至少为 1 (at least 1)")
     for c in config.categorical:
-        if c not in ("sector", "region", "entity_type"):
+        if c not in CATEGORIES:
             raise ModelConfigError(
                 f"model.categorical: 未知列 {c!r} (use sector, region or entity_type)"
             )

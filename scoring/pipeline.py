@@ -94,7 +94,7 @@ class Scorer:
         self.config_ = config
         self.as_of_ = pd.Timestamp(as_of)
         clock = _Clock()
-        ind, pts = self._points(prepared)
+        work = self._work(prepared)
         clock.lap("indicators")
         self.model_ = None
         if self.model is not None and self.model.enabled:
@@ -105,10 +105,9 @@ class Scorer:
         self.typical_ = None
         if self.reasons:
             self.typical_ = explain.reference(
-                pts.matrix, config.reason_reference, keys=ind.index.to_numpy()
+                work.pts.matrix, config.reason_reference, keys=work.ind.index.to_numpy()
             )
-        run = self._run(prepared, ind, pts, clock)
-        self.result_ = run
+        self.result_ = self._scored(prepared, work, clock)
         return self
 
     def fit_risk_mapping(self, prepared: indicators.Prepared) -> composite.RiskMapping | None:
@@ -123,15 +122,20 @@ class Scorer:
         if not hasattr(self, "as_of_"):
             raise RuntimeError("Scorer.transform before fit")
         clock = _Clock()
-        ind, pts = self._points(prepared)
+        work = self._work(prepared)
         clock.lap("indicators")
-        return self._run(prepared, ind, pts, clock).frame
+        return self._scored(prepared, work, clock).frame
 
-    def _points(self, prepared: indicators.Prepared) -> tuple[pd.DataFrame, composite.Points]:
+    def _work(self, prepared: indicators.Prepared) -> _Work:
         """The covered entities' indicators (in the entities' order) and their points."""
         config = self.config_
         ind = indicators.compute(prepared, self.as_of_, config, keep=prepared.covered(self.as_of_))
-        return ind, composite.points({k: v.to_numpy() for k, v in ind.items()}, config)
+        return _Work(ind, composite.points({k: v.to_numpy() for k, v in ind.items()}, config))
+
+    def _points(self, prepared: indicators.Prepared) -> tuple[pd.DataFrame, composite.Points]:
+        """`_work` as (indicators, points) (what a partition's work reads)."""
+        work = self._work(prepared)
+        return work.ind, work.pts
 
     def _run(
         self,
@@ -140,7 +144,13 @@ class Scorer:
         pts: composite.Points,
         clock: _Clock,
     ) -> ScoreRun:
+        """`_scored` of `_points`' pair (the caller keeps them)."""
+        return self._scored(prepared, _Work(ind, pts), clock)
+
+    def _scored(self, prepared: indicators.Prepared, work: _Work, clock: _Clock) -> ScoreRun:
+        """The score run from `work`, whose arrays are let go as soon as they are used."""
         config = self.config_
+        ind, pts = work.ind, work.pts
         usccs = ind.index.to_numpy()
         cols: dict[str, np.ndarray] = {"uscc": usccs, "score": pts.score}
         codes = tier_codes(pts.score, config.thresholds, pts.at_best)
@@ -153,15 +163,19 @@ class Scorer:
         if self.typical_ is not None:
             cols["reasons"] = explain.reasons(pts, ind, config, self.typical_, lang=self.lang)
         clock.lap("reasons")
-        frame = pd.DataFrame({**cols, **composite.dimension_scores(pts, config)})
+        cols.update(composite.dimension_scores(pts, config))
+        score, at_best = pts.score, pts.at_best
+        work.pts = pts = None  # the points matrix: done with
         order = uscc_order(usccs)
-        frame = frame.take(order).reset_index(drop=True)
-        at_best = pts.at_best[order]
-        if self.model_ is not None:
-            self._learned_risk(prepared, frame, at_best, ind, pts.score, order)
-            source = "model"
-        clock.lap("output")
+        frame = pd.DataFrame({k: cols.pop(k)[order] for k in list(cols)})
+        at_best = at_best[order]
         kept = ind.take(order) if self.keep_indicators else None
+        ind = None  # from here on only in `work`, which lets it go once the features are made
+        if self.model_ is not None:
+            self._learned_risk(prepared, frame, at_best, work, score, order)
+            source = "model"
+        work.ind = None
+        clock.lap("output")
         return ScoreRun(
             frame, self.risk_mapping_, self.typical_, clock.laps, source, self.model_,
             at_best, kept,
@@ -172,24 +186,27 @@ class Scorer:
         prepared: indicators.Prepared,
         frame: pd.DataFrame,
         at_best: np.ndarray,
-        ind: pd.DataFrame,
+        work: _Work,
         score: np.ndarray,
         order: np.ndarray,
     ) -> None:
         """The learned model's risk in place of the mapping's, the tier on `tier_basis`: the
-        features of the covered entities (`ind`, `score`: in the entities' order) at `as_of`,
-        from the indicators already computed (what `learned.predict` would compute again);
-        each row's risk is its own, so it is put in `frame`'s uscc `order` afterwards."""
+        features of the covered entities (`work.ind`, `score`: in the entities' order) at
+        `as_of`, from the indicators already computed (what `learned.predict` would compute
+        again; the indicators are released once they are features); each row's risk is its
+        own, so it is put in `frame`'s uscc `order` afterwards."""
         x = model_features.feature_columns(
             prepared,
-            ind,
+            work.ind,
             np.flatnonzero(prepared.covered(self.as_of_)),
             indicators.day_of(self.as_of_),
             self.config_,
             self.model_.model.categorical,
             score=score,
         )
+        work.ind = None
         risk = learned.risk_of(self.model_, x)[order]
+        del x
         if "risk" in frame:
             frame["risk"] = risk
         else:
@@ -215,6 +232,15 @@ def uscc_order(usccs: np.ndarray) -> np.ndarray:
     if arr.null_count:
         return np.argsort(usccs, kind="stable")
     return pc.sort_indices(arr).to_numpy().astype(np.intp)
+
+
+@dataclass
+class _Work:
+    """A score's working arrays, held here only, so that `Scorer._run` can let each go once it
+    is used (at 3M entities the indicators and the points matrix are ~0.8 GB each)."""
+
+    ind: pd.DataFrame | None  # the covered entities' indicators, in the entities' order
+    pts: composite.Points | None
 
 
 class _Clock:

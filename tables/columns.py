@@ -41,9 +41,10 @@ def text_array(values: object) -> pa.Array:
 def clean(arr: pa.Array, case: str | None = None) -> pa.Array:
     """Strip whitespace (and fold case to "upper"/"lower" if asked); an empty cell is missing.
 
-    Case is folded only when some byte could change (codes have no lower-case letter), and
-    empty cells are looked for in the offsets."""
-    arr = pc.utf8_trim_whitespace(arr)
+    Whitespace is stripped, and case folded, only when some cell could change (a column of
+    codes is usually neither padded nor lower-case): then the column is not copied, and the
+    raw text and the cleaned one are one array. Empty cells are looked for in the offsets."""
+    arr = _trimmed(arr)
     if case == "upper" and _has_bytes(arr, 0x61):
         arr = pc.utf8_upper(arr)
     elif case == "lower" and _has_bytes(arr, 0x41):
@@ -78,6 +79,46 @@ def _has_bytes(arr: pa.Array, first: int) -> bool:
         if ((part - np.uint8(first)) < 26).any() or (part >= 0x80).any():
             return True
     return False
+
+
+# First bytes of a character that may be whitespace: ASCII up to the space, and the lead bytes
+# of U+0085, U+00A0 (C2), U+1680, U+180E (E1), U+2000-U+205F (E2), U+3000 (E3), U+FEFF (EF).
+_MAY_BE_SPACE = _lut([*range(0x00, 0x21), 0xC2, 0xE1, 0xE2, 0xE3, 0xEF])
+_BLOCK = 1 << 20  # cells per step of `_may_trim`
+
+
+def _trimmed(arr: pa.Array) -> pa.Array:
+    """`pc.utf8_trim_whitespace(arr)`; `arr` itself when that would change no cell (its first
+    and last characters are looked at in the bytes, and the few cells that might change are
+    trimmed to see)."""
+    maybe = _may_trim(arr)
+    if maybe.any():
+        some = arr.filter(pa.array(maybe))
+        same = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(some)), pc.binary_length(some))
+        if not pc.all(same).as_py():
+            return pc.utf8_trim_whitespace(arr)
+    return arr
+
+
+def _may_trim(arr: pa.Array) -> np.ndarray:
+    """Cells whose first or last character may be whitespace (by its first byte)."""
+    valid, offsets, data = _parts(arr)
+    out = np.zeros(len(arr), dtype=bool)
+    for lo in range(0, len(arr), _BLOCK):
+        hi = min(lo + _BLOCK, len(arr))
+        start = offsets[lo:hi].astype(np.int64)
+        end = offsets[lo + 1 : hi + 1].astype(np.int64)
+        idx = np.flatnonzero(valid[lo:hi] & (end > start))
+        if not len(idx):
+            continue
+        start, end = start[idx], end[idx]
+        hit = _MAY_BE_SPACE[data[start]]
+        last = end - 1  # back over up to three continuation bytes to the last character's first
+        for _ in range(3):
+            last -= ((data[last] & 0xC0) == 0x80) & (last > start)
+        hit |= _MAY_BE_SPACE[data[last]]
+        out[lo + idx] = hit
+    return out
 
 
 def _empty_to_null(arr: pa.Array) -> pa.Array:
@@ -205,17 +246,19 @@ def take(col: object, idx: np.ndarray) -> np.ndarray:
 
 
 def accepted(typed: dict[str, object], keep: np.ndarray) -> tuple[pa.Table, pa.Table | None]:
-    """Typed columns (Arrow text, numpy dates, numbers, flags), the rows in `keep`, as an Arrow
+    """Typed columns (Arrow text, numpy dates, numbers, flags; taken out of `typed`, so that
+    each is freed once its rows are taken), the rows in `keep`, as an Arrow
     table (`to_pandas` of it is the accepted frame: text as object cells, None when missing),
     and that table as `pa.Table.from_pandas(frame, preserve_index=False)` would give it (None
     if it cannot tell): the validated cache is written from the second, without the frame."""
-    cols = {
-        n: v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v, from_pandas=True)
-        for n, v in typed.items()
-    }
+    rows = None if keep.all() else pa.array(keep)
+    cols = {}
+    for n in list(typed):  # a column at a time, each let go once its accepted rows are taken
+        v = typed.pop(n)
+        col = v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v, from_pandas=True)
+        del v
+        cols[n] = col if rows is None else col.filter(rows)
     table = pa.table(cols)
-    if not keep.all():
-        table = table.filter(pa.array(keep))
     return table, _as_from_pandas(table)
 
 

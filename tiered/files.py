@@ -14,9 +14,9 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:  # frames are only passed through: the app's sign-in path (accounts, settings)
     # writes files without loading pandas
@@ -54,15 +54,29 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file and an atomic rename."""
+def write_parts(f: BinaryIO, data: bytes | Iterable[bytes]) -> str:
+    """Write `data` (the bytes, or pieces of them in order: a large file never held whole) to
+    the open file `f`; returns their sha256."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        f.write(data)
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    for part in data:
+        f.write(part)
+        h.update(part)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or their pieces in order) to `path` via a temporary file and an
+    atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; outputs are for the office
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write_parts(f, data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tiered.analysis.scorefile import _repeats, _text_cells, scores_csv_bytes
+from tiered.analysis.scorefile import _repeats, _text_cells, scores_csv_bytes, scores_csv_chunks
 from tiered.files import csv_bom_bytes
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab中文;,\"=+-@\t\r\n 'x1.")), max_size=8)
@@ -94,3 +94,16 @@ def test_repeats_judged_on_the_head() -> None:
     assert _repeats(np.array(["A", "B"] * 600, dtype=object))
     assert not _repeats(np.array([f"9163{i:014d}" for i in range(2000)], dtype=object))
     assert not _repeats(np.array([], dtype=object))
+
+
+@settings(max_examples=200, deadline=None)
+@given(frames(), st.integers(1, 13))
+def test_pieces_join_to_the_bytes(df: pd.DataFrame, rows: int) -> None:
+    """The file is written a few rows at a time (`scores_csv_chunks`): any piece size joins to
+    the old writer's bytes, a column that falls back included (decided before any row)."""
+    assert b"".join(scores_csv_chunks(df, rows)) == csv_bom_bytes(df)
+
+
+def test_a_late_missing_cell_falls_back_for_the_whole_file() -> None:
+    df = pd.DataFrame({"uscc": np.array(["a", "b", None], dtype=object), "score": [1.0, 2.5, 3]})
+    assert b"".join(scores_csv_chunks(df, 1)) == csv_bom_bytes(df)

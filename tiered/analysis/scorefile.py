@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -35,47 +36,62 @@ _MAX_DIGITS = 4  # a nonzero k/10^4 is >= 1e-4: numpy writes it positionally
 _BOM = b"\xef\xbb\xbf"
 
 
+CHUNK_ROWS = 1 << 18  # rows per piece of `scores_csv_chunks` (~40 MB of text)
+
+
 def scores_csv_bytes(df: pd.DataFrame) -> bytes:
     """`csv_bom_bytes(df)`, computed column by column in Arrow (see the module docstring)."""
-    texts = []
-    for name in df.columns:
-        text = _column_text(df[name])
-        if text is None:
-            return csv_bom_bytes(df)
-        texts.append(text)
+    return b"".join(scores_csv_chunks(df))
+
+
+def scores_csv_chunks(df: pd.DataFrame, rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """`scores_csv_bytes(df)` in pieces (the BOM and header, then `rows` rows at a time), for
+    writing to a file: the text of a few rows at a time, never the whole file's (at 3M
+    entities ~0.5 GB, and as many again for its Arrow columns)."""
+    makers = [_column_maker(df[name]) for name in df.columns]
+    if not len(df) or len(makers) < 2 or any(m is None for m in makers):
+        # no rows, one column (an empty row is written ""), or a column not handled here
+        yield csv_bom_bytes(df)
+        return
     head = io.StringIO()
     csv.writer(head, lineterminator="\r\n").writerow([str(c) for c in df.columns])
-    header = head.getvalue().encode("utf-8")
-    if not len(df) or len(texts) < 2:
-        return csv_bom_bytes(df)  # no rows, one column (an empty row is written ""): pandas'
-    texts[-1] = pc.binary_join_element_wise(texts[-1], "\r\n", "")
-    lines = pc.binary_join_element_wise(*texts, ",")
-    return b"".join([_BOM, header, _data(lines)])  # the 100 MB of rows copied once
+    yield _BOM + head.getvalue().encode("utf-8")
+    for lo in range(0, len(df), rows):
+        texts = [make(lo, min(lo + rows, len(df))) for make in makers]
+        texts[-1] = pc.binary_join_element_wise(texts[-1], "\r\n", "")
+        yield _data(pc.binary_join_element_wise(*texts, ","))
 
 
-def _data(lines: pa.Array) -> memoryview:
-    """The concatenated values of a string array (its data buffer between its offsets), as a
-    view of Arrow's buffer (no copy)."""
-    if lines.type == pa.string():
-        width = np.int32
-    else:
-        lines, width = lines.cast(pa.large_string()), np.int64
+def _data(lines: pa.Array) -> bytes:
+    """The concatenated values of a string array (its data buffer between its offsets)."""
+    lines = lines.cast(pa.large_string()) if lines.type != pa.large_string() else lines
     _, offsets, data = lines.buffers()
-    off = np.frombuffer(offsets, width)[lines.offset : lines.offset + len(lines) + 1]
-    return memoryview(data)[int(off[0]) : int(off[-1])]
+    off = np.frombuffer(offsets, np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    return data.slice(int(off[0]), int(off[-1] - off[0])).to_pybytes()
 
 
-def _column_text(s: pd.Series) -> pa.Array | None:
-    """One column's cells as pandas' CSV writer writes them; None when not handled here."""
+Maker = Callable[[int, int], pa.Array]  # rows lo..hi of a column as its CSV cells
+
+
+def _column_maker(s: pd.Series) -> Maker | None:
+    """Rows lo..hi of one column as pandas' CSV writer writes them; None when not handled
+    here (decided for the whole column, before any row is written)."""
     values = s.to_numpy()
     kind = values.dtype.kind
     if kind == "f":
-        return _float_text(values.astype(np.float64, copy=False))
+        codes, text = _float_text(values.astype(np.float64, copy=False))
+        return lambda lo, hi: text.take(pa.array(codes[lo:hi]))
     if kind in "iu" and not isinstance(s.dtype, pd.CategoricalDtype):
-        return pa.array(values).cast(pa.string())
-    if kind == "O":
-        return _text_cells(values, _repeats(values))
-    return None
+        return lambda lo, hi: pa.array(values[lo:hi]).cast(pa.string())
+    if kind == "O" and _repeats(values):  # a tier, the reasons: each distinct text once
+        codes, uniq = pd.factorize(values)  # missing cells -> -1
+        text = None if (codes < 0).any() else _text_cells(uniq, False)
+        if text is None:
+            return None
+        return lambda lo, hi: text.take(pa.array(codes[lo:hi]))
+    if kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return lambda lo, hi: _text_cells(values[lo:hi], False)
+    return None  # a non-str cell or a missing one: pandas' str() of it is not repeated here
 
 
 def _repeats(values: np.ndarray, sample: int = 1024) -> bool:
@@ -120,11 +136,11 @@ def _quoted(arr: pa.Array) -> pa.Array:
     return pc.if_else(hit, wrapped, arr)
 
 
-def _float_text(x: np.ndarray) -> pa.Array:
-    """numpy's str of every value ('' for NaN, pandas' na_rep), formatted once per distinct
-    value (by bit pattern, so -0.0 stays apart from 0.0)."""
+def _float_text(x: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """(per value its code, per code numpy's str of it ('' for NaN, pandas' na_rep)): each
+    distinct value (by bit pattern, so -0.0 stays apart from 0.0) formatted once."""
     codes, bits = pd.factorize(np.ascontiguousarray(x).view(np.int64))
     uniq = bits.view(np.float64)
     text = uniq.astype(str).astype(object)
     text[np.isnan(uniq)] = ""
-    return pa.array(text, type=pa.string()).take(pa.array(codes))
+    return codes, pa.array(text, type=pa.string())

@@ -17,13 +17,14 @@ from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
 from tiered.analysis.modelrun import model_config_of, model_files
-from tiered.analysis.scorefile import scores_csv_bytes
+from tiered.analysis.scorefile import scores_csv_chunks
 from tiered.engine import Engine
 from tiered.errors import UsageError
 from tiered.layout import Layout
 from tiered.ledger import chain as ledger
 from tiered.ledger import staged
 from tiered.ledger.lock import writes
+from tiered.memory import release
 from tiered.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,9 @@ def run_score(
         raise UsageError(
             "--out 应为文件路径，而这是一个文件夹 (--out must name a file)", file=str(target)
         )
-    data = scores_csv_bytes(result.frame)  # the bytes of csv_bom_bytes, built in Arrow
+    release()  # what scoring freed goes back to the system before the file is made
+    # the bytes of csv_bom_bytes, built in Arrow and written a piece at a time
+    data = scores_csv_chunks(result.frame)
     payload = {
         "as_of": when.date().isoformat(),
         "entities": len(result.frame),

@@ -22,12 +22,12 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from tiered.errors import UsageError
-from tiered.files import _fsync_dir, atomic_dir, sha256_file
+from tiered.files import _fsync_dir, atomic_dir, sha256_file, write_parts
 from tiered.ledger import chain
 from tiered.ledger.chain import DB_NAME, PENDING_NAME, Entry
 from tiered.ledger.db import connect_readonly, db_errors
@@ -69,10 +69,11 @@ def commit_files(
     ws: str | os.PathLike,
     kind: str,
     payload: Mapping[str, Any] | None,
-    outputs: Mapping[str, bytes],
+    outputs: Mapping[str, bytes | Iterable[bytes]],
     actor: str | None = None,
 ) -> Entry:
-    """Write `outputs` (path relative to WS -> bytes) and ledger them as one operation.
+    """Write `outputs` (path relative to WS -> bytes, or their pieces in order: a large file is
+    never held whole) and ledger them as one operation.
 
     Either every file lands and the entry is appended, or (after a crash) nothing visible
     changed, or the operation is complete on disk and the next call finishes the entry.
@@ -88,8 +89,9 @@ def commit_files(
                 rel = chain.rel_path(ws, rel)
                 staged = tmp / "files" / rel
                 staged.parent.mkdir(parents=True, exist_ok=True)
-                staged.write_bytes(data)
-                files.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest()})
+                with open(staged, "wb") as f:
+                    digest = write_parts(f, data)
+                files.append({"path": rel, "sha256": digest})
             desc = {
                 "op": op,
                 "kind": kind,

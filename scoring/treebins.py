@@ -46,13 +46,11 @@ def split_points(booster) -> tuple[dict[int, np.ndarray], set[int]] | None:
     return cuts, categorical
 
 
-def cells(
-    columns: list[np.ndarray], cuts: dict[int, np.ndarray], categorical: set[int]
-) -> np.ndarray:
+def cells(mat: np.ndarray, cuts: dict[int, np.ndarray], categorical: set[int]) -> np.ndarray:
     """Per row, its cell: rows with equal codes are on the same side of every split."""
-    key = np.zeros(len(columns[0]), np.int64)
+    key = np.zeros(len(mat), np.int64)
     for f in sorted(set(cuts) | categorical):
-        col = columns[f]
+        col = mat[:, f]
         if f in categorical:
             b = pd.factorize(col)[0].astype(np.int64) + 1  # missing -> 0
             width = int(b.max()) + 1 if len(b) else 1
@@ -66,35 +64,16 @@ def cells(
     return pd.factorize(key)[0]
 
 
-def predict_by_cells(
-    booster, mat: np.ndarray | list[np.ndarray], min_rows: int = MIN_ROWS, **kwargs
-) -> np.ndarray:
+def predict_by_cells(booster, mat: np.ndarray, min_rows: int = MIN_ROWS, **kwargs) -> np.ndarray:
     """`booster.predict(mat, **kwargs)` for one output per row (e.g. `raw_score=True`),
-    predicting one row per cell. `mat`: a 2-D array, or the list of its columns (1-D float64
-    arrays): then only the cells' rows are made into a matrix (at 3M rows and 40 features a
-    whole matrix is 0.9 GB)."""
-    columns = list(mat.T) if isinstance(mat, np.ndarray) else list(mat)
-    rows = len(mat) if isinstance(mat, np.ndarray) else len(columns[0]) if columns else 0
-    parsed = split_points(booster) if rows >= min_rows and columns else None
+    predicting one row per cell."""
+    parsed = split_points(booster) if len(mat) >= min_rows else None
     if parsed is None:
-        return booster.predict(_matrix(mat), **kwargs)
-    codes = cells(columns, *parsed)
+        return booster.predict(mat, **kwargs)
+    codes = cells(mat, *parsed)
     top = np.maximum.accumulate(codes)  # factorize numbers cells in order of appearance
     first = np.flatnonzero(np.diff(top, prepend=-1) > 0)
-    picked = np.empty((len(first), len(columns)), np.float64)  # = ascontiguousarray(mat[first])
-    for j, col in enumerate(columns):
-        picked[:, j] = col[first]
-    out = np.asarray(booster.predict(picked, **kwargs))
+    out = np.asarray(booster.predict(np.ascontiguousarray(mat[first]), **kwargs))
     if out.ndim != 1:
-        return booster.predict(_matrix(mat), **kwargs)
+        return booster.predict(mat, **kwargs)
     return out[codes]
-
-
-def _matrix(mat: np.ndarray | list[np.ndarray]) -> np.ndarray:
-    """A 2-D array as is; columns as one (column-major, as `RiskModel` makes its matrix)."""
-    if isinstance(mat, np.ndarray):
-        return mat
-    out = np.empty((len(mat[0]), len(mat)), np.float64, order="F")
-    for j, col in enumerate(mat):
-        out[:, j] = col
-    return out

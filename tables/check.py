@@ -27,6 +27,7 @@ from tables import keys
 from tables import uscc as uscc_mod
 from tables.columns import MAX_CELL_CHARS
 from tables.errors import SchemaError  # noqa: F401 - re-exported for callers
+from tables.lazy import LazyFrames
 from tables.parse import (  # noqa: F401 - parse_* and fold_id are re-exported for callers
     VOCABULARIES,
     Rules,
@@ -404,38 +405,26 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(split_blocks=True)
 
 
-class Accepted(Mapping[str, pd.DataFrame]):
-    """A report's accepted tables by name; a table checked from Arrow becomes a pandas frame
-    only when first asked for (`pending` hands the makers on, unmade)."""
+class Accepted(LazyFrames):
+    """A report's accepted tables by name, in the order they were put; a table checked from
+    Arrow becomes a pandas frame only when first asked for (`pending` hands the makers on)."""
 
     def __init__(self) -> None:
-        self._made: dict[str, pd.DataFrame] = {}
-        self._makers: dict[str, Callable[[], pd.DataFrame]] = {}
+        super().__init__()
         self._order: list[str] = []
 
     def put(self, name: str, table: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
         self._order.append(name)
         if isinstance(table, pd.DataFrame):
-            self._made[name] = table
+            self[name] = table
         else:
             self._makers[name] = table
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name in self._makers:
-            self._made[name] = self._makers.pop(name)()
-        return self._made[name]
-
     def __iter__(self) -> Iterator[str]:
-        return iter(self._order)
+        return iter(list(self._order))
 
     def __len__(self) -> int:
         return len(self._order)
-
-    def made(self) -> dict[str, pd.DataFrame]:
-        return dict(self._made)
-
-    def pending(self) -> dict[str, Callable[[], pd.DataFrame]]:
-        return dict(self._makers)
 
 
 def _errors(

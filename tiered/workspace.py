@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from scoring import indicators
 from scoring.indicators import Prepared
 from tables import read as bounded
 from tables.check import ROW, Accepted, Report, Rules, SchemaError, validate_tables
+from tables.lazy import LazyFrames
 from tables.spec import DEFAULT_RECORD_KINDS, TABLES, rename_headers
 from tiered.config import Config, load_config
 from tiered.errors import UsageError
@@ -41,9 +42,10 @@ VOUCHED = "vouched"  # load_workspace(use_cache=VOUCHED): the cache only when th
 FILE_COLUMN = "file"  # which file a row came from, when a table spans several files
 
 
-class Tables(MutableMapping[str, pd.DataFrame]):
-    """Validated tables by name. A table read from the validated cache is loaded on first use:
-    a draw after that month's score run never reads the (large) records table."""
+class Tables(LazyFrames):
+    """Validated tables by name. A table read from the validated cache is loaded on first use
+    (once, whichever thread asks first: `tables.lazy`): a draw after that month's score run
+    never reads the (large) records table."""
 
     def __init__(
         self,
@@ -51,8 +53,7 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         lazy: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
         files: Mapping[str, Path] | None = None,
     ) -> None:
-        self._loaded: dict[str, pd.DataFrame] = dict(loaded or {})
-        self._lazy: dict[str, Callable[[], pd.DataFrame]] = dict(lazy or {})
+        super().__init__(loaded, lazy)
         self._files: dict[str, Path] = dict(files or {})  # a lazy table's cached Parquet file
 
     def arrow(self, name: str, columns: Sequence[str], dictionary: Sequence[str] = ()):
@@ -60,41 +61,25 @@ class Tables(MutableMapping[str, pd.DataFrame]):
         cache's Parquet file (its digest checked at open) while the table is not loaded, so no
         pandas objects are built; else from the loaded frame. `dictionary`: columns read
         dictionary-encoded (short codes repeated a million times)."""
-        if name in self._lazy and name in self._files:
+        if not self.is_made(name) and name in self._files and name in self:
             return _parquet(self._files[name], columns, dictionary)
         df = self[name]
         return pa.Table.from_pandas(df[[c for c in columns if c in df]], preserve_index=False)
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self._loaded:
-            if name not in self._lazy:
-                raise KeyError(name)
-            self._loaded[name] = self._lazy.pop(name)()
-        return self._loaded[name]
-
-    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
-        self._lazy.pop(name, None)
-        self._loaded[name] = df
-
-    def __delitem__(self, name: str) -> None:
-        if self._lazy.pop(name, None) is None:
-            del self._loaded[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([*self._loaded, *self._lazy])
-
-    def __len__(self) -> int:
-        return len(self._loaded) + len(self._lazy)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._loaded or name in self._lazy
-
     def copy(self) -> Tables:
-        return Tables(self._loaded, self._lazy, self._files)
+        return Tables(self.made(), self.pending(), self._files)
+
+    def wrap(self, name: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+        """`change` applied to the table when it is made (at once if it is made already)."""
+        load = self.pending().get(name)
+        if load is None:
+            self[name] = change(self[name])
+        else:
+            self._makers[name] = lambda: change(load())
 
     def cached(self, name: str) -> Path | None:
         """The validated cache's Parquet file of a table not loaded yet (else None)."""
-        return self._files.get(name) if name in self._lazy else None
+        return None if self.is_made(name) else self._files.get(name)
 
 
 @dataclass
@@ -381,11 +366,7 @@ def _without_file_column(tables: Mapping[str, pd.DataFrame]) -> Tables:
         out = Tables(tables)
     if "inspections" not in out:
         return out
-    if "inspections" in out._lazy:
-        load = out._lazy["inspections"]
-        out._lazy["inspections"] = lambda: _drop_file(load())
-    else:
-        out["inspections"] = _drop_file(out["inspections"])
+    out.wrap("inspections", _drop_file)
     return out
 
 

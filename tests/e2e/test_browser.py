@@ -96,6 +96,24 @@ def settled(page) -> None:
     )
 
 
+def upload(page, path: Path) -> None:
+    """Put `path` in the page's file uploader once the page has settled, and wait until the
+    uploader shows it (a file given while the script was still rerunning was dropped)."""
+    from playwright.sync_api import expect
+
+    settled(page)
+    shown = page.get_by_text(path.name, exact=True)
+    for attempt in range(3):
+        page.locator("input[type='file']").set_input_files(str(path))
+        try:
+            expect(shown.first).to_be_visible(timeout=20_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            settled(page)
+
+
 def cells(page) -> list[str]:
     """The text of every data-grid cell on the page (the grids are drawn on a canvas; their
     cells are also in the accessible grid)."""
@@ -200,7 +218,7 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
             "result": ["发现问题已责令改正"],
         }
     ).to_csv(f, index=False, encoding="utf-8-sig")
-    page.locator("input[type='file']").set_input_files(str(f))
+    upload(page, f)
     go = page.get_by_role("button", name="导入")
     expect(go).to_be_visible(timeout=90_000)
     go.click()
@@ -418,7 +436,7 @@ def test_new_workspace_guided_first_upload(new_bureau, browser, tmp_path):
     ent.loc[5, "sector"] = "不存在的行业"
     f = tmp_path / "名录.csv"
     ent.to_csv(f, index=False, encoding="utf-8-sig")
-    page.locator("input[type='file']").set_input_files(str(f))
+    upload(page, f)
     expect(page.get_by_text("拒收 2 行，原因如下", exact=False)).to_be_visible(timeout=90_000)
     settled(page)
     wait_for_grid(

@@ -11,6 +11,7 @@ from app_pages import common
 from app_pages.common import T
 from app_support import charts, i18n, modelinfo
 from scoring.config import TIERS
+from tables import clock
 from tiered.analysis.backtest import backtest_workspace
 
 common.guard(__file__)
@@ -24,7 +25,7 @@ def _run(p: str, sig: tuple, start: str, end: str, budget: float):
     return r.summary, r.months
 
 
-last = pd.Timestamp.today().to_period("M") - 1
+last = pd.Timestamp(clock.today()).to_period("M") - 1
 c = st.columns(3)
 start = c[0].text_input(T("起始月份", "From month"), str(last - 11), key="bt_from")
 end = c[1].text_input(T("结束月份", "To month"), str(last), key="bt_to")

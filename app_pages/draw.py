@@ -3,7 +3,6 @@ its inspectors; Excel/CSV/manifest downloads; verification."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
@@ -13,6 +12,7 @@ from app_pages import common
 from app_pages.common import T
 from app_support import configedit, drawprep, i18n
 from sampling.plan import month_start
+from tables import clock
 from tiered.draws import bundle, readable
 from tiered.draws import supersede as supersession
 from tiered.draws.draw import build_frame, run_draw, unusual_month
@@ -27,7 +27,7 @@ path = ws.path
 c1, c2 = st.columns(2)
 month = c1.text_input(
     T("抽查月份（YYYY-MM）", "Month (YYYY-MM)"),
-    value=dt.date.today().strftime("%Y-%m"),
+    value=clock.today().strftime("%Y-%m"),
     key="draw_month",
 ).strip()
 seed_text = c2.text_input(

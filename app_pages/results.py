@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from app_support import drawprep, i18n
+from tables import clock
 from tiered.draws import supersede as supersession
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
@@ -95,7 +95,7 @@ with tab_edit:
             "name": i18n.column_label("name", lang),
             "inspectors": i18n.column_label("inspectors", lang),
             "date": st.column_config.DateColumn(
-                i18n.column_label("date", lang), max_value=dt.date.today()
+                i18n.column_label("date", lang), max_value=clock.today()
             ),
             "found_problem": st.column_config.SelectboxColumn(
                 i18n.column_label("found_problem", lang), options=choices

@@ -4,7 +4,6 @@ with its reason), then its publication (`tiered results --task`, `tiered publish
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.common import T
 from app_support import i18n, taskview
+from tables import clock
 from tiered.files import csv_bom_bytes
 from tiered.layout import Layout
 from tiered.publish.tasks import publish_task
@@ -100,7 +100,7 @@ def render(ws: Workspace, task: Task, drawn: TaskDraw | None, row: dict, lang: s
                     "uscc": i18n.column_label("uscc", lang),
                     "name": i18n.column_label("name", lang),
                     "date": st.column_config.DateColumn(
-                        i18n.column_label("date", lang), max_value=dt.date.today()
+                        i18n.column_label("date", lang), max_value=clock.today()
                     ),
                     "category": st.column_config.SelectboxColumn(
                         i18n.column_label("category", lang), options=list(labels.values())

@@ -5,14 +5,13 @@ call (`tiered task draw`, `commit --task`, `results --task`, `publish --task`, `
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from app_pages import common, task_plan_section, task_results_section
 from app_pages.common import T
 from app_support import drawprep, i18n, taskview
+from tables import clock
 from tiered.draws import bundle, readable
 from tiered.draws.commit import run_commit
 from tiered.draws.verify import verify_draw
@@ -43,7 +42,7 @@ if not tasks:
 
 # ------------------------------------------------------------------------- the year's tasks
 years = taskview.task_years(tasks)
-this_year = dt.date.today().year
+this_year = clock.today().year
 year = st.selectbox(
     T("年度", "Year"),
     years,

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from tables import clock
 from tiered.errors import UsageError
 from tiered.files import atomic_write_bytes
 
@@ -183,7 +184,7 @@ def templates_zip() -> bytes:
 
 
 def first_of_month(today: dt.date | None = None) -> dt.date:
-    return (today or dt.date.today()).replace(day=1)
+    return (today or clock.today()).replace(day=1)
 
 
 def demo_size() -> int:

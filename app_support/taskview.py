@@ -6,11 +6,10 @@ Words are (中文, English) pairs picked by the screen's language, as everywhere
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from app_support import i18n
+from tables import clock
 from tables.spec import FIXED_VOCABULARIES, RESULT_CATEGORIES
 from tiered.draws.readable import REGION_NAMES
 from tiered.tasks.model import Task
@@ -156,7 +155,7 @@ def task_table(
 
 def task_years(tasks: dict[str, Task]) -> list[int]:
     years = {y for t in tasks.values() for y in range(t.start.year, t.end.year + 1)}
-    return sorted(years) or [dt.date.today().year]
+    return sorted(years) or [clock.today().year]
 
 
 def category_options(lang: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ run on Arrow columns (`tables.columns`); what a cell means is defined in `tables
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tables import clock, keys
 from tables import columns as C
-from tables import keys
 from tables import uscc as uscc_mod
 from tables.columns import MAX_CELL_CHARS
 from tables.errors import SchemaError  # noqa: F401 - re-exported for callers
@@ -345,7 +344,7 @@ def _check(
             table.name,
             col.name,
         )
-    today = pd.Timestamp(rules.today or dt.date.today())
+    today = pd.Timestamp(rules.today or clock.today())
     fails = _Collector(src.n)
     warnings: list[dict] = []
     rows = src.values(ROW)

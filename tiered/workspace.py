@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from scoring import indicators
 from scoring.indicators import Prepared
+from tables import clock
 from tables import read as bounded
 from tables.check import ROW, Accepted, Report, Rules, SchemaError, validate_tables
 from tables.lazy import LazyFrames
@@ -333,13 +334,13 @@ def load_workspace(
     # newest cache recorded them; verify (VOUCHED) always reads every input in full.
     known = _known_files(ws) if use_cache is True else {}
     inputs, seen, reused = _inputs_digest(ws, sources, known)
-    key = _cache_key(inputs, today or dt.date.today())
+    key = _cache_key(inputs, today or clock.today())
     validated = None
     if use_cache:
         report, validated = _cache_read(ws, key, vouched=use_cache == VOUCHED)
         if reused and validated is None:  # stat signatures count only for a vouched cache
             inputs, seen, _ = _inputs_digest(ws, sources, {})
-            key = _cache_key(inputs, today or dt.date.today())
+            key = _cache_key(inputs, today or clock.today())
             report, validated = _cache_read(ws, key)
     else:
         report = None

@@ -3,7 +3,6 @@ data, settings, results and leader pages (QA found Chinese strings and a blocked
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -14,12 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from app_support import configedit, drawprep
 from scoring.config import TIERS
+from tables import clock
 from tiered.config import load_config
 from tiered.ledger import chain as ledger
 
 from .conftest import ROOT, page_test, texts
 
-MONTH = dt.date.today().strftime("%Y-%m")
+MONTH = clock.today().strftime("%Y-%m")
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_small_rejected_results_file_can_be_downloaded(own_ws, tmp_path):
     run_draw(own_ws, MONTH, "2718")
     f = tmp_path / "one.csv"
     f.write_text(
-        f"uscc,date,found_problem,item\n91630202MA0000000X,{dt.date.today()},false,x\n",
+        f"uscc,date,found_problem,item\n91630202MA0000000X,{clock.today()},false,x\n",
         encoding="utf-8",
     )
     assert import_results(own_ws, MONTH, f).rejected == 1
@@ -161,7 +161,7 @@ def test_leader_marks_thin_estimates(own_ws, tmp_path):
     pd.DataFrame(
         {
             "uscc": rows["uscc"],
-            "date": dt.date.today().isoformat(),
+            "date": clock.today().isoformat(),
             "found_problem": ["true", "false", "true", "false", "false", "false"][: len(rows)],
             "item": "营业执照检查",
         }

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from app_support import modelinfo
+from tables import clock
 from tiered.ledger import chain as ledger
 
 from .conftest import page_test, texts
@@ -30,7 +31,7 @@ def test_leader_overview(app_env):
     # issue 16: no workspace path or model jargon for the leader; months drawn count history
     assert "问题概率来源" not in said and str(app_env) not in said
     done = next(m for m in at.metric if m.label == "已完成抽签月份")
-    assert int(done.value.split(" / ")[0]) >= dt.date.today().month - 1
+    assert int(done.value.split(" / ")[0]) >= clock.today().month - 1
     tiers = [m for m in at.metric if m.label.startswith(("A ", "B ", "C ", "D "))]
     total = sum(int(m.value.replace(",", "")) for m in tiers)
     assert total == len(
@@ -70,7 +71,7 @@ def test_analyst_shows_model_figures(app_env, tmp_path, monkeypatch):
     said = texts(at)
     assert modelinfo.source_label("model", "zh") in said
     info = modelinfo.model_info(
-        load_workspace(ws_path), pd.Timestamp(dt.date.today().replace(day=1)), "model"
+        load_workspace(ws_path), pd.Timestamp(clock.today().replace(day=1)), "model"
     )
     assert info.trained and info.used
     labels = {m.label: m.value for m in at.metric}

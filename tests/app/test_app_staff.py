@@ -8,12 +8,13 @@ import pandas as pd
 
 from app_support import bootstrap
 from app_support.accounts import AccountStore
+from tables import clock
 from tiered.ledger import chain as ledger
 from tiered.results import import_results
 
 from .conftest import page_test, texts
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 MONTH = TODAY.strftime("%Y-%m")
 
 

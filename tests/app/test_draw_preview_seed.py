@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from app_support import drawprep
+from tables import clock
 from tiered.draws.draw import build_frame, run_draw
 from tiered.workspace import load_workspace
 
@@ -64,7 +65,7 @@ def own_ws(app_env, tmp_path, monkeypatch) -> Path:
 def test_draw_page_preview_equals_draw(own_ws: Path, typed: str) -> None:
     from app_support import i18n
 
-    month = pd.Timestamp.today().strftime("%Y-%m")
+    month = pd.Timestamp(clock.today()).strftime("%Y-%m")
     at = page_test("app_pages/draw.py", "staff").run()
     at.text_input(key="draw_month").input(month).run()
     at.text_input(key="draw_seed").input(typed).run()
@@ -89,10 +90,10 @@ def test_app_redraw_needs_supersede_when_results_exist(own_ws: Path, tmp_path: P
     from tiered.layout import Layout
     from tiered.results import import_results
 
-    month = pd.Timestamp.today().strftime("%Y-%m")
+    month = pd.Timestamp(clock.today()).strftime("%Y-%m")
     r = run_draw(own_ws, month, "1 2 3")
     f = tmp_path / "r.csv"
-    day = pd.Timestamp.today().strftime("%Y-%m-%d")
+    day = pd.Timestamp(clock.today()).strftime("%Y-%m-%d")
     pd.DataFrame(
         {"uscc": r.table["uscc"].head(2), "date": day, "found_problem": "false", "item": "x"}
     ).to_csv(f, index=False)

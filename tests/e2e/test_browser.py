@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tables import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]
 
@@ -29,7 +31,7 @@ pytestmark = [
         reason="needs /usr/bin/chromium (bash .ci/run installs it)",
     ),
 ]
-MONTH = dt.date.today().strftime("%Y-%m")
+MONTH = clock.today().strftime("%Y-%m")
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +214,7 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
     pd.DataFrame(
         {
             "uscc": [drawn.loc[0, "uscc"]],
-            "date": [dt.date.today().isoformat()],
+            "date": [clock.today().isoformat()],
             "found_problem": ["是"],
             "item": ["营业执照检查"],
             "result": ["发现问题已责令改正"],

@@ -11,7 +11,6 @@ that cannot be used at all (a missing required column) raises `SchemaError`.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tables import clock
 from tables import uscc as uscc_mod
 from tables.errors import SchemaError  # noqa: F401 - re-exported for callers
 from tables.spec import (
@@ -216,7 +216,7 @@ def validate_table(
             table.name,
             col.name,
         )
-    today = pd.Timestamp(rules.today or dt.date.today())
+    today = pd.Timestamp(rules.today or clock.today())
     df = raw.copy()
     for c in table.columns:
         if c.name not in df.columns:

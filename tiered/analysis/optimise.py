@@ -19,6 +19,7 @@ import pandas as pd
 
 from sampling.optimise import PRESETS, Allocation, Precision, evaluate, optimise_rates, with_bands
 from sampling.plan import month_start
+from tables import clock
 from tiered.analysis.randomdraws import recorded_results, stratum_rates
 from tiered.errors import UsageError
 from tiered.workspace import Workspace, load_workspace
@@ -117,7 +118,7 @@ def scale_to_budget(n_pop, rates, budget: float, floor: float) -> np.ndarray:
 
 
 def default_month(today: dt.date | None = None) -> str:
-    today = today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()  # Beijing
+    today = today or clock.today()
     return f"{today.year:04d}-{today.month:02d}"
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tables import clock
 from tables.uscc import ALPHABET, check_chars
 from tiered.demo import names as nm
 from tiered.demo import tasks as demo_tasks
@@ -70,7 +71,7 @@ Progress = Callable[[str], None]
 
 def default_end(today: dt.date | None = None) -> str:
     """The month before `today` (default: the real today), as YYYY-MM."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     first = today.replace(day=1) - dt.timedelta(days=1)
     return f"{first.year:04d}-{first.month:02d}"
 

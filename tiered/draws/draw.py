@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import sampling
 from sampling.config import SamplingConfig
 from sampling.plan import month_start
+from tables import clock
 from tiered.config import config_to_dict
 from tiered.draws import bundle, commit
 from tiered.draws import supersede as supersession
@@ -74,7 +75,7 @@ def unusual_month(month: str, today: dt.date | None = None) -> str | None:
     """A month far from today is allowed (back-filling, planning) but is often a typo: the
     warning the CLI prints and the app shows, one rule for both (more than one month ahead or
     more than twelve back)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     gap = (int(month[:4]) - today.year) * 12 + int(month[5:7]) - today.month
     if gap > 1 or gap < -12:
         return (

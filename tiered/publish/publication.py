@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tables import clock
 from tiered import configversion as config_versions
 from tiered.config import load_config
 from tiered.errors import UsageError
@@ -128,7 +129,7 @@ def publish(
     """
     ws = Layout.of(ws).root
     config = config or PublishConfig()
-    on = on or dt.date.today()
+    on = on or clock.today()
     month = str(Month.parse(month))
     staged.recover(ws)  # an interrupted import must land before we read its results
     config_versions.record_use(ws, actor)
@@ -240,7 +241,7 @@ def publish_preview(
     20-working-day due date, so a clerk sees what is missing before making the list public."""
     ws = Path(ws)
     config = config or PublishConfig()
-    on = on or dt.date.today()
+    on = on or clock.today()
     m = Month.parse(month)
     month = str(m)
     draw = read_draw(ws, month)

@@ -13,6 +13,7 @@ import os
 
 import pandas as pd
 
+from tables import clock
 from tables.spec import RESULT_CATEGORIES
 from tiered.errors import UsageError
 from tiered.layout import Layout
@@ -106,7 +107,7 @@ def publish_task(
 
     layout = Layout.of(ws)
     config = config or PublishConfig()
-    on = on or dt.date.today()
+    on = on or clock.today()
     staged.recover(layout.root)
     folder = layout.task_dir(task_id)
     if not layout.task_results(task_id).is_file() or not (folder / "manifest.json").is_file():

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sampling.plan import mark_eligibility, month_start, plan_quotas, stratum_codes
+from tables import clock
 from tiered.analysis.scorerun import tiers_as_of
 from tiered.draws.draw import build_frame
 from tiered.errors import UsageError
@@ -87,7 +88,7 @@ def plan_report(
     tasks = [t for t in load_tasks(ws).values() if _in_year(t, year)]
     if not tasks:
         raise UsageError(f"{year} 年没有抽查任务 (no task's window meets {year})")
-    today = today or dt.date.today()
+    today = today or clock.today()
     rows, visits, needs = [], defaultdict(float), defaultdict(float)
     frequency: dict[str, dict] = {}
     scores: dict[str, pd.DataFrame] = {}  # own tiers per as-of month, computed once each

@@ -21,6 +21,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from tables import clock
 from tiered.draws.replace import MADE_NAME, current_list
 from tiered.layout import Layout
 from tiered.ledger import vouch
@@ -121,7 +122,7 @@ def task_status(ws_path: str | os.PathLike | Workspace, on: dt.date | None = Non
         ws_path if isinstance(ws_path, Workspace) else load_workspace(ws_path, write_rejected=False)
     )
     layout = Layout.of(ws.path)
-    on = on or dt.date.today()
+    on = on or clock.today()
     cfg = ws.config.publish
     cal = cfg.calendar()
     drawn = {

@@ -6,17 +6,15 @@ writes `out/draws/YYYY-MM/` (inspection_list.csv, inspection_list.xlsx, manifest
 atomic step: everything is computed first, so a failed assignment writes nothing.
 
 The list files are byte-for-byte reproducible: they hold nothing that depends on the clock
-(`created_at` lives only in the manifest).
+(`created_at` lives only in the manifest). Earlier draws' lists as history live in
+`tiered.draws.earlier`, the folder's names and its crash-safe writer in `tiered.draws.folder`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,42 +31,46 @@ from tiered.config import config_to_dict
 from tiered.draws import bundle, commit
 from tiered.draws import supersede as supersession
 from tiered.draws.bundle import PUBLIC_DIR
+from tiered.draws.earlier import _scheduled, previous_inspectors
+from tiered.draws.folder import (
+    CSV_NAME,
+    DEPARTMENTS_NAME,
+    HEADERS,
+    LIST_COLUMNS,
+    MANIFEST_NAME,
+    XLSX_NAME,
+    _manifest_bytes,
+    _write_and_record,
+    default_out_dir,
+)
 from tiered.draws.frame import History, arrow_table, entity_frame, plain, text, tier_table
-from tiered.draws.spec import DrawSpec, month_spec, window_of
+from tiered.draws.spec import DrawSpec, month_spec
 from tiered.draws.tiers import stratum_sources
 from tiered.engine import Engine
 from tiered.errors import UsageError
-from tiered.files import _fsync_dir, csv_bom_bytes, sha256_bytes, xlsx_bytes
-from tiered.layout import Layout, Month
+from tiered.files import csv_bom_bytes, sha256_bytes, xlsx_bytes
+from tiered.layout import Month
 from tiered.ledger import chain as ledger_chain
 from tiered.ledger.lock import writes
-from tiered.ledger.vouch import Vouched
 from tiered.workspace import Workspace, load_workspace
 
-LIST_COLUMNS = [
-    "uscc",
-    "name",
-    "sector",
-    "region",
-    "tier",
-    "ticket",
-    "inclusion_probability",
-    "inspectors",
+__all__ = [  # the draw folder's names, as callers have always imported them from here
+    "CSV_NAME",
+    "DEPARTMENTS_NAME",
+    "HEADERS",
+    "LIST_COLUMNS",
+    "MANIFEST_NAME",
+    "XLSX_NAME",
+    "DrawExistsError",
+    "DrawResult",
+    "build_frame",
+    "compute",
+    "default_out_dir",
+    "previous_inspectors",
+    "run_draw",
+    "run_spec",
+    "unusual_month",
 ]
-HEADERS = {
-    "uscc": "统一社会信用代码",
-    "name": "名称",
-    "sector": "行业领域",
-    "region": "所属区域",
-    "tier": "信用风险等级",
-    "ticket": "抽签号",
-    "inclusion_probability": "入选概率",
-    "inspectors": "执法检查人员",
-}
-DEPARTMENTS_NAME = "departments.csv"  # a task's inspectors per department and their items
-CSV_NAME = "inspection_list.csv"
-XLSX_NAME = "inspection_list.xlsx"
-MANIFEST_NAME = "manifest.json"
 
 
 def unusual_month(month: str, today: dt.date | None = None) -> str | None:
@@ -118,81 +120,6 @@ class _Computed:
         out.update({f"{PUBLIC_DIR}/{n}": b for n, b in self.public.items()})
         out[f"{PUBLIC_DIR}/{MANIFEST_NAME}"] = m
         return out
-
-
-def _scheduled(
-    ws: Path, spec: DrawSpec, created_before: str | None = None
-) -> tuple[pd.DataFrame, set[str]]:
-    """(entities on earlier draws' lists: uscc, date = that draw's first month, inspectors;
-    entities drawn by another draw of an overlapping window that started later).
-
-    A drawn entity counts as inspected from its draw's first month even before its result is
-    recorded, so the cooldown and must-inspect rules never draw it again the next month; and no
-    entity is drawn by two draws of the same window unless the spec allows repeats. Verifying a
-    draw passes its `created_at`: a list made after it cannot have shaped it.
-    """
-    start = month_start(spec.month)
-    parts, overlapping = [], set()
-    vouched = None
-    for kind, key, d in Layout.of(ws).draw_folders():
-        if (kind, key) == (spec.kind, spec.key) or not (d / CSV_NAME).is_file():
-            continue
-        if created_before and _created_at(d) > created_before:
-            continue
-        vouched = vouched or Vouched(ws)  # a hand-made or edited list must not shape the draw
-        vouched.require_all(p for p in (d / CSV_NAME, d / MANIFEST_NAME) if p.exists())
-        window = window_of(kind, key, _manifest(d))
-        if window is None:
-            continue
-        lst = pd.read_csv(d / CSV_NAME, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if not {"uscc", "inspectors"} <= set(lst.columns):
-            continue
-        when = month_start(f"{window[0]:%Y-%m}")
-        if when < start:
-            parts.append(lst[["uscc", "inspectors"]].assign(date=when, actual=False))
-            subs = _replacements_made(d, created_before)
-            if len(subs):  # a replacement is inspected in the draw month like the drawn
-                parts.append(subs.assign(date=when, actual=False))
-        elif window[0] <= spec.end and window[1] >= spec.start:
-            overlapping.update(lst["uscc"])
-            overlapping.update(_replacements_made(d, created_before)["uscc"])
-    if not parts:
-        empty = pd.DataFrame({"uscc": [], "inspectors": [], "date": [], "actual": []})
-        return empty, overlapping
-    return pd.concat(parts, ignore_index=True), overlapping
-
-
-def previous_inspectors(
-    ws: Workspace, spec: DrawSpec, created_before: str | None = None
-) -> pd.DataFrame:
-    """(uscc, inspector_id) of each entity's latest planned inspection before the draw, draw
-    lists included: the inspectors rotation keeps away."""
-    scheduled, _ = _scheduled(ws.path, spec, created_before)
-    return History.of(ws, scheduled, month_start(spec.month)).previous()
-
-
-def _manifest(draw_dir: Path) -> dict:
-    try:
-        return json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _replacements_made(draw_dir: Path, created_before: str | None) -> pd.DataFrame:
-    """(uscc, inspectors) of the replacements made for a draw (before `created_before`)."""
-    from tiered.draws.replace import made
-
-    done = made(draw_dir)
-    if created_before:
-        done = done[done["replaced_at"] <= created_before]
-    return done[["replacement", "inspectors"]].rename(columns={"replacement": "uscc"})
-
-
-def _created_at(draw_dir: Path) -> str:
-    try:
-        return str(json.loads((draw_dir / MANIFEST_NAME).read_text("utf-8"))["created_at"])
-    except (OSError, ValueError, KeyError):
-        return ""
 
 
 def build_frame(
@@ -389,14 +316,6 @@ def _subject(spec: DrawSpec) -> commit.Subject:
     return commit.Subject(task=spec.key)
 
 
-def default_out_dir(ws: Path, month: str) -> Path:
-    return Layout.of(ws).draw_dir(str(month).strip())
-
-
-def _manifest_bytes(manifest: dict) -> bytes:
-    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
-
-
 @writes("draw")
 def run_draw(
     ws_path: str | os.PathLike,
@@ -494,73 +413,3 @@ def run_spec(
         ws.path, target, archive, files, manifest, actor, spec.ledger_kind, ws.validated
     )
     return DrawResult(target, manifest, result.table, result.strata, archive, ws.report.n_rejected)
-
-
-def _write_atomically(target: Path, archive: Path | None, files: dict[str, bytes]) -> None:
-    """Stage every file in a temporary sibling folder, then rename it into place; an existing
-    draw is first renamed to `archive` (and put back if the final rename fails)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a draw folder is for the whole office
-    try:
-        for name, data in files.items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        if archive is not None:
-            os.rename(target, archive)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if archive is not None:
-                os.rename(archive, target)
-            raise
-        _fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _write_and_record(
-    ws: Path,
-    target: Path,
-    archive: Path | None,
-    files: dict[str, bytes],
-    manifest: dict,
-    actor: str | None,
-    base_kind: str = "draw",
-    validated: dict | None = None,
-) -> None:
-    """Write the draw folder and its ledger entry as one crash-safe operation.
-
-    Inside the workspace `staged.commit_dir` stages the folder, renames it into place (archiving
-    a replaced draw first) and appends the entry; a crash at any point leaves the old draw or the
-    whole new one, and the next command finishes a pending entry. A folder outside the workspace
-    (`--out`) cannot be audited later: it is written atomically and the entry only names it.
-    """
-    from tiered.ledger import chain as ledger
-    from tiered.ledger import staged
-
-    payload = {
-        "month": manifest["month"],
-        "seed": manifest["seed"],
-        "frame_sha256": manifest["frame_sha256"],
-        "config_sha256": manifest["config_sha256"],
-        "drawn": manifest["drawn"],
-    }
-    if "task_id" in manifest:
-        payload["task_id"] = manifest["task_id"]
-    if "replaced" in manifest:
-        payload["replaced"] = manifest["replaced"]
-    if validated:  # the validated cache the draw read: verify may read it too (not re-parse)
-        payload["validated"] = validated
-    kind = f"{base_kind}_replaced" if archive is not None else base_kind
-    try:
-        target.resolve().relative_to(ws.resolve())
-    except ValueError:
-        _write_atomically(target, archive, files)
-        ledger.append(ws, kind, {**payload, "out": str(target)}, actor=actor)
-        return
-    staged.commit_dir(ws, kind, payload, target, files, archive=archive, actor=actor)

@@ -98,6 +98,24 @@ def settled(page) -> None:
     )
 
 
+def go(page, link: str, heading: str) -> None:
+    """Open the page of sidebar `link` and wait for its `heading`. Clicked once the page has
+    settled; a click made while the page reruns on the sign-in cookie's answer can be lost
+    (Streamlit reruns the page that answer came from), so it is clicked again, as a user would,
+    up to three times."""
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        settled(page)
+        page.get_by_role("link", name=link).click()
+        try:
+            expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=30_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def upload(page, path: Path) -> None:
     """Put `path` in the page's file uploader once the page has settled, and wait until the
     uploader shows it (a file given while the script was still rerunning was dropped)."""
@@ -206,8 +224,7 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
         pytest.skip("needs the staff draw of the test above")
     page = _page(browser)
     sign_in(page, url, "staff", "staff123", "月度抽查")
-    page.get_by_role("link", name="结果录入与公示").click()
-    expect(page.get_by_role("heading", name="结果录入与公示")).to_be_visible(timeout=60_000)
+    go(page, "结果录入与公示", "结果录入与公示")
     page.get_by_role("tab", name="上传结果文件").click()
     drawn = pd.read_csv(lst, dtype=str, encoding="utf-8-sig")
     f = Path(ws).parent / "one-result.csv"
@@ -221,9 +238,9 @@ def test_staff_records_one_result_and_the_leader_sees_no_bar(app, browser):
         }
     ).to_csv(f, index=False, encoding="utf-8-sig")
     upload(page, f)
-    go = page.get_by_role("button", name="导入")
-    expect(go).to_be_visible(timeout=90_000)
-    go.click()
+    imp = page.get_by_role("button", name="导入")
+    expect(imp).to_be_visible(timeout=90_000)
+    imp.click()
     expect(page.get_by_text("新增 1", exact=False)).to_be_visible(timeout=60_000)
     expect(
         page.get_by_text(f"尚有 {len(drawn) - 1:,} / {len(drawn):,} 户未录入结果")
@@ -252,8 +269,7 @@ def test_staff_draws_a_joint_task_on_the_task_page(app, browser):
     first = tasks.sort_values("start").iloc[0]  # the task the page offers first
     page = _page(browser)
     sign_in(page, url, "staff", "staff123", "月度抽查")
-    page.get_by_role("link", name="抽查任务").click()
-    expect(page.get_by_role("heading", name="抽查任务")).to_be_visible(timeout=60_000)
+    go(page, "抽查任务", "抽查任务")
     picked = page.get_by_role("combobox", name="任务")
     expect(picked).to_have_value(f"{first['task_id']} {first['name']}", timeout=60_000)
     seed = page.get_by_role("textbox", name="随机种子")
@@ -368,8 +384,7 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
 
     admin = _page(browser)
     sign_in(admin, url, "admin", "admin123", "数据管理")
-    admin.get_by_role("link", name="设置与审计").click()
-    expect(admin.get_by_role("heading", name="账本审计")).to_be_visible(timeout=60_000)
+    go(admin, "设置与审计", "账本审计")
     settled(admin)
     entry = ledger.entries(ws)[-1]
     utc = dt.datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
@@ -378,8 +393,7 @@ def test_analyst_and_admin_jobs_in_chinese(app, browser):
     shown = cells(admin)
     assert beijing in shown and "配置修改" in shown
     assert "config_change" not in shown and "score_run" not in shown
-    admin.get_by_role("link", name="账户管理").click()
-    expect(admin.get_by_role("heading", name="新增账户")).to_be_visible(timeout=60_000)
+    go(admin, "账户管理", "新增账户")
     admin.get_by_role("textbox", name="用户名").fill("clerk-li")
     admin.get_by_role("textbox", name="姓名").first.fill("李四")
     admin.get_by_role("textbox", name="初始密码").fill("123")

@@ -57,11 +57,16 @@ class Timing:
     tree_rss_mb: float  # the peak of the whole tree's summed RSS (sampled)
     exit: int
     note: str = ""
+    tree_cpu: float = 0.0  # user + system of every process of the tree (sampled, last seen)
+    own_cpu: float = 0.0  # of the command's process alone (sampled): the rest is its workers'
 
 
-def _tree_rss(pid: int, stop: threading.Event, peak: list[float], cap_mb: float = 0) -> None:
-    """Sample the summed RSS of `pid` and its descendants; past `cap_mb` kill them all (a run
-    that would not fit must not push the shared machine into swapless OOM)."""
+def _tree_rss(
+    pid: int, stop: threading.Event, peak: list[float], cap_mb: float = 0, cpu: dict | None = None
+) -> None:
+    """Sample the summed RSS of `pid` and its descendants (and, into `cpu`, each one's user +
+    system seconds as last seen); past `cap_mb` kill them all (a run that would not fit must
+    not push the shared machine into swapless OOM)."""
     import psutil
 
     try:
@@ -77,6 +82,9 @@ def _tree_rss(pid: int, stop: threading.Event, peak: list[float], cap_mb: float 
         for p in procs:
             try:
                 total += p.memory_info().rss
+                if cpu is not None:
+                    t = p.cpu_times()
+                    cpu[p.pid] = t.user + t.system
             except psutil.Error:
                 pass
         peak[0] = max(peak[0], total / 2**20)
@@ -101,9 +109,9 @@ def run(step: str, argv: list[str], cwd: Path) -> Timing:
     start = time.perf_counter()
     with open(cwd / f".{step}.out", "wb") as out, open(cwd / f".{step}.err", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-        stop, peak = threading.Event(), [0.0]
+        stop, peak, cpu = threading.Event(), [0.0], {}
         watcher = threading.Thread(
-            target=_tree_rss, args=(proc.pid, stop, peak, MAX_RSS_MB), daemon=True
+            target=_tree_rss, args=(proc.pid, stop, peak, MAX_RSS_MB, cpu), daemon=True
         )
         watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -111,13 +119,16 @@ def run(step: str, argv: list[str], cwd: Path) -> Timing:
         stop.set()
         watcher.join()
     wall = time.perf_counter() - start
-    cpu = usage.ru_utime + usage.ru_stime
+    seen, cpu = cpu, usage.ru_utime + usage.ru_stime
     note = ""
     if len(peak) > 1:
         note = f"killed: process tree above {MAX_RSS_MB / 1024:.0f} GB"
     elif proc.returncode not in (0, 1):
         note = (cwd / f".{step}.err").read_text(errors="replace").strip()[-300:]
-    return Timing(step, wall, cpu, usage.ru_maxrss / 1024, peak[0], proc.returncode, note)
+    tree, own = sum(seen.values()), seen.get(proc.pid, 0.0)
+    return Timing(
+        step, wall, cpu, usage.ru_maxrss / 1024, peak[0], proc.returncode, note, tree, own
+    )
 
 
 def demo_workspace(cache: Path, n: int) -> tuple[Path, Timing | None]:

@@ -11,9 +11,9 @@ process and the children it waited for, peak RSS of the largest process and of t
 * `dask`        the same again: the partitions reused (the figure a monthly run pays);
 * `draw`        `tiered draw --month 2026-12 --engine dask` after that score run.
 
-Every score step runs with `-v`: its `dask points:` / `dask score:` log lines give each
-partition's read and compute time (wall and CPU of the worker that ran it), summed here per
-partition, and the CPU of the command process itself (sampled) is told apart from its workers'.
+Every score step runs with `-v`: its `dask fits:` / `dask points:` / `dask score:` log lines
+give each partition's read and compute time (wall and CPU of the worker that ran it), summed
+per partition, and the CPU of the command process itself (sampled) is told apart from its workers'.
 The scores file of every Dask run is compared byte for byte with the local engine's.
 
 Usage: python benchmarks/dask_scale.py [--entities 1000000,3000000] [--cache /work/bench]
@@ -38,7 +38,7 @@ import cli_scale  # noqa: E402  (a sibling script, not a package)
 
 STEPS = ("validate", "local", "dask-first", "dask", "draw")
 NATION = 188_000_000
-_LINE = re.compile(r"dask (points|score): partition (\d+) \((\d+) entities\): (.*)")
+_LINE = re.compile(r"dask (fits|points|score): partition (\d+) \((\d+) entities\): (.*)")
 _LAP = re.compile(r"(\w+) ([\d.]+) s wall / ([\d.]+) s CPU")
 _WRITTEN = re.compile(r"partitions: (\d+) written .* in ([\d.]+) s wall / ([\d.]+) s CPU")
 

@@ -128,12 +128,38 @@ def calibrate_risk(
     inspections = prepared.tables.inspections if prepared.tables is not None else None
     if inspections is None or not len(inspections):
         return prior_risk(config)
+    past = inspections[calibration_rows(inspections, as_of, config)]
+    found = past["found_problem"].fillna(False).to_numpy(bool)
+    scores = (
+        past_scores(prepared, past, config) if len(past) >= config.risk.min_inspections else None
+    )
+    return risk_from(len(inspections), scores, found, config)
+
+
+def calibration_rows(
+    inspections: pd.DataFrame, as_of: pd.Timestamp | str, config: ScoringConfig
+) -> np.ndarray:
+    """The inspections the mapping is calibrated on: within `risk.history_days` before `as_of`
+    (per row: a partition's rows give its share)."""
     as_of = pd.Timestamp(as_of)
-    start = as_of - pd.Timedelta(days=config.risk.history_days)
     d = pd.to_datetime(inspections["date"])
-    past = inspections[(d < as_of) & (d >= start)]
-    if len(past) < config.risk.min_inspections:
-        return replace(prior_risk(config), n_inspections=len(past))
-    feats = indicators.compute_at(prepared, past[["uscc", "date"]], config)
-    pts = points(feats, config)
-    return fit_risk(pts.score, past["found_problem"].fillna(False).to_numpy(bool), config)
+    return ((d < as_of) & (d >= as_of - pd.Timedelta(days=config.risk.history_days))).to_numpy()
+
+
+def past_scores(
+    prepared: indicators.Prepared, past: pd.DataFrame, config: ScoringConfig
+) -> np.ndarray:
+    """The composite score of each past inspection's entity as of that inspection's date."""
+    return points(indicators.compute_at(prepared, past[["uscc", "date"]], config), config).score
+
+
+def risk_from(
+    inspections: int, scores: np.ndarray | None, found: np.ndarray, config: ScoringConfig
+) -> RiskMapping:
+    """`calibrate_risk` from a table of `inspections` rows and its calibration rows' scores
+    and outcomes, in the table's order (`scores` may be None when there are too few rows)."""
+    if not inspections:
+        return prior_risk(config)
+    if len(found) < config.risk.min_inspections:
+        return replace(prior_risk(config), n_inspections=len(found))
+    return fit_risk(scores, found, config)

@@ -45,22 +45,54 @@ def train(
     (or the model does not beat the composite score and `require_better` is on)."""
     check_model_config(model_config)
     mcfg, scfg = model_config, scoring_config
-    as_of = pd.Timestamp(as_of)
     tables = prepared.tables
     insp = tables.inspections if tables is not None else None
     if not mcfg.enabled or insp is None or not len(insp):
         return None
-    known = entity_codes(insp["uscc"].astype(str), prepared.index) >= 0  # of these entities
-    insp = insp[known & insp["date"].notna().to_numpy()]
-    past = insp[insp["date"] < as_of]
-    if mcfg.train_days is not None:
-        past = past[past["date"] >= as_of - pd.Timedelta(days=mcfg.train_days)]
+    past = insp[training_rows(insp, prepared.index, as_of, mcfg)]
     y = past["found_problem"].fillna(False).to_numpy(bool)
-    if len(y) < mcfg.min_inspections or min(int(y.sum()), int((~y).sum())) < mcfg.min_positives:
-        log.info("model not trained: %d inspections, %d with a problem", len(y), int(y.sum()))
+    if not enough(y, mcfg):
         return None
     x = features_at(prepared, past[["uscc", "date"]], scfg, mcfg.categorical)
-    model = model_from_config(mcfg, scfg).fit(x, y, past["date"].to_numpy())
+    return fit(x, y, past["date"].to_numpy(), as_of, scfg, mcfg)
+
+
+def training_rows(
+    inspections: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp | str, model_config: ModelConfig
+) -> np.ndarray:
+    """Which inspections the model learns from: of these entities (`index`), dated, before
+    `as_of` and within `train_days` of it. Per row, so a partition's rows give its share."""
+    as_of = pd.Timestamp(as_of)
+    known = entity_codes(inspections["uscc"].astype(str), index) >= 0  # of these entities
+    d = inspections["date"]
+    keep = known & d.notna().to_numpy() & (d < as_of).to_numpy(bool)
+    if model_config.train_days is not None:
+        keep &= (d >= as_of - pd.Timedelta(days=model_config.train_days)).to_numpy(bool)
+    return keep
+
+
+def enough(y: np.ndarray, model_config: ModelConfig) -> bool:
+    """Enough past inspections, and of both outcomes, to learn from."""
+    mcfg = model_config
+    if len(y) < mcfg.min_inspections or min(int(y.sum()), int((~y).sum())) < mcfg.min_positives:
+        log.info("model not trained: %d inspections, %d with a problem", len(y), int(y.sum()))
+        return False
+    return True
+
+
+def fit(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    dates: np.ndarray,
+    as_of: pd.Timestamp | str,
+    scoring_config: ScoringConfig,
+    model_config: ModelConfig,
+) -> TrainedModel | None:
+    """The model fitted on feature rows `x` (one per past inspection, in the inspections'
+    order), their outcomes `y` and dates; None when `require_better` rejects it."""
+    mcfg, scfg = model_config, scoring_config
+    as_of = pd.Timestamp(as_of)
+    model = model_from_config(mcfg, scfg).fit(x, y, dates)
     versus = compare_on_holdout(model, y, -composite.points(x, scfg).score)
     if mcfg.require_better and not versus["better"]:
         log.info("model not used: it does not beat the composite score on the holdout %s", versus)
@@ -68,8 +100,8 @@ def train(
     meta = {
         "as_of": as_of.date().isoformat(),
         "training_window": {
-            "first": past["date"].min().date().isoformat(),
-            "last": past["date"].max().date().isoformat(),
+            "first": pd.Timestamp(dates.min()).date().isoformat(),
+            "last": pd.Timestamp(dates.max()).date().isoformat(),
         },
         "inspections": int(len(y)),
         "positives": int(y.sum()),

@@ -6,8 +6,9 @@ per-partition functions to a `dask.distributed` cluster: the scheduler at `--sch
 the command and stopped after it. Only functions whose result depends on their partition alone
 are sent (an entity's indicators need its own rows and its related parties', which the
 partitioning keeps together; a ticket needs its identifier and the seed): the population-level
-steps (risk calibration, the reasons' typical entity, the learned model, quotas, the selection)
-run once in the command, so the outputs are byte-identical across engines.
+steps (fitting the risk calibration and the learned model on the rows the partitions give, the
+reasons' typical entity, quotas, the selection) run once in the command, so the outputs are
+byte-identical across engines.
 """
 
 from __future__ import annotations

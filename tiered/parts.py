@@ -49,7 +49,9 @@ MAX_ENTITIES = 250_000  # entities per partition (about: a split region's parts 
 HASH_KEY = "0123456789123456"  # pandas.util.hash_array's own default key, written out
 TABLES = ("entities", "records", "inspections")
 KIND = "partitions"  # the ledger entry that vouches a manifest
-VERSION = 1
+VERSION = 2  # 2: entities and inspections carry their row in the validated table (ROW)
+ROW = "__tiered_row__"  # that column: population-level fits put partitions' rows back in order
+ROWS_OF = ("entities", "inspections")
 
 
 def rule(max_entities: int) -> str:
@@ -62,7 +64,8 @@ def rule(max_entities: int) -> str:
         "the uscc when there is none, modulo that number; empty partitions are dropped. "
         "Related parties (same legal representative and region) always share a partition. "
         "Records and inspections follow their entity (rows of an unknown uscc are left out); "
-        "rows keep the validated tables' order."
+        f"rows keep the validated tables' order, and entities and inspections carry their row "
+        f"number in the validated table as column {ROW}."
     )
 
 
@@ -130,6 +133,8 @@ def write(ws: Workspace, folder, max_entities: int = MAX_ENTITIES) -> dict:
                 pos = pc.index_in(_strings(table["uscc"]), value_set=ids)
                 pos = pos.fill_null(-1).to_numpy().astype(np.intp)
                 codes = np.where(pos >= 0, part[np.maximum(pos, 0)], -1)
+            if name in ROWS_OF:
+                table = table.append_column(ROW, pa.array(np.arange(table.num_rows)))
             order = np.argsort(codes, kind="stable")
             bounds = np.searchsorted(codes[order], np.arange(len(described) + 1))
             (tmp / name).mkdir()
@@ -316,9 +321,18 @@ def _upload(folder, base: str) -> None:
 def read(ref: PartRef) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     """(entities, records, inspections) of one partition, as `Workspace.prepared` reads the
     whole; UsageError when a file is missing or is not the one the manifest lists."""
+    return read_with_rows(ref)[0]
+
+
+def read_with_rows(
+    ref: PartRef,
+) -> tuple[tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None], dict[str, np.ndarray]]:
+    """`read`'s tables, and the row in the validated table of each entity and inspection
+    (`ROWS_OF`: table -> int64 array)."""
     import pyarrow.parquet as pq
 
     got: dict[str, pd.DataFrame] = {}
+    rows: dict[str, np.ndarray] = {}
     for table, rel, sha in ref.files:
         data = _fetch(f"{ref.base}/{rel}")
         if hashlib.sha256(data).hexdigest() != sha:
@@ -333,8 +347,11 @@ def read(ref: PartRef) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame 
             codes = [c for c in indicators.RECORD_CODES if c in have] or None
         with pq.ParquetFile(pa.BufferReader(data), read_dictionary=codes) as f:
             arrow = f.read(use_threads=False)
+        if ROW in arrow.column_names:
+            rows[table] = arrow[ROW].to_numpy()
+            arrow = arrow.drop_columns([ROW])
         got[table] = arrow.to_pandas() if table == "inspections" else _text_in_arrow(arrow)
-    return got["entities"], got.get("records"), got.get("inspections")
+    return (got["entities"], got.get("records"), got.get("inspections")), rows
 
 
 def _fetch(url: str) -> bytes:

@@ -221,3 +221,45 @@ def test_cli_score_and_draw_with_parts_url(base_ws: Path, tmp_path: Path, capsys
     assert code == 2
     assert "refused" in err and copied[1].name in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("categorical", [("sector",), ("sector", "region", "entity_type")])
+def test_fits_from_partitions_get_the_wholes_rows(
+    base_ws: Path, tmp_path: Path, monkeypatch, categorical
+) -> None:
+    """The learned model and the risk calibration built from the partitions' shares are fitted
+    on the very rows the whole workspace gives: feature rows in the inspections' order, the
+    categories in their order in the whole entities table (regions are packed by name, not in
+    that order), the same outcomes, dates and scores."""
+    from dataclasses import replace
+
+    from scoring import composite, learned
+    from scoring.model_config import ModelConfig
+    from scoring.pipeline import Scorer
+    from tiered.analysis import partfits
+    from tiered.workspace import load_workspace
+
+    ws = load_workspace(shutil.copytree(base_ws, tmp_path / "ws"), write_rejected=False)
+    as_of = pd.Timestamp("2026-01-01")
+    mcfg = replace(ModelConfig(), categorical=categorical, min_inspections=50, min_positives=5)
+    config = ws.config.scoring
+    config = replace(config, risk=replace(config.risk, min_inspections=30))
+    scorer = Scorer(config, model=mcfg)
+    scorer.config_, scorer.as_of_ = config, as_of
+    seen = []
+    monkeypatch.setattr(learned, "fit", lambda x, y, dates, *rest: seen.append((x, y, dates)))
+    learned.train(ws.prepared(), as_of, config, mcfg)
+    shares = [partfits.share(r, scorer, True, True) for r in parts.ensure(ws)]
+    assert len(shares) > 2
+    partfits.model(shares, scorer)
+    (xa, ya, da), (xb, yb, db) = seen
+    assert len(ya) >= 50
+    pd.testing.assert_frame_equal(xb, xa, check_exact=True)
+    for c in categorical:
+        assert list(xb[c].cat.categories) == list(xa[c].cat.categories)
+        assert (xb[c].cat.codes.to_numpy() == xa[c].cat.codes.to_numpy()).all()
+    assert (yb == ya).all() and (db == da).all()
+    whole = composite.calibrate_risk(ws.prepared(), as_of, config)
+    assert partfits.risk_mapping(shares, scorer) == whole
+    assert whole.n_inspections >= 50 and whole.method != "prior"
+    assert sum(s.covered for s in shares) == int(ws.prepared().covered(as_of).sum())

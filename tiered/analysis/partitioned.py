@@ -5,12 +5,13 @@ An entity's indicators need only its own rows and its related parties' (same leg
 representative *and region*), so the tables are partitioned with related parties together
 (`tiered.parts`: whole regions, a big region split by legal representative). Each worker is
 sent a partition's reference (its URL and files' sha256, not its rows) and the scorer, reads the
-partition itself, prepares its tables and computes their indicators and points; the command
-fits what needs the population once (the risk mapping on past inspections, the learned model,
-the reasons' typical entity: a median over the rows `explain.reference` picks by a hash of the
-uscc, which each worker picks from its own part) and each worker then scores its partition with
-that fitted state (`Scorer`'s own steps). The partitions' frames, sorted by uscc, are the scores
-file.
+partition itself and prepares its tables. Three passes: (1) each partition's share of the
+population-level fits (`tiered.analysis.partfits`: its covered count, its past inspections'
+scores and feature rows), which the command combines and fits (the risk mapping, the learned
+model) without preparing the workspace itself; (2) the points of the entities the reasons'
+typical entity is taken from (a median over the rows `explain.reference` picks by a hash of the
+uscc, which each worker picks from its own part); (3) each partition scored with that fitted
+state (`Scorer`'s own steps). The partitions' frames, sorted by uscc, are the scores file.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import time
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from scoring import explain, indicators, learned
+from scoring import explain, indicators
 from scoring.config import ScoringConfig, check_config
 from scoring.model_config import check_model_config
 from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun, uscc_order
 from tiered import parts as partsets
+from tiered.analysis import partfits
 from tiered.engine import Engine
 from tiered.workspace import Workspace
 
@@ -70,28 +71,9 @@ def _points_part(
 def _picked(ent, rec, insp, as_of, step):
     """The tables of the covered entities `pick_rows` picks and of their related parties."""
     alone = indicators.prepare(ent, None, None)
-    usccs = alone.uscc
     picked = alone.covered(as_of)
-    picked[picked] = pick_rows(usccs[picked], step)  # only the covered are hashed
-    group = alone.group
-    keep = picked | (np.isin(group, group[picked & (group >= 0)]) & (group >= 0))
-    wanted = pa.array(usccs[keep], type=pa.string())
-    ent = ent[keep].reset_index(drop=True)
-    rec = None if rec is None else rec[_among(rec["uscc"], wanted)]
-    insp = None if insp is None else insp[_among(insp["uscc"], wanted)]
-    return ent, rec, insp
-
-
-def _among(col: pd.Series, wanted: pa.Array) -> np.ndarray:
-    """Rows whose uscc is in `wanted`, looked up in Arrow (no Python string per row when the
-    text is held in Arrow)."""
-    import pyarrow.compute as pc
-
-    if isinstance(col.dtype, pd.ArrowDtype):
-        arr = pa.array(col.array)
-    else:
-        arr = pa.array(col.astype(str).to_numpy(object), type=pa.string())
-    return pc.is_in(arr, value_set=wanted.cast(arr.type)).to_numpy(zero_copy_only=False)
+    picked[picked] = pick_rows(alone.uscc[picked], step)  # only the covered are hashed
+    return partfits.with_related(alone, picked, ent, rec, insp)
 
 
 def pick_rows(keys: np.ndarray, step: int) -> np.ndarray:
@@ -143,19 +125,25 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
     refs = [r for r in partsets.ensure(ws, engine.parts) if r.entities]
     if not refs:
         return scorer.fit(ws.prepared(), as_of).result_
-    prepared = None
-    if scorer.risk in (CALIBRATE, UNLESS_MODEL) or (
-        scorer.model is not None and scorer.model.enabled
-    ):
-        prepared = ws.prepared()  # the population-level fits read the whole history
+    model = scorer.model is not None and scorer.model.enabled
+    calibrate = scorer.risk == CALIBRATE or (scorer.risk == UNLESS_MODEL and not model)
     scorer.model_ = None
-    if scorer.model is not None and scorer.model.enabled:
-        scorer.model_ = learned.train(prepared, scorer.as_of_, config, scorer.model)
-    scorer.risk_mapping_ = scorer.fit_risk_mapping(prepared)
+    shares = []
+    if model or calibrate or scorer.reasons:  # the population-level fits, from partitions
+        shares = engine.map(partfits.share, refs, scorer, model, calibrate)
+        _logged("fits", refs, [s.times for s in shares])
+    if model:
+        scorer.model_ = partfits.model(shares, scorer)
+    if scorer.risk == CALIBRATE or (scorer.risk == UNLESS_MODEL and scorer.model_ is None):
+        if not calibrate:  # the model was not trained after all: the calibration's rows too
+            shares = engine.map(partfits.share, refs, scorer, False, True)
+            _logged("fits", refs, [s.times for s in shares])
+        scorer.risk_mapping_ = partfits.risk_mapping(shares, scorer)
+    else:
+        scorer.risk_mapping_ = scorer.fit_risk_mapping(None)
     scorer.typical_ = None
     if scorer.reasons:
-        covered = prepared.covered(as_of) if prepared is not None else ws.covered(as_of)
-        n = int(np.count_nonzero(covered))
+        n = sum(s.covered for s in shares)
         step = -(-n // SAMPLE) if n > SAMPLE else None
         got = engine.map(_points_part, refs, scorer, step)
         _logged("points", refs, [t for _, _, t in got])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tiered import workspace
+from tiered import validated
 from tiered.analysis.scorerun import run_score
 from tiered.demo.build import write_demo
 from tiered.workspace import VOUCHED, load_workspace
@@ -40,15 +40,15 @@ def ws(base_ws: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the files `tiered.workspace` hashes in full."""
+    """Names of the files `tiered.validated` hashes in full."""
     seen: list[str] = []
-    real = workspace.sha256_file
+    real = validated.sha256_file
 
     def counting(path):
         seen.append(Path(path).name)
         return real(path)
 
-    monkeypatch.setattr(workspace, "sha256_file", counting)
+    monkeypatch.setattr(validated, "sha256_file", counting)
     return seen
 
 
@@ -89,6 +89,6 @@ def test_cached_tables_read_as_pandas_reads_them(ws: Path) -> None:
     files = sorted((ws / "out" / "cache").glob("*/*.parquet"))
     assert len(files) > 8
     for p in files:
-        want, got = pd.read_parquet(p), workspace._reader(p)()
+        want, got = pd.read_parquet(p), validated._reader(p)()
         assert got.equals(want) and list(got.dtypes) == list(want.dtypes), p.name
         assert got.index.equals(want.index)

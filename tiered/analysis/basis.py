@@ -39,6 +39,7 @@ _SCORE_FILES = (
     "tiered/analysis/modelrun.py",
     "tiered/config.py",
     "tiered/workspace.py",
+    "tiered/validated.py",
 )
 
 

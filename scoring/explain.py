@@ -199,11 +199,18 @@ def reference(
     if len(matrix) > sample:
         if keys is not None:
             step = np.uint64(-(-len(matrix) // sample))
-            pick = pd.util.hash_array(np.asarray(keys, dtype=object)) % step == 0
+            pick = _key_hashes(np.asarray(keys, dtype=object)) % step == 0
         else:
             pick = np.linspace(0, len(matrix) - 1, sample).astype(np.int64)
         matrix = matrix[pick]
     return np.median(np.ascontiguousarray(matrix.T), axis=1)
+
+
+def _key_hashes(keys: np.ndarray) -> np.ndarray:
+    """`pd.util.hash_array(keys)`: the same hashes, without first factorising keys that are
+    all present (usccs: unique, so factorising only costs, ~0.6 s CPU at 1M); a missing key
+    hashes differently uncategorised, so then pandas' default is kept."""
+    return pd.util.hash_array(keys, categorize=bool(pd.isna(keys).any()))
 
 
 def reasons(

@@ -91,3 +91,14 @@ def test_reasons_by_blocks_of_rows_are_those_of_one_block(monkeypatch):
     for chunk in (1, 7, 1000, n):
         monkeypatch.setattr(explain, "_CHUNK", chunk)
         assert (reasons(pts, ind, CFG, typical) == whole).all()
+
+
+def test_reference_sample_hashes_are_pandas_defaults():
+    """The sample's key hashes skip pandas' factorising but are its default hashes, missing
+    keys included (uncategorised, pandas hashes those differently)."""
+    from scoring.explain import _key_hashes
+
+    keys = np.array(["K1", "K2", "K1", "91630202C84TNRA2XP", ""], dtype=object)
+    assert np.array_equal(_key_hashes(keys), pd.util.hash_array(keys))
+    holes = np.array(["K1", None, "K3", float("nan")], dtype=object)
+    assert np.array_equal(_key_hashes(holes), pd.util.hash_array(holes))

@@ -104,6 +104,8 @@ def _may_trim(arr: pa.Array) -> np.ndarray:
     """Cells whose first or last character may be whitespace (by its first byte)."""
     valid, offsets, data = _parts(arr)
     out = np.zeros(len(arr), dtype=bool)
+    if not len(arr) or not _any_at_least(data[offsets[0] : offsets[-1]], 0x80):
+        return _may_trim_ascii(valid, offsets, data, out)
     for lo in range(0, len(arr), _BLOCK):
         hi = min(lo + _BLOCK, len(arr))
         start = offsets[lo:hi].astype(np.int64)
@@ -118,6 +120,29 @@ def _may_trim(arr: pa.Array) -> np.ndarray:
             last -= ((data[last] & 0xC0) == 0x80) & (last > start)
         hit |= _MAY_BE_SPACE[data[last]]
         out[lo + idx] = hit
+    return out
+
+
+def _any_at_least(data: np.ndarray, byte: int) -> bool:
+    step = 1 << 22
+    return any((data[i : i + step] >= byte).any() for i in range(0, len(data), step))
+
+
+def _may_trim_ascii(
+    valid: np.ndarray, offsets: np.ndarray, data: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """`_may_trim` of ASCII text (no byte from 0x80: every character is its one byte, so the
+    last byte is the last character), with no cell picked out unless one is missing or empty."""
+    for lo in range(0, len(out), _BLOCK):
+        hi = min(lo + _BLOCK, len(out))
+        start = offsets[lo:hi]
+        end = offsets[lo + 1 : hi + 1]
+        full = valid[lo:hi] & (end > start)
+        if full.all():
+            out[lo:hi] = _MAY_BE_SPACE[data[start]] | _MAY_BE_SPACE[data[end - 1]]
+            continue
+        idx = np.flatnonzero(full)
+        out[lo + idx] = _MAY_BE_SPACE[data[start[idx]]] | _MAY_BE_SPACE[data[end[idx] - 1]]
     return out
 
 

@@ -31,6 +31,26 @@ def test_no_character_is_missed_at_either_end() -> None:
     assert not (changed & ~C._may_trim(arr)).any()
 
 
+def test_ascii_columns_flag_the_same_cells_as_any_text() -> None:
+    """Every ASCII byte alone, first or last in a cell (also with missing and empty cells, and
+    in a slice, a block of cells apart): the ASCII path flags what trimming changes, and the
+    same cells as the general path does on that text with one non-ASCII cell added."""
+    chars = [chr(c) for c in range(0x80)]
+    cells = [*chars, *(f"{c}x" for c in chars), *(f"x{c}" for c in chars), None, "", "ab"]
+    cells = cells * 3 + ["q"] * (C._BLOCK + 5) + cells
+    for arr in (
+        pa.array(cells, pa.string()),
+        pa.array(cells, pa.string()).slice(7, len(cells) - 9),
+    ):
+        changed = C.mask(pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), arr), False))
+        ascii_flags = C._may_trim(arr)
+        assert changed.any() and not (changed & ~ascii_flags).any()
+        wider = pa.concat_arrays([arr, pa.array(["中"], pa.string())])
+        assert np.array_equal(C._may_trim(wider)[:-1], ascii_flags)
+    full = pa.array(["ab", " a", "b\t", "c"] * 3, pa.string())  # no cell missing or empty
+    assert C._may_trim(full).tolist() == [False, True, True, False] * 3
+
+
 def test_untouched_column_is_not_copied() -> None:
     arr = pa.array(["91630ABC", "中文名称", None, "", "x y"], pa.string())
     out = C._trimmed(arr)

@@ -234,7 +234,8 @@ def _arrow(ws: Workspace, name: str, columns: Sequence[str] | None) -> pa.Table 
         if cached is not None:
             import pyarrow.parquet as pq
 
-            have = pq.read_schema(cached).names
+            with cached:
+                have = pq.read_schema(cached).names
         else:
             have = list(ws.tables[name].columns)
         columns = [c for c in have if c != FILE_COLUMN]

@@ -32,6 +32,33 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Pinned:
+    """A cached Parquet file held open from the moment its digest is checked, so that what is
+    read later are those very bytes, even after a newer cache replaced its folder: a command's
+    `_cache_write` removes older folders while the app's sessions may still read tables of a
+    workspace loaded before (a removed file stays readable while it is open). Each read gets
+    its own reader of the held file (`/proc/self/fd`, so threads share no file offset); where
+    there is no `/proc`, it is read by name."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._file = open(self.path, "rb")  # noqa: SIM115 - held for the workspace's life
+
+    def sha256(self) -> str:
+        self._file.seek(0)
+        return hashlib.file_digest(self._file, "sha256").hexdigest()
+
+    def source(self) -> pa.NativeFile:
+        held = Path(f"/proc/self/fd/{self._file.fileno()}")
+        return pa.OSFile(str(held if held.exists() else self.path))
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"])
+
+
 class Tables(LazyFrames):
     """Validated tables by name. A table read from the validated cache is loaded on first use
     (once, whichever thread asks first: `tables.lazy`): a draw after that month's score run
@@ -41,10 +68,10 @@ class Tables(LazyFrames):
         self,
         loaded: Mapping[str, pd.DataFrame] | None = None,
         lazy: Mapping[str, Callable[[], pd.DataFrame]] | None = None,
-        files: Mapping[str, Path] | None = None,
+        files: Mapping[str, Pinned] | None = None,
     ) -> None:
         super().__init__(loaded, lazy)
-        self._files: dict[str, Path] = dict(files or {})  # a lazy table's cached Parquet file
+        self._files: dict[str, Pinned] = dict(files or {})  # a lazy table's cached Parquet file
 
     def arrow(self, name: str, columns: Sequence[str], dictionary: Sequence[str] = ()):
         """Those of `columns` the table has, as a `pyarrow.Table`: read from the validated
@@ -52,7 +79,7 @@ class Tables(LazyFrames):
         pandas objects are built; else from the loaded frame. `dictionary`: columns read
         dictionary-encoded (short codes repeated a million times)."""
         if not self.is_made(name) and name in self._files and name in self:
-            return _parquet(self._files[name], columns, dictionary)
+            return _parquet(self._files[name].source(), columns, dictionary)
         df = self[name]
         return pa.Table.from_pandas(df[[c for c in columns if c in df]], preserve_index=False)
 
@@ -67,9 +94,15 @@ class Tables(LazyFrames):
         else:
             self._makers[name] = lambda: change(load())
 
-    def cached(self, name: str) -> Path | None:
-        """The validated cache's Parquet file of a table not loaded yet (else None)."""
-        return None if self.is_made(name) else self._files.get(name)
+    def in_cache(self, name: str) -> bool:
+        """Whether the table is not loaded yet and is read from the validated cache."""
+        return not self.is_made(name) and name in self._files
+
+    def cached(self, name: str) -> pa.NativeFile | None:
+        """A reader of the validated cache's Parquet file of a table not loaded yet (else
+        None)."""
+        pinned = None if self.is_made(name) else self._files.get(name)
+        return None if pinned is None else pinned.source()
 
 
 _CODE = (
@@ -165,9 +198,12 @@ def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | Non
     folder = Layout(ws).cache_dir / key
     try:
         meta = json.loads((folder / "report.json").read_text(encoding="utf-8"))
-        names = [f"{n}.parquet" for n in meta["counts"]]
-        names += [f"rejected-{n}.parquet" for n in meta["counts"]]
-        if any(sha256_file(folder / f) != meta["sha256"][f] for f in names):
+        pinned = pin(folder, meta["counts"])
+        names = [f"rejected-{n}.parquet" for n in meta["counts"]]
+        held = {f"{n}.parquet": p.sha256() for n, p in pinned.items()}  # the bytes read later
+        if any(d != meta["sha256"][f] for f, d in held.items()) or any(
+            sha256_file(folder / f) != meta["sha256"][f] for f in names
+        ):
             log.warning("validated-table cache was altered: ignored and rebuilt (%s)", folder)
             return None, None  # an edited Parquet file changes nothing: validate afresh
         validated: dict | None = {"key": key, "sha256": dict(meta["sha256"])}
@@ -175,7 +211,7 @@ def _cache_read(ws: Path, key: str, vouched: bool = False) -> tuple[Report | Non
             if vouched:
                 return None, None
             validated = None  # usable, but a ledger entry must not vouch for it
-        tables = _cached_tables(folder, meta["counts"])
+        tables = _cached_tables(pinned)
         rejected = {
             n: _parquet(folder / f"rejected-{n}.parquet").to_pandas() for n in meta["counts"]
         }
@@ -202,18 +238,24 @@ def _ledger_records(ws: Path, validated: dict) -> bool:
     return any(e.payload.get("validated") == validated for e in chain.entries(ws))
 
 
-def _cached_tables(folder: Path, names: Iterable[str]) -> Tables:
+def pin(folder: Path, names: Iterable[str]) -> dict[str, Pinned]:
+    """Each table's Parquet file of a cache folder, held open."""
+    return {n: Pinned(folder / f"{n}.parquet") for n in names}
+
+
+def _cached_tables(pinned: Mapping[str, Pinned]) -> Tables:
     """The validated cache's tables, each loaded when first asked for."""
-    files = {n: folder / f"{n}.parquet" for n in names}
-    return Tables(lazy={n: _reader(p) for n, p in files.items()}, files=files)
+    return Tables(lazy={n: _reader(p) for n, p in pinned.items()}, files=pinned)
 
 
-def _reader(path: Path) -> Callable[[], pd.DataFrame]:
+def _reader(pinned: Pinned) -> Callable[[], pd.DataFrame]:
     """Load one cached table when first asked for (its digest was checked at open)."""
-    return lambda: _parquet(path).to_pandas()  # = pd.read_parquet(path), tested
+    return lambda: _parquet(pinned.source()).to_pandas()  # = pd.read_parquet(path), tested
 
 
-def _parquet(path: Path, columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()):
+def _parquet(
+    path: Path | pa.NativeFile, columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()
+):
     """A cached Parquet file (those of `columns` it has, `dictionary` ones dictionary-encoded)
     as a `pyarrow.Table`, read with `ParquetFile`: `pq.read_table` (and so `pd.read_parquet`)
     goes through the dataset layer, whose first use costs a command ~0.25 s CPU; and on one

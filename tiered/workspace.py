@@ -41,6 +41,7 @@ from tiered.validated import (  # noqa: F401 - _parquet, vouch_validation: impor
     _known_files,
     _parquet,
     _text_in_arrow,
+    pin,
     vouch_validation,
     workspace_digest,
 )
@@ -84,7 +85,7 @@ class Workspace:
         """A table as `indicators.prepare` reads it: while still only in the validated cache,
         its `columns` with text in Arrow (`ws.tables` stays as it is), `codes` as categoricals
         (read dictionary-encoded: no text per row); else the table."""
-        if isinstance(self.tables, Tables) and self.tables.cached(name) is not None:
+        if isinstance(self.tables, Tables) and self.tables.in_cache(name):
             return _text_in_arrow(self.tables.arrow(name, columns, codes))
         return self.table(name) if name == "entities" else self.tables.get(name)
 
@@ -318,7 +319,7 @@ def load_workspace(
         if use_cache is True:
             validated = _cache_write(ws, key, report, seen)
             if validated is not None:  # go on as a warm command would: from the cache's files
-                report.tables = _cached_tables(Layout(ws).cache_dir / key, report.counts)
+                report.tables = _cached_tables(pin(Layout(ws).cache_dir / key, report.counts))
     if write_rejected:
         _write_rejected(ws, report)
     tables = _without_file_column(report.tables)

@@ -89,6 +89,6 @@ def test_cached_tables_read_as_pandas_reads_them(ws: Path) -> None:
     files = sorted((ws / "out" / "cache").glob("*/*.parquet"))
     assert len(files) > 8
     for p in files:
-        want, got = pd.read_parquet(p), validated._reader(p)()
+        want, got = pd.read_parquet(p), validated._reader(validated.Pinned(p))()
         assert got.equals(want) and list(got.dtypes) == list(want.dtypes), p.name
         assert got.index.equals(want.index)

@@ -6,6 +6,7 @@ another session's script was reading the tasks table from the validated cache.""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -98,3 +99,26 @@ def test_threads_share_one_cached_workspace(demo_ws: Path) -> None:
     fresh = load_workspace(demo_ws, use_cache=False)
     want = {n: len(fresh.tables[n]) for n in names}
     assert all(s == want for s in seen)
+
+
+def test_a_loaded_workspace_reads_its_cache_after_a_newer_one_replaced_it(demo_ws: Path) -> None:
+    """A later command's cache write removes older cache folders (and a file may be replaced
+    by rename) while the app's sessions still read a workspace loaded before: that workspace
+    reads the very bytes whose digests it checked."""
+    import shutil
+
+    from tiered.layout import Layout
+
+    load_workspace(demo_ws)  # writes the validated cache
+    ws = load_workspace(demo_ws)  # reads it: every table still to be made
+    fresh = load_workspace(demo_ws, use_cache=False)
+    cache = Layout(demo_ws).cache_dir
+    (folder,) = list(cache.iterdir())
+    other = folder / "inspectors.parquet"
+    ws.tables["entities"].head(1).to_parquet(folder / "swap.parquet")
+    os.replace(folder / "swap.parquet", other)  # a different table under the same name
+    shutil.rmtree(cache)  # what `_cache_write` does to older folders
+    for name in fresh.tables:
+        assert ws.tables.in_cache(name) or name == "entities"
+        pd.testing.assert_frame_equal(ws.tables[name], fresh.tables[name], check_dtype=False)
+    assert ws.tables.arrow("records", ["uscc"]).num_rows == len(fresh.tables["records"])

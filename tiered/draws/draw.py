@@ -122,20 +122,14 @@ class _Computed:
         return out
 
 
-def build_frame(
-    ws: Workspace,
-    month: str,
-    scores: pd.DataFrame | None,
-    created_before: str | None = None,
-    spec: DrawSpec | None = None,
-    imports_known_on: pd.Timestamp | None = None,
-) -> tuple:
+def build_frame(ws: Workspace, month: str, scores: pd.DataFrame | None, **options) -> tuple:
     """(frame, previous inspectors) of a draw: its active entities in scope + tier + last
     planned inspection, without those another draw of the same window took; sorted by uscc.
+    `options` are `_frame`'s keywords (`spec`, `created_before`, `imports_known_on`, `engine`).
 
     Imported tiers are those usable on the draw's first day; the annual plan, looking ahead,
     passes `imports_known_on` (the day it is made: later classifications do not exist yet)."""
-    frame, _, history = _frame(ws, month, scores, created_before, spec, imports_known_on)
+    frame, _, history = _frame(ws, month, scores, **options)
     return plain(frame), history.previous()
 
 
@@ -143,6 +137,7 @@ def _frame(
     ws: Workspace,
     month: str,
     scores: pd.DataFrame | None,
+    *,
     created_before: str | None = None,
     spec: DrawSpec | None = None,
     imports_known_on: pd.Timestamp | None = None,

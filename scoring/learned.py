@@ -6,11 +6,14 @@ inspections, or too few of either outcome, to learn from; then the composite sco
 risk mapping stays. With `require_better` the model is used only if it ranks the latest held-out
 inspections at least as well as the composite score does. `predict` gives the model's calibrated
 risk at (uscc, date) points. Everything works on frames and a `Prepared`: no files (saving a
-model is the workflow's business, see `RiskModel.save`).
+model is the workflow's business, see `RiskModel.save`). `training_config` is the part of the
+scoring config that training reads: with the same tables, date, model config, code and
+`training_config`, `train` gives the same model (what lets a workflow reuse a stored one).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -33,6 +36,39 @@ class TrainedModel:
     model: RiskModel
     as_of: pd.Timestamp
     metadata: dict  # training window, rows, positives, features, holdout metrics
+
+
+# What of the scoring config training never reads: the tier thresholds and overrides (the
+# features are indicator values and the composite score, never a tier), the composite risk
+# mapping's settings, the reasons, and each indicator's label and dimension (the score is the
+# sum of points; the features are named by indicator). Everything else is read: the indicators'
+# points, directions and caps and the baseline make the `composite_score` feature and the
+# holdout comparison, the directions the monotone constraints, and the windows, repair
+# minimums, fading and related kinds the indicator features.
+NOT_READ_IN_TRAINING = ("thresholds", "overrides", "risk", "reason_reference", "reasons")
+INDICATOR_FIELDS_NOT_READ = ("label", "dimension")
+
+
+def training_config(scoring_config: ScoringConfig) -> dict:
+    """The part of `scoring_config` that `train` reads, as plain data (indicators as a list in
+    the table's order: the score sums their points in that order)."""
+    out = {
+        f.name: getattr(scoring_config, f.name)
+        for f in dataclasses.fields(scoring_config)
+        if f.name not in NOT_READ_IN_TRAINING
+    }
+    out["indicators"] = [
+        [
+            name,
+            {
+                k: v
+                for k, v in dataclasses.asdict(spec).items()
+                if k not in INDICATOR_FIELDS_NOT_READ
+            },
+        ]
+        for name, spec in scoring_config.indicators.items()
+    ]
+    return {k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for k, v in out.items()}
 
 
 def train(

@@ -264,14 +264,22 @@ class RiskModel(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, directory: str | Path) -> RiskModel:
         """Rebuild a fitted model from `save`'s two files."""
-        import lightgbm as lgb
-
         directory = Path(directory)
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        return cls.from_saved((directory / MODEL_FILE).read_text(encoding="utf-8"), meta)
+
+    @classmethod
+    def from_saved(cls, model_text: str, meta: dict) -> RiskModel:
+        """`load` of the two files' contents already read: `model.txt`'s text and `model.json`
+        parsed (a caller that has checked the very bytes it read loads those, not the file
+        again). The trees are LightGBM's own parse of its text, the calibration the numbers
+        JSON gives back exactly: it predicts what the model that was saved predicted."""
+        import lightgbm as lgb
+
         params = dict(meta["params"])
         params["categorical"] = tuple(params.get("categorical") or ())
         model = cls(**params)
-        model.booster_ = lgb.Booster(model_file=str(directory / MODEL_FILE))
+        model.booster_ = lgb.Booster(model_str=model_text)
         model.feature_names_in_ = np.array(meta["features"], dtype=object)
         model.n_features_in_ = len(model.feature_names_in_)
         model.categories_ = {k: list(v) for k, v in meta["categories"].items()}

@@ -19,6 +19,9 @@ What each parameter switches:
 - `model`: a `ModelConfig`; when enabled and there is enough history, `fit` trains the learned
   model (`learned.train`), the risk column is the model's and the tier follows
   `model.tier_basis`; `model_` is the trained model (None: the composite mapping's risk).
+- `trained`: a learned model already trained as of the same date on the same history with the
+  same configs (a workflow's stored model, `learned.TrainedModel`); used as given instead of
+  training (`model` must be enabled; it still sets the tier basis).
 - `keep_indicators`: keep the covered entities' indicator values in `result_.indicators`
   (the analyst's what-if re-weights them without recomputing).
 
@@ -72,6 +75,7 @@ class Scorer:
         reasons: bool = True,
         lang: str = "zh",
         model: ModelConfig | None = None,
+        trained: learned.TrainedModel | None = None,
         keep_indicators: bool = False,
     ) -> None:
         self.config = config
@@ -79,6 +83,7 @@ class Scorer:
         self.reasons = reasons
         self.lang = lang
         self.model = model
+        self.trained = trained
         self.keep_indicators = keep_indicators
 
     def fit(self, prepared: indicators.Prepared, as_of: pd.Timestamp | str) -> Scorer:
@@ -93,11 +98,14 @@ class Scorer:
             )
         self.config_ = config
         self.as_of_ = pd.Timestamp(as_of)
+        self.check_trained()
         clock = _Clock()
         work = self._work(prepared)
         clock.lap("indicators")
         self.model_ = None
-        if self.model is not None and self.model.enabled:
+        if self.trained is not None:
+            self.model_ = self.trained
+        elif self.model is not None and self.model.enabled:
             self.model_ = learned.train(prepared, self.as_of_, config, self.model)
         clock.lap("model")
         self.risk_mapping_ = self.fit_risk_mapping(prepared)
@@ -109,6 +117,17 @@ class Scorer:
             )
         self.result_ = self._scored(prepared, work, clock)
         return self
+
+    def check_trained(self) -> None:
+        """A `trained` model is one of this date, used with the model enabled."""
+        if self.trained is None:
+            return
+        if self.model is None or not self.model.enabled:
+            raise ValueError("trained: a learned model needs model= an enabled ModelConfig")
+        if pd.Timestamp(self.trained.as_of) != self.as_of_:
+            raise ValueError(
+                f"trained: a model as of {self.trained.as_of:%Y-%m-%d}, not {self.as_of_:%Y-%m-%d}"
+            )
 
     def fit_risk_mapping(self, prepared: indicators.Prepared) -> composite.RiskMapping | None:
         """The composite score's risk mapping per `risk` (after `model_` is known)."""

@@ -28,7 +28,7 @@ def test_init_only_stores_and_fit_returns_self(prepared) -> None:
     scorer = Scorer(cfg, reasons=False, lang="en")
     assert vars(scorer) == {
         "config": cfg, "risk": "calibrate", "reasons": False, "lang": "en", "model": None,
-        "keep_indicators": False,
+        "trained": None, "keep_indicators": False,
     }  # fmt: skip
     assert scorer.fit(prepared, AS_OF) is scorer
     assert scorer.as_of_ == pd.Timestamp(AS_OF) and scorer.typical_ is None

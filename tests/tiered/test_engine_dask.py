@@ -103,6 +103,33 @@ def test_score_on_dask_is_byte_identical(base_ws: Path, tmp_path: Path, cluster,
     assert len(list((b / "out" / "parts").glob("*/entities/*.parquet"))) > 2
 
 
+def test_score_on_dask_reuses_the_stored_model(
+    base_ws: Path, tmp_path: Path, cluster, monkeypatch
+) -> None:
+    """A dask score after a score run on the same basis takes the stored model (no training
+    rows gathered from the partitions, nothing fitted) and writes the same bytes."""
+    from scoring import learned
+    from tiered.analysis import partfits
+    from tiered.analysis.scorerun import run_score
+
+    ws = tmp_path / "ws"
+    shutil.copytree(base_ws, ws)
+    (ws / "config.yaml").write_text(LEARNED + "\n", "utf-8")
+    local, _, target = run_score(ws, "2026-01-01")
+    first, models = target.read_bytes(), _files(ws / "out" / "models")
+    assert local.risk_source == "model"
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the learned model was trained")
+
+    for module, name in ((learned, "train"), (learned, "fit"), (partfits, "model")):
+        monkeypatch.setattr(module, name, refuse)
+    dask, _, _ = run_score(ws, "2026-01-01", engine=cluster)
+    assert dask.stored is not None and dask.risk_source == "model"
+    assert target.read_bytes() == first
+    assert _files(ws / "out" / "models") == models
+
+
 def test_sampled_typical_entity_on_dask_is_byte_identical(
     base_ws: Path, tmp_path: Path, cluster, monkeypatch
 ) -> None:

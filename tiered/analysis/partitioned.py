@@ -120,6 +120,7 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
         check_model_config(scorer.model)
     scorer.config_ = config
     scorer.as_of_ = pd.Timestamp(as_of)
+    scorer.check_trained()
     if scorer.keep_indicators:  # the app's what-if: nothing to spread
         return scorer.fit(ws.prepared(), as_of).result_
     refs = [r for r in partsets.ensure(ws, engine.parts) if r.entities]
@@ -127,12 +128,13 @@ def fit(scorer: Scorer, ws: Workspace, as_of: pd.Timestamp, engine: Engine) -> S
         return scorer.fit(ws.prepared(), as_of).result_
     model = scorer.model is not None and scorer.model.enabled
     calibrate = scorer.risk == CALIBRATE or (scorer.risk == UNLESS_MODEL and not model)
-    scorer.model_ = None
+    train = model and scorer.trained is None  # a model given as trained is used as given
+    scorer.model_ = scorer.trained
     shares = []
-    if model or calibrate or scorer.reasons:  # the population-level fits, from partitions
-        shares = engine.map(partfits.share, refs, scorer, model, calibrate)
+    if train or calibrate or scorer.reasons:  # the population-level fits, from partitions
+        shares = engine.map(partfits.share, refs, scorer, train, calibrate)
         _logged("fits", refs, [s.times for s in shares])
-    if model:
+    if train:
         scorer.model_ = partfits.model(shares, scorer)
     if scorer.risk == CALIBRATE or (scorer.risk == UNLESS_MODEL and scorer.model_ is None):
         if not calibrate:  # the model was not trained after all: the calibration's rows too

@@ -16,7 +16,13 @@ from scoring.model_config import ModelConfigError
 from scoring.pipeline import CALIBRATE, UNLESS_MODEL, Scorer, ScoreRun
 from tables.check import parse_dates
 from tiered.analysis.basis import score_basis
-from tiered.analysis.modelrun import model_config_of, model_files
+from tiered.analysis.modelrun import (
+    StoredModel,
+    model_config_of,
+    model_files,
+    stored_model,
+    training_basis,
+)
 from tiered.analysis.scorefile import scores_csv_chunks
 from tiered.engine import Engine
 from tiered.errors import UsageError
@@ -44,6 +50,8 @@ class ScoreResult:
     run: ScoreRun  # the score run (its composite risk mapping drives what-if analysis)
     as_of: pd.Timestamp
     seconds: float
+    trained_on: dict | None = None  # what the learned model's training read (`training_basis`)
+    stored: StoredModel | None = None  # the stored model used instead of training, if any
 
     @property
     def risk_source(self) -> str:
@@ -72,18 +80,23 @@ def score_workspace(
     """Score every covered entity of `ws` using only what was dated before `as_of`: the one
     `Scorer` over the workspace's prepared tables, with the learned model when enabled.
     `composite_risk=False`: the composite risk mapping only when no learned model is used
-    (`tiered score` writes the model's risk; the app's what-if keeps the mapping)."""
+    (`tiered score` writes the model's risk; the app's what-if keeps the mapping).
+    A model an earlier score run stored for `as_of` on the same training basis is used instead
+    of training again (`modelrun.stored_model`): the same model, so the same scores."""
     start = time.perf_counter()
     mcfg = model_config_of(ws)
+    basis = training_basis(ws, as_of, mcfg) if mcfg.enabled else None
+    stored = stored_model(ws, as_of, basis)
     scorer = Scorer(
         ws.config.scoring,
         risk=CALIBRATE if composite_risk else UNLESS_MODEL,
         lang=lang,
         model=mcfg if mcfg.enabled else None,
+        trained=stored.trained if stored is not None else None,
         keep_indicators=keep_indicators,
     )
     run = _fit(scorer, ws, as_of, engine).result_
-    return ScoreResult(run.frame, run, as_of, time.perf_counter() - start)
+    return ScoreResult(run.frame, run, as_of, time.perf_counter() - start, basis, stored)
 
 
 def tiers_as_of(ws: Workspace, as_of: pd.Timestamp, engine: Engine | None = None) -> pd.DataFrame:
@@ -171,13 +184,17 @@ def run_score(
     outputs: dict[str, bytes] = {}
     if result.model is not None:
         folder = lay.model_dir(when)
-        outputs = {lay.rel(folder / n): b for n, b in model_files(result.model).items()}
+        # a reused model is written back as the very bytes its ledger entry vouched for
+        files = result.stored.files if result.stored is not None else model_files(result.model)
+        outputs = {lay.rel(folder / n): b for n, b in files.items()}
         payload["model"] = {
             "dir": lay.rel(folder),
             "training_window": result.model.metadata.get("training_window"),
             "inspections": result.model.metadata.get("inspections"),
             "metrics": result.model.metadata.get("metrics"),
         }
+        if result.trained_on is not None:  # what a later run must match to reuse this model
+            payload["model"]["trained_on"] = result.trained_on
     if _inside(ws.path, target):
         outputs[str(target)] = data
     else:  # a file outside the workspace cannot be audited later; write it plainly

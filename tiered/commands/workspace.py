@@ -101,6 +101,15 @@ def cmd_score(args: argparse.Namespace) -> tuple[int, dict, str]:
         "等级分布 (tier mix): " + "  ".join(f"{t} {v:.1%}" for t, v in mix.items()),
         f"输出 (written): {target}",
     ]
+    if result.model is not None:
+        reused = result.stored.seq if result.stored is not None else None
+        payload["model"] = {"as_of": payload["as_of"], "reused_from": reused}
+        lines.append(
+            f"学习模型 (learned model): 沿用账本第 {reused} 条记录存下的模型 (reused from ledger "
+            f"entry #{reused}: same data, date, configs and code)"
+            if reused is not None
+            else "学习模型 (learned model): 已训练 (trained)"
+        )
     if note:
         lines.append(note)
     return code, payload, "\n".join(lines)

@@ -2,13 +2,16 @@
 
 Reading and validating a million-entity directory takes tens of seconds; the monthly workflow
 reads the same files several times (validate, score, draw, verify). The typed tables are kept as
-Parquet, keyed by the digest of every input file, config.yaml, the code that validates and the
-date (a date "in the future" today may not be tomorrow). Any change gives a new key. `Tables`
+Parquet, keyed by the digest of every input file, the part of config.yaml that validation reads
+(everything but the scoring, sampling, model, publication and imported-tier sections: a new
+threshold or rate does not validate the tables again), the code that validates and the date (a
+date "in the future" today may not be tomorrow). Any change gives a new key. `Tables`
 loads a cached table on first use; `tiered.workspace` decides when the cache is read or written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +30,7 @@ from tiered.files import atomic_dir, sha256_file
 from tiered.layout import Layout
 
 if TYPE_CHECKING:
+    from tiered.config import Config
     from tiered.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -123,19 +127,26 @@ _CODE = (
 
 
 def _inputs_digest(
-    ws: Path, sources: dict[str, list[Path]], known: Mapping[str, list] | None = None
-) -> tuple[str, dict[str, list], bool]:
-    """(sha256 of every input file (with its name), config.yaml and the validating code; each
+    ws: Path,
+    sources: dict[str, list[Path]],
+    known: Mapping[str, list] | None = None,
+    config: Config | None = None,
+) -> tuple[str, str, dict[str, list], bool]:
+    """(inputs: sha256 of every input file (with its name), config.yaml and the validating code;
+    the cache's basis: the same with `config`'s validation part in place of config.yaml; each
     file's [stat signature..., sha256]; whether any sha256 came from `known` unread).
 
     `known` (`_known_files`): a file whose stat signature (size, mtime, ctime, inode, device)
     is the recorded one is not read again. Any write changes its ctime, which no user can set
     back; a signature is recorded only for a file last modified well before it was taken (a
     write within the same clock tick could otherwise go unseen)."""
-    h = hashlib.sha256(b"v1")
+    h = hashlib.sha256(b"v1")  # the workspace digest's inputs: unchanged since v1
+    k = hashlib.sha256(b"v2")  # the cache key's: config.yaml's validation part only
     root = Path(__file__).resolve().parents[1]
     for rel in _CODE:
-        h.update(sha256_file(root / rel).encode())
+        code = sha256_file(root / rel).encode()
+        h.update(code)
+        k.update(code)
     inputs = sorted({p for paths in sources.values() for p in paths})
     if (ws / "config.yaml").exists():
         inputs.append(ws / "config.yaml")
@@ -153,7 +164,23 @@ def _inputs_digest(
         if sig is not None:
             seen[rel] = [*sig, digest]
         h.update(f"|{rel}={digest}".encode())
-    return h.hexdigest(), seen, reused
+        if p != ws / "config.yaml":
+            k.update(f"|{rel}={digest}".encode())
+    k.update(f"|config={validation_config_digest(config)}".encode())
+    return h.hexdigest(), k.hexdigest(), seen, reused
+
+
+def validation_config_digest(config: Config | None) -> str:
+    """sha256 of the config as validation may read it: every field but the sections that only
+    later steps read (a field added to `Config` counts until it is listed here)."""
+    if config is None:
+        from tiered.config import Config
+
+        config = Config()
+    part = dataclasses.replace(
+        config, scoring=None, sampling=None, model=None, publish=None, imported_tiers=None
+    )
+    return hashlib.sha256(repr(part).encode("utf-8")).hexdigest()
 
 
 _SETTLED_NS = 3_000_000_000  # a file modified more recently than this is always read

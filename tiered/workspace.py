@@ -303,14 +303,14 @@ def load_workspace(
     # A command that may use the cache finds it by the input files' stat signatures when the
     # newest cache recorded them; verify (VOUCHED) always reads every input in full.
     known = _known_files(ws) if use_cache is True else {}
-    inputs, seen, reused = _inputs_digest(ws, sources, known)
-    key = _cache_key(inputs, today or clock.today())
+    inputs, basis, seen, reused = _inputs_digest(ws, sources, known, config)
+    key = _cache_key(basis, today or clock.today())
     validated = None
     if use_cache:
         report, validated = _cache_read(ws, key, vouched=use_cache == VOUCHED)
         if reused and validated is None:  # stat signatures count only for a vouched cache
-            inputs, seen, _ = _inputs_digest(ws, sources, {})
-            key = _cache_key(inputs, today or clock.today())
+            inputs, basis, seen, _ = _inputs_digest(ws, sources, {}, config)
+            key = _cache_key(basis, today or clock.today())
             report, validated = _cache_read(ws, key)
     else:
         report = None

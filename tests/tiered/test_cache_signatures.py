@@ -92,3 +92,59 @@ def test_cached_tables_read_as_pandas_reads_them(ws: Path) -> None:
         want, got = pd.read_parquet(p), validated._reader(validated.Pinned(p))()
         assert got.equals(want) and list(got.dtypes) == list(want.dtypes), p.name
         assert got.index.equals(want.index)
+
+
+def _validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts `tiered.workspace._validate` calls (a table parse and check from the inputs)."""
+    import tiered.workspace as workspace
+
+    calls: list[int] = []
+    real = workspace._validate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "_validate", counting)
+    return calls
+
+
+def test_a_new_threshold_or_rate_keeps_the_validated_cache(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sections validation never reads (scoring, sampling, model, publish, imported tiers) do
+    not validate the tables again; the workspace digest still changes (a score run of the old
+    config is not the new one's)."""
+    calls = _validations(monkeypatch)
+    before = load_workspace(ws, write_rejected=False)
+    (ws / "config.yaml").write_text(
+        "scoring:\n  thresholds: {a: 850, b: 720, c: 600}\n"
+        "sampling:\n  floor_rate: 0.01\npublish:\n  deadline_working_days: 15\n",
+        encoding="utf-8",
+    )
+    after = load_workspace(ws, write_rejected=False)
+    assert calls == [] and after.validated["key"] == before.validated["key"]
+    assert after.digest != before.digest
+    assert after.config.scoring.thresholds != before.config.scoring.thresholds
+    fresh = load_workspace(ws, write_rejected=False, use_cache=False)
+    for name in fresh.tables:
+        assert after.tables[name].equals(fresh.tables[name]), name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "values:\n  sector:\n    餐饮服务: food_drug\n",
+        "headers:\n  entities:\n    企业名称: name\n",
+        "identifiers:\n  check_digit: false\n",
+        "extra_record_kinds: [custom_kind]\n",
+    ],
+)
+def test_what_validation_reads_validates_again(
+    ws: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    before = load_workspace(ws, write_rejected=False)
+    calls = _validations(monkeypatch)
+    (ws / "config.yaml").write_text(text, encoding="utf-8")
+    after = load_workspace(ws, write_rejected=False)
+    assert calls == [1] and after.validated["key"] != before.validated["key"]

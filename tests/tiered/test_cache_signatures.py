@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from calls import count_calls
 
 from tiered import validated
 from tiered.analysis.scorerun import run_score
@@ -98,15 +99,7 @@ def _validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts `tiered.workspace._validate` calls (a table parse and check from the inputs)."""
     import tiered.workspace as workspace
 
-    calls: list[int] = []
-    real = workspace._validate
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workspace, "_validate", counting)
-    return calls
+    return count_calls(monkeypatch, workspace, "_validate")
 
 
 def test_a_new_threshold_or_rate_keeps_the_validated_cache(

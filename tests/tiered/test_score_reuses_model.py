@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from calls import count_calls
 
 from scoring import learned
 from scoring.config import ScoringConfig, ThresholdConfig
@@ -40,15 +41,7 @@ def _no_training(monkeypatch) -> None:
 
 
 def _count_training(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    real = learned.train
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(learned, "train", counted)
-    return calls
+    return count_calls(monkeypatch, learned, "train")
 
 
 def _score(ws: Path, config: str, as_of: str = AS_OF):

@@ -1,9 +1,10 @@
 """Signing in and out: the form, the lockout, the cookie that survives a reload, the forced
 password change, and the sidebar's "who am I". Used by app.py; not a page of its own.
 
-The cookie is written and removed by `extra_streamlit_components.CookieManager` (a maintained
-Streamlit component) and read back from `st.context.cookies` when a browser session starts
-(a reload or a reconnect), so the first screen after a reload needs no component round trip.
+The cookie is written and removed by a script in a zero-height `components.html` frame (it
+sends nothing back, so no rerun follows) and read back from `st.context.cookies` when a browser
+session starts (a reload or a reconnect), so the first screen after a reload needs no component
+round trip.
 What it holds is a signed, time-limited token (`app_support.session`).
 """
 
@@ -79,29 +80,38 @@ def _end(why: str) -> None:
     if u and why == "signed_out":
         store().revoke(u["username"])
     st.session_state["_ended"] = why
-    st.session_state["_cookie_ops"] = [("delete", "")]
+    st.session_state["_cookie"] = cookie_text("")
+
+
+def cookie_text(token: str) -> str:
+    """The `document.cookie` assignment that stores `token` for the session's lifetime, or
+    (empty token) removes the cookie."""
+    if token:
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=session.lifetime())
+    else:
+        expires = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    when = expires.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return f"{session.COOKIE}={token}; path=/; expires={when}; SameSite=Strict"
 
 
 def write_cookie() -> None:
-    """Carry out a pending cookie write (after a sign-in) or removal (after a sign-out).
+    """Keep the browser's cookie as this session left it: the token after a sign-in, none
+    after a sign-out or an ended session.
 
-    The component is rendered on every run until it reports that the browser did it: a rerun
-    (its own "all cookies" answer causes one) must not remove it before its script has run."""
-    ops = st.session_state.get("_cookie_ops")
-    if not ops:
+    The same frame is rendered on every run, so Streamlit keeps it (its script ran once) and a
+    rerun cannot remove it before the script has run. It answers nothing: the cookie manager
+    component used before answered with every cookie and so reran the page, and a sidebar click
+    made during that rerun was lost (the page clicked did not open)."""
+    text = st.session_state.get("_cookie")
+    if not text:
         return
-    import extra_streamlit_components as stx
+    import json
 
-    n = st.session_state.setdefault("_cookie_n", 0)
-    op, token = ops[0]
-    done = f"cookie_{op}_{n}"
-    with st.sidebar:  # signing out overwrites the token with nothing
-        cm = stx.CookieManager(key=f"cookie_all_{n}")
-        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=session.lifetime())
-        cm.set(session.COOKIE, token if op == "set" else "", key=done, expires_at=expires)
-    if st.session_state.get(done):
-        st.session_state["_cookie_ops"] = ops[1:]
-        st.session_state["_cookie_n"] = n + 1
+    from streamlit.components.v1 import html
+
+    with st.sidebar:
+        script = json.dumps(text).replace("<", "\\u003c")  # no "</script>" can end it early
+        html(f"<script>window.parent.document.cookie = {script};</script>", height=0)
 
 
 def sign_in_page() -> None:
@@ -166,7 +176,7 @@ def _try_sign_in(name: str, password: str) -> None:
         return
     session.clear_failures(name)
     _signed_in(acc)
-    st.session_state["_cookie_ops"] = [("set", session.issue(acc.username, acc.session_gen))]
+    st.session_state["_cookie"] = cookie_text(session.issue(acc.username, acc.session_gen))
     st.rerun()
 
 
@@ -216,7 +226,7 @@ def change_password_page() -> None:
             store().set_password(u["username"], new)
         acc = store().get(u["username"])
         _signed_in(acc)
-        st.session_state["_cookie_ops"] = [("set", session.issue(acc.username, acc.session_gen))]
+        st.session_state["_cookie"] = cookie_text(session.issue(acc.username, acc.session_gen))
         st.rerun()
 
 

@@ -308,6 +308,7 @@ def test_sign_in_survives_a_reload_and_sign_out_ends_it(app, browser):
     settled(page)  # the backtest page computes for a while under load: sign out after it
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_text("已退出登录")).to_be_visible(timeout=90_000)
+    page.wait_for_function("() => !document.cookie.includes('tiered_session=')", timeout=30_000)
     page.reload()
     expect(page.get_by_role("textbox", name="用户名")).to_be_visible(timeout=60_000)
     page.goto(url + "/draw")  # signed out, a page's address shows the sign-in, no English error

@@ -11,6 +11,7 @@ What it holds is a signed, time-limited token (`app_support.session`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import streamlit as st
@@ -105,8 +106,6 @@ def write_cookie() -> None:
     text = st.session_state.get("_cookie")
     if not text:
         return
-    import json
-
     from streamlit.components.v1 import html
 
     with st.sidebar:

@@ -56,12 +56,6 @@ class Pinned:
         held = Path(f"/proc/self/fd/{self._file.fileno()}")
         return pa.OSFile(str(held if held.exists() else self.path))
 
-    def __getstate__(self) -> dict:
-        return {"path": self.path}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["path"])
-
 
 class Tables(LazyFrames):
     """Validated tables by name. A table read from the validated cache is loaded on first use
@@ -129,8 +123,8 @@ _CODE = (
 def _inputs_digest(
     ws: Path,
     sources: dict[str, list[Path]],
-    known: Mapping[str, list] | None = None,
-    config: Config | None = None,
+    known: Mapping[str, list] | None,
+    config: Config,
 ) -> tuple[str, str, dict[str, list], bool]:
     """(inputs: sha256 of every input file (with its name), config.yaml and the validating code;
     the cache's basis: the same with `config`'s validation part in place of config.yaml; each
@@ -170,13 +164,9 @@ def _inputs_digest(
     return h.hexdigest(), k.hexdigest(), seen, reused
 
 
-def validation_config_digest(config: Config | None) -> str:
+def validation_config_digest(config: Config) -> str:
     """sha256 of the config as validation may read it: every field but the sections that only
     later steps read (a field added to `Config` counts until it is listed here)."""
-    if config is None:
-        from tiered.config import Config
-
-        config = Config()
     part = dataclasses.replace(
         config, scoring=None, sampling=None, model=None, publish=None, imported_tiers=None
     )
